@@ -1,0 +1,65 @@
+"""``action_handoff``: hand the conversation to a person, saying why in words the customer gets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from handoff import HandoffService
+
+# The escalation reason for each intent that ends with a person (docs/metrics.md lists them all).
+REASON_BY_INTENT = {
+    "request_human": "customer_request",
+    "third_party_question": "third_party",
+    "out_of_scope": "out_of_scope",
+    "deny": "not_helpful",
+    "nlu_fallback": "low_confidence",
+}
+
+HANDOFF_MESSAGES = {
+    "third_party": (
+        "That sounds like a question about another company's product, which I can't answer "
+        "myself. I'm connecting you with a person from our support team."
+    ),
+    "out_of_scope": (
+        "I can only help with Lumen products, so I'm connecting you with a person from our "
+        "support team."
+    ),
+    "low_confidence": (
+        "I'm not sure I have a good answer to that, so I'm connecting you with a person from "
+        "our support team."
+    ),
+    "not_helpful": "Sorry that didn't help. I'm connecting you with a person from our support team.",
+}
+DEFAULT_HANDOFF_MESSAGE = "Sure, I'm connecting you with a person from our support team."
+STAY_HERE = " You can keep typing here; they will see the whole conversation."
+
+
+def handoff_message(reason: str) -> str:
+    """What the bot tells the customer when it hands over for ``reason``."""
+    return HANDOFF_MESSAGES.get(reason, DEFAULT_HANDOFF_MESSAGE) + STAY_HERE
+
+
+async def escalate(dispatcher: CollectingDispatcher, handoff: HandoffService, session_id: str, reason: str) -> None:
+    """Queue the session for a person and tell the customer (shared by both actions)."""
+    await handoff.escalate(session_id, reason)
+    dispatcher.utter_message(json_message={"text": handoff_message(reason), "handoff": reason})
+
+
+class ActionHandoff(Action):
+    """Escalates to the human queue; the reason comes from the intent that led here."""
+
+    def __init__(self, handoff: HandoffService) -> None:
+        self._handoff = handoff
+
+    def name(self) -> str:
+        return "action_handoff"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name", "")
+        await escalate(dispatcher, self._handoff, tracker.sender_id, REASON_BY_INTENT.get(intent, "customer_request"))
+        return []

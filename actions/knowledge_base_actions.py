@@ -1,0 +1,63 @@
+"""``action_answer_from_kb``: answer from the knowledge base, offer a choice, or hand over.
+
+The decision itself belongs to :mod:`knowledge_base`; this action only turns it into bot messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.handoff_actions import escalate
+from handoff import HandoffService
+from knowledge_base import Candidate, KnowledgeBase
+
+CLARIFY_PROMPT = "I found a few articles that might help. Which one matches your question?"
+NONE_OF_THESE = {"title": "None of these", "payload": "/request_human"}
+
+
+def choose_payload(article_id: str) -> str:
+    """The button payload that asks Rasa to answer with one article (intent choose_article)."""
+    return "/choose_article" + json.dumps({"article_id": article_id})
+
+
+def answer_message(candidate: Candidate) -> dict[str, Any]:
+    """The bot message for a confident answer, naming the article it came from."""
+    return {"text": candidate.body, "article": {"id": candidate.article_id, "title": candidate.title}}
+
+
+class ActionAnswerFromKnowledgeBase(Action):
+    """Answers the latest message from the knowledge base, or clarifies, or escalates."""
+
+    def __init__(self, knowledge_base: KnowledgeBase, handoff: HandoffService) -> None:
+        self._kb = knowledge_base
+        self._handoff = handoff
+
+    def name(self) -> str:
+        return "action_answer_from_kb"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        chosen = next(tracker.get_latest_entity_values("article_id"), None)
+        if chosen:
+            await self._answer(dispatcher, tracker.sender_id, await asyncio.to_thread(self._kb.candidate, chosen))
+            return []
+        question = tracker.latest_message.get("text") or ""
+        decision = await asyncio.to_thread(self._kb.decide, question)
+        if decision.action == "answer":
+            await self._answer(dispatcher, tracker.sender_id, decision.candidates[0])
+        elif decision.action == "clarify":
+            buttons = [{"title": c.title, "payload": choose_payload(c.article_id)} for c in decision.candidates]
+            dispatcher.utter_message(json_message={"text": CLARIFY_PROMPT, "buttons": [*buttons, NONE_OF_THESE]})
+        else:
+            await escalate(dispatcher, self._handoff, tracker.sender_id, "low_confidence")
+        return []
+
+    async def _answer(self, dispatcher: CollectingDispatcher, session_id: str, candidate: Candidate) -> None:
+        dispatcher.utter_message(json_message=answer_message(candidate))
+        await self._handoff.note_bot_answer(session_id, candidate.article_id)

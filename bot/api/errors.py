@@ -1,0 +1,22 @@
+"""Maps each package's domain errors to HTTP answers, in one place."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+
+from handoff import HandoffError, SessionNotFound
+from knowledge_base import KnowledgeBaseError
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Domain errors become 4xx with the error's own message as ``detail``."""
+
+    @app.exception_handler(HandoffError)
+    async def handoff_error(_: Request, exc: HandoffError) -> JSONResponse:
+        code = status.HTTP_404_NOT_FOUND if isinstance(exc, SessionNotFound) else status.HTTP_409_CONFLICT
+        return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=code)
+
+    @app.exception_handler(KnowledgeBaseError)
+    async def knowledge_base_error(_: Request, exc: KnowledgeBaseError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=status.HTTP_400_BAD_REQUEST)

@@ -1,0 +1,23 @@
+"""The web pages: the widget's demo page and the agent console (static files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+async def demo_page() -> FileResponse:
+    """A demo product page with the chat widget."""
+    return FileResponse(STATIC_DIR / "index.html")
+
+
+@router.get("/console")
+async def agent_console() -> FileResponse:
+    """The agent console."""
+    return FileResponse(STATIC_DIR / "console.html")

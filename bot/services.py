@@ -1,0 +1,105 @@
+"""Builds every service the gateway uses and wires them together (the one place that does)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from rasa_sdk.executor import ActionExecutor
+from redis.asyncio import Redis
+from sqlalchemy import Engine, create_engine
+
+from actions import build_actions
+from bot.accounts import AccountStore
+from bot.closing import ConversationCloser
+from bot.core.config import Settings
+from bot.core.security import TokenSigner
+from bot.rasa_client import RasaClient
+from bot.relay import BotRelay
+from handoff import HandoffService, LiveBus
+from knowledge_base import KnowledgeBase, build_knowledge_base
+from outcomes import OutcomeRecorder
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Services:
+    """Everything a route or socket handler needs, built once per process."""
+
+    settings: Settings
+    engine: Engine
+    redis: Redis
+    bus: LiveBus
+    handoff: HandoffService
+    knowledge_base: KnowledgeBase
+    rasa: RasaClient
+    relay: BotRelay
+    closer: ConversationCloser
+    accounts: AccountStore
+    recorder: OutcomeRecorder
+    signer: TokenSigner
+    executor: ActionExecutor
+    background: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def aclose(self) -> None:
+        """Stop background tasks and close connections."""
+        for task in self.background:
+            task.cancel()
+        for task in self.background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.rasa.aclose()
+        await self.redis.aclose()
+        self.engine.dispose()
+
+
+def make_engine(database_url: str) -> Engine:
+    """A SQLAlchemy engine; SQLite gets the settings that let threads share it."""
+    if database_url.startswith("sqlite"):
+        return create_engine(database_url, connect_args={"check_same_thread": False, "timeout": 30})
+    return create_engine(database_url, pool_pre_ping=True)
+
+
+def load_knowledge_base(settings: Settings, engine: Engine) -> KnowledgeBase:
+    """Open the knowledge base, seeding the demo articles into an empty one, and load its index."""
+    assert settings.kb_index_dir is not None
+    kb = build_knowledge_base(engine, settings.kb_index_dir, settings.kb, ensure_index=False)
+    if settings.kb_seed_dir and settings.kb_seed_dir.is_dir() and kb.is_empty():
+        report = kb.import_folder(settings.kb_seed_dir)
+        logger.info("seeded knowledge base with %d articles", len(report.created))
+    kb.ensure_index()
+    return kb
+
+
+async def build_services(settings: Settings) -> Services:
+    """Connect to Redis, SQL and Rasa, load the knowledge base, and start background tasks."""
+    settings.state_dir.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    redis = Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=10)
+    bus = LiveBus(redis)
+    handoff = HandoffService(redis, bus)
+    knowledge_base = await asyncio.to_thread(load_knowledge_base, settings, engine)
+    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token.get_secret_value())
+    accounts = AccountStore(engine)
+    recorder = OutcomeRecorder(engine)
+    await asyncio.to_thread(accounts.create_schema)
+    await asyncio.to_thread(recorder.create_schema)
+    executor = ActionExecutor()
+    for action in build_actions(knowledge_base, handoff):
+        executor.register_action(action)
+    services = Services(
+        settings=settings, engine=engine, redis=redis, bus=bus, handoff=handoff,
+        knowledge_base=knowledge_base, rasa=rasa, relay=BotRelay(handoff, rasa),
+        closer=ConversationCloser(handoff, recorder, bus, redis), accounts=accounts,
+        recorder=recorder, signer=TokenSigner(settings.secret_key.get_secret_value(), settings.token_ttl_s),
+        executor=executor,
+    )
+    services.background.append(asyncio.create_task(bus.run()))
+    services.background.append(asyncio.create_task(
+        services.closer.sweep_forever(settings.session_idle_timeout_s, settings.sweep_interval_s)
+    ))
+    await asyncio.wait_for(bus.connected.wait(), timeout=10)
+    return services

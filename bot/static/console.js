@@ -1,0 +1,847 @@
+/*
+ * Tandem agent console.
+ *
+ * Signs in through POST /api/auth/token, then speaks the agent side of
+ * docs/protocol.md over /ws/agent. Message text, previews and names are put
+ * into the page with textContent only; nothing from the server goes through
+ * innerHTML.
+ */
+(() => {
+  'use strict';
+
+  const TOKEN_KEY = 'tandem.agent_token';
+  const NAME_KEY = 'tandem.agent_name';
+  const CONSOLE_ROLES = new Set(['agent', 'supervisor', 'admin']);
+  const MESSAGE_ROLES = new Set(['customer', 'bot', 'agent', 'system']);
+  const MAX_TEXT = 2000;
+  const BACKOFF_MIN_MS = 500;
+  const BACKOFF_MAX_MS = 15000;
+  const TYPING_IDLE_MS = 3000;
+  const TYPING_REFRESH_MS = 5000;
+  const CUSTOMER_TYPING_TIMEOUT_MS = 10000; // hide the indicator if its "off" got lost
+  const ERROR_VISIBLE_MS = 12000;
+  const SOCKET_URL = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/agent`;
+
+  const $ = (id) => document.getElementById(id);
+
+  const ui = {
+    loginView: $('login-view'),
+    loginForm: $('login-form'),
+    username: $('login-username'),
+    password: $('login-password'),
+    loginSubmit: $('login-submit'),
+    loginError: $('login-error'),
+    appView: $('app-view'),
+    sessionBar: $('session-bar'),
+    agentName: $('agent-name'),
+    connection: $('console-connection'),
+    logout: $('logout-btn'),
+    error: $('console-error'),
+    queue: $('queue'),
+    queueCount: $('queue-count'),
+    queueEmpty: $('queue-empty'),
+    title: $('conversation-title'),
+    hint: $('conversation-hint'),
+    stateBadge: $('conversation-state'),
+    conversation: $('conversation'),
+    customerTyping: $('customer-typing'),
+    replyForm: $('reply-form'),
+    replyInput: $('reply-input'),
+    replyInternal: $('reply-internal'),
+    replySend: $('reply-send'),
+    resolve: $('resolve-btn'),
+    handback: $('handback-btn'),
+  };
+
+  const state = {
+    token: sessionGet(TOKEN_KEY),
+    agent: null, // {id, name, role} from `ready`
+    socket: null,
+    ready: false, // authenticated on the current socket
+    retries: 0,
+    reconnectTimer: null,
+    queue: new Map(), // session_id -> queue entry, in the server's order
+    queueEls: new Map(), // session_id -> <li>
+    unread: new Set(), // session ids with messages the agent has not looked at
+    held: new Set(), // session ids this agent holds
+    currentId: null, // the session shown on the right
+    currentState: null,
+    renderedIds: new Set(), // message ids shown for the current session
+    outbox: new Map(), // client_id -> message frame not yet acknowledged
+    ownMessages: new Map(), // client_id -> <li>
+    typingOn: false,
+    typingSentAt: 0,
+    typingSession: null, // where our last "typing on" went, so "off" goes there too
+    typingTimer: null,
+    customerTypingTimer: null,
+    errorTimer: null,
+    ticker: null,
+  };
+
+  /* ---------- helpers ---------- */
+
+  function sessionGet(key) {
+    try { return sessionStorage.getItem(key); } catch { return null; }
+  }
+
+  function sessionSet(key, value) {
+    try { sessionStorage.setItem(key, value); } catch { /* the console still works for this page */ }
+  }
+
+  function sessionRemove(key) {
+    try { sessionStorage.removeItem(key); } catch { /* ignore */ }
+  }
+
+  // Builds an element; `text` goes through textContent, string children become
+  // text nodes, so server data can never become markup.
+  function h(tag, props = {}, children = []) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (value === false || value == null) continue;
+      if (key === 'text') node.textContent = value;
+      else if (key === 'class') node.className = value;
+      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? '' : String(value));
+    }
+    for (const child of children) if (child != null) node.append(child);
+    return node;
+  }
+
+  // Ids may arrive as numbers or strings; compare them as strings.
+  const sameId = (a, b) => a != null && b != null && String(a) === String(b);
+
+  function newClientId() {
+    if (window.crypto && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+    // randomUUID needs a secure context; plain http on a LAN address has none.
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  function formatDuration(ms) {
+    const total = Math.max(0, Math.floor(ms / 1000));
+    const hours = Math.floor(total / 3600);
+    const minutes = Math.floor((total % 3600) / 60);
+    const seconds = total % 60;
+    if (hours > 0) return `${hours}h ${String(minutes).padStart(2, '0')}m`;
+    if (minutes > 0) return `${minutes}m ${String(seconds).padStart(2, '0')}s`;
+    return `${seconds}s`;
+  }
+
+  function formatTime(ts) {
+    const date = new Date(ts);
+    if (!ts || Number.isNaN(date.getTime())) return '';
+    return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+
+  // Escalation reasons are codes such as "customer_request"; make them readable.
+  function humanize(code) {
+    if (!code) return 'Handoff';
+    const words = String(code).replace(/[_-]+/g, ' ').trim();
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  }
+
+  function shortId(id) {
+    const text = String(id);
+    return text.length > 8 ? text.slice(0, 8) : text;
+  }
+
+  function showError(text) {
+    ui.error.textContent = text;
+    ui.error.hidden = false;
+    clearTimeout(state.errorTimer);
+    state.errorTimer = setTimeout(clearError, ERROR_VISIBLE_MS);
+  }
+
+  function clearError() {
+    ui.error.hidden = true;
+    ui.error.textContent = '';
+  }
+
+  /* ---------- sign-in ---------- */
+
+  // FastAPI answers errors as {"detail": "..."} or, for validation errors,
+  // {"detail": [{"msg": "..."}]}.
+  function errorDetail(body) {
+    if (!body || body.detail == null) return null;
+    if (typeof body.detail === 'string') return body.detail;
+    if (Array.isArray(body.detail)) return body.detail.map((d) => d && d.msg).filter(Boolean).join('; ') || null;
+    return null;
+  }
+
+  function showLoginError(text) {
+    ui.loginError.textContent = text;
+    ui.loginError.hidden = !text;
+  }
+
+  async function requestToken(username, password) {
+    let response;
+    try {
+      response = await fetch('/api/auth/token', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: JSON.stringify({ username, password }),
+      });
+    } catch {
+      throw new Error('Cannot reach the server. Check your connection and try again.');
+    }
+    const body = await response.json().catch(() => null);
+    if (!response.ok) {
+      const fallback = response.status === 401 ? 'Wrong username or password.' : `Sign-in failed (HTTP ${response.status}).`;
+      throw new Error(errorDetail(body) || fallback);
+    }
+    if (!body || typeof body.access_token !== 'string') throw new Error('Unexpected answer from the server.');
+    if (!CONSOLE_ROLES.has(body.role)) throw new Error('This account cannot use the agent console.');
+    return body;
+  }
+
+  async function onLoginSubmit(event) {
+    event.preventDefault();
+    const username = ui.username.value.trim();
+    const password = ui.password.value;
+    if (!username || !password) {
+      showLoginError('Enter your username and password.');
+      return;
+    }
+    showLoginError('');
+    ui.loginSubmit.disabled = true;
+    try {
+      const body = await requestToken(username, password);
+      state.token = body.access_token;
+      sessionSet(TOKEN_KEY, body.access_token);
+      sessionSet(NAME_KEY, body.name || username);
+      ui.password.value = '';
+      startConsole();
+    } catch (err) {
+      showLoginError(err.message);
+      ui.password.select();
+    } finally {
+      ui.loginSubmit.disabled = false;
+    }
+  }
+
+  function showLogin(message) {
+    ui.appView.hidden = true;
+    ui.sessionBar.hidden = true;
+    ui.loginView.hidden = false;
+    showLoginError(message || '');
+    ui.username.focus();
+  }
+
+  function startConsole() {
+    ui.loginView.hidden = true;
+    ui.appView.hidden = false;
+    ui.sessionBar.hidden = false;
+    ui.agentName.textContent = sessionGet(NAME_KEY) || '';
+    clearInterval(state.ticker);
+    state.ticker = setInterval(updateWaitTimes, 1000);
+    updateControls();
+    state.retries = 0;
+    connect();
+  }
+
+  function logout(message) {
+    const old = state.socket;
+    state.socket = null; // detach first so its close event does not reconnect
+    if (old) old.close(1000, 'sign out');
+    clearTimeout(state.reconnectTimer);
+    clearInterval(state.ticker);
+    sessionRemove(TOKEN_KEY);
+    sessionRemove(NAME_KEY);
+    state.token = null;
+    state.agent = null;
+    state.ready = false;
+    state.queue.clear();
+    state.held.clear();
+    state.unread.clear();
+    state.outbox.clear();
+    renderQueue();
+    closeConversation();
+    clearError();
+    showLogin(message);
+  }
+
+  /* ---------- connection ---------- */
+
+  function connect() {
+    clearTimeout(state.reconnectTimer);
+    state.ready = false;
+    setConnection(state.retries === 0 ? 'Connecting…' : 'Reconnecting…');
+
+    let socket;
+    try {
+      socket = new WebSocket(SOCKET_URL);
+    } catch {
+      scheduleReconnect();
+      return;
+    }
+    state.socket = socket;
+
+    // Handlers ignore events from a socket that has since been replaced.
+    socket.addEventListener('open', () => {
+      if (socket === state.socket) sendRaw({ type: 'auth', token: state.token });
+    });
+    socket.addEventListener('message', (event) => {
+      if (socket === state.socket) handleFrame(event.data);
+    });
+    socket.addEventListener('close', (event) => {
+      if (socket === state.socket) onSocketClosed(event);
+    });
+  }
+
+  function onSocketClosed(event) {
+    state.socket = null;
+    state.ready = false;
+    hideCustomerTyping();
+    updateControls();
+    if (event.code === 4401) { // auth_failed: the token expired or was revoked
+      logout('Your sign-in has expired. Please sign in again.');
+      return;
+    }
+    if (event.code === 4403) { // origin_not_allowed: retrying cannot help
+      setConnection('Disconnected');
+      showError('The server refused this page’s origin. Contact your administrator.');
+      return;
+    }
+    scheduleReconnect();
+  }
+
+  // Exponential backoff with jitter.
+  function scheduleReconnect() {
+    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** state.retries);
+    const delay = base / 2 + Math.random() * (base / 2);
+    state.retries += 1;
+    setConnection('Reconnecting…');
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = setTimeout(connect, delay);
+  }
+
+  window.addEventListener('online', () => {
+    if (state.token && !state.socket) {
+      state.retries = 0;
+      connect();
+    }
+  });
+
+  function sendRaw(frame) {
+    if (!state.socket || state.socket.readyState !== WebSocket.OPEN) return false;
+    state.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  // Everything but `auth` needs an authenticated socket.
+  function send(frame) {
+    return state.ready && sendRaw(frame);
+  }
+
+  // For actions that make no sense to queue (claim, resolve…): tell the agent.
+  function sendOrComplain(frame) {
+    if (send(frame)) return true;
+    showError('Not connected to the server. Reconnecting — try again in a moment.');
+    return false;
+  }
+
+  function setConnection(text) {
+    ui.connection.textContent = text;
+    ui.connection.classList.toggle('is-offline', text !== '');
+  }
+
+  /* ---------- incoming frames ---------- */
+
+  function handleFrame(data) {
+    if (typeof data !== 'string') return;
+    let frame;
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      return;
+    }
+    if (!frame || typeof frame !== 'object') return;
+
+    switch (frame.type) {
+      case 'ready': onReady(frame); break;
+      case 'queue': onQueue(frame); break;
+      case 'transcript': onTranscript(frame); break;
+      case 'claimed': onClaimed(frame); break;
+      case 'message': onMessage(frame); break;
+      case 'ack': onAck(frame); break;
+      case 'session_state': onSessionState(frame); break;
+      case 'typing': onCustomerTyping(frame); break;
+      case 'error': onErrorFrame(frame); break;
+      default: break; // ignore what a newer server may add
+    }
+  }
+
+  function onReady(frame) {
+    state.ready = true;
+    state.retries = 0;
+    state.agent = frame.agent || null;
+    if (state.agent && state.agent.name) {
+      ui.agentName.textContent = state.agent.name;
+      sessionSet(NAME_KEY, state.agent.name);
+    }
+    setConnection('');
+    // After a reconnect: subscribe again to what was open, then re-send replies
+    // that were never acknowledged (the server de-duplicates by client_id).
+    if (state.currentId) send({ type: 'open', session_id: state.currentId });
+    for (const frameToSend of state.outbox.values()) send(frameToSend);
+    updateControls();
+  }
+
+  function onQueue(frame) {
+    const sessions = Array.isArray(frame.sessions) ? frame.sessions : [];
+    state.queue = new Map(sessions.map((entry) => [String(entry.session_id), entry]));
+
+    // The snapshot is the truth about who holds what.
+    for (const id of [...state.held]) {
+      if (!state.queue.has(id)) state.held.delete(id);
+    }
+    for (const [id, entry] of state.queue) {
+      if (isMine(entry)) state.held.add(id);
+      else state.held.delete(id);
+    }
+    for (const id of [...state.unread]) {
+      if (!state.queue.has(id)) state.unread.delete(id);
+    }
+
+    const current = state.currentId && state.queue.get(state.currentId);
+    if (current) state.currentState = current.state;
+    renderQueue();
+    updateControls();
+  }
+
+  function isMine(entry) {
+    return entry.state === 'assigned' && state.agent != null && sameId(entry.agent_id, state.agent.id);
+  }
+
+  function onTranscript(frame) {
+    const id = String(frame.session_id);
+    if (id !== state.currentId) return; // the agent has moved on to another session
+    if (frame.state) state.currentState = frame.state;
+    renderMessages(frame.messages);
+    updateControls();
+  }
+
+  function onClaimed(frame) {
+    const id = String(frame.session_id);
+    state.held.add(id);
+    const entry = state.queue.get(id);
+    if (entry) {
+      entry.state = 'assigned';
+      if (state.agent) {
+        entry.agent_id = state.agent.id;
+        entry.agent_name = state.agent.name;
+      }
+    }
+    if (id !== state.currentId) showConversation(id);
+    state.currentState = 'assigned';
+    renderMessages(frame.messages);
+    renderQueue();
+    updateControls();
+    clearError();
+    ui.replyInput.focus();
+  }
+
+  function onMessage(msg) {
+    const sessionId = String(msg.session_id);
+    if (sessionId !== state.currentId) {
+      if (msg.role === 'customer') {
+        state.unread.add(sessionId);
+        renderQueue();
+      }
+      return;
+    }
+    if (msg.role === 'customer') hideCustomerTyping();
+    appendMessage(msg);
+  }
+
+  function onAck(frame) {
+    state.outbox.delete(frame.client_id);
+    const own = state.ownMessages.get(frame.client_id);
+    if (own) markSent(own, frame.id);
+    if (frame.id != null) state.renderedIds.add(String(frame.id));
+  }
+
+  function onSessionState(frame) {
+    const id = String(frame.session_id);
+    const entry = state.queue.get(id);
+    if (frame.state === 'queued' || frame.state === 'assigned') {
+      if (entry) Object.assign(entry, { state: frame.state, agent_id: frame.agent_id, agent_name: frame.agent_name });
+    } else {
+      state.queue.delete(id); // back with the bot, or closed: no longer in the queue
+    }
+
+    const mine = frame.state === 'assigned' && state.agent && sameId(frame.agent_id, state.agent.id);
+    if (mine) state.held.add(id);
+    else state.held.delete(id);
+
+    if (id === state.currentId) {
+      state.currentState = frame.state;
+      if (frame.state === 'closed' || frame.state === 'bot') {
+        hideCustomerTyping();
+        stopTyping();
+      }
+    }
+    renderQueue();
+    updateControls();
+  }
+
+  function onCustomerTyping(frame) {
+    if (String(frame.session_id) !== state.currentId) return;
+    if (!frame.on) {
+      hideCustomerTyping();
+      return;
+    }
+    ui.customerTyping.hidden = false;
+    clearTimeout(state.customerTypingTimer);
+    state.customerTypingTimer = setTimeout(hideCustomerTyping, CUSTOMER_TYPING_TIMEOUT_MS);
+  }
+
+  function hideCustomerTyping() {
+    clearTimeout(state.customerTypingTimer);
+    ui.customerTyping.hidden = true;
+  }
+
+  function onErrorFrame(frame) {
+    showError(frame.detail || `The server refused the request (${frame.code || 'error'}).`);
+    // An error about one of our replies: it was not stored.
+    if (frame.ref && state.outbox.has(frame.ref)) {
+      state.outbox.delete(frame.ref);
+      const own = state.ownMessages.get(frame.ref);
+      if (own) markFailed(own);
+    }
+  }
+
+  /* ---------- the queue ---------- */
+
+  function renderQueue() {
+    const ids = [...state.queue.keys()];
+    // Update items in place (rather than rebuilding the list) so a focused
+    // button keeps its focus when the queue changes.
+    ids.forEach((id, index) => {
+      let item = state.queueEls.get(id);
+      if (!item) {
+        item = createQueueItem(id);
+        state.queueEls.set(id, item);
+      }
+      updateQueueItem(item, state.queue.get(id));
+      if (ui.queue.children[index] !== item) ui.queue.insertBefore(item, ui.queue.children[index] || null);
+    });
+    for (const [id, item] of state.queueEls) {
+      if (!state.queue.has(id)) {
+        item.remove();
+        state.queueEls.delete(id);
+      }
+    }
+    const waiting = ids.filter((id) => state.queue.get(id).state === 'queued').length;
+    ui.queueCount.textContent = ids.length ? `${waiting} waiting` : '';
+    ui.queueEmpty.hidden = ids.length > 0;
+  }
+
+  function createQueueItem(id) {
+    const item = h('li', { class: 'queue-item', 'data-session-id': id });
+    const open = h('button', { type: 'button', class: 'queue-open' }, [
+      h('span', { class: 'queue-top' }, [
+        h('span', { class: 'queue-reason' }),
+        h('span', { class: 'queue-wait', title: 'Waiting time' }),
+      ]),
+      h('span', { class: 'queue-state' }),
+      h('span', { class: 'queue-preview' }),
+    ]);
+    const claim = h('button', { type: 'button', class: 'claim-btn button button-small', text: 'Claim' });
+    item.append(open, claim);
+    // A click anywhere on the item opens it; the Claim button claims (and opens).
+    item.addEventListener('click', (event) => {
+      if (event.target instanceof Element && event.target.closest('.claim-btn')) claimSession(id);
+      else openSession(id);
+    });
+    return item;
+  }
+
+  function updateQueueItem(item, entry) {
+    const id = String(entry.session_id);
+    const queued = entry.state === 'queued';
+    const mine = isMine(entry);
+
+    item.dataset.state = entry.state;
+    item.dataset.queuedAt = entry.queued_at || '';
+    item.classList.toggle('is-current', id === state.currentId);
+    item.classList.toggle('is-mine', mine);
+    item.classList.toggle('has-unread', state.unread.has(id));
+    item.querySelector('.queue-open').setAttribute('aria-current', id === state.currentId ? 'true' : 'false');
+
+    item.querySelector('.queue-reason').textContent = humanize(entry.reason);
+    item.querySelector('.queue-state').textContent = queued
+      ? 'Queued'
+      : `Assigned to ${mine ? 'you' : (entry.agent_name || 'another agent')}`;
+    item.querySelector('.queue-preview').textContent = entry.preview || '';
+    updateWaitTime(item);
+
+    const claim = item.querySelector('.claim-btn');
+    claim.hidden = !queued;
+    claim.setAttribute('aria-label', `Claim conversation ${shortId(id)}`);
+  }
+
+  function updateWaitTime(item) {
+    const since = Date.parse(item.dataset.queuedAt);
+    item.querySelector('.queue-wait').textContent = Number.isNaN(since) ? '' : formatDuration(Date.now() - since);
+  }
+
+  function updateWaitTimes() {
+    for (const item of state.queueEls.values()) updateWaitTime(item);
+  }
+
+  /* ---------- the open conversation ---------- */
+
+  function openSession(id) {
+    if (id !== state.currentId) showConversation(id);
+    state.unread.delete(id);
+    renderQueue();
+    send({ type: 'open', session_id: id }); // if offline, onReady re-opens it
+  }
+
+  // The protocol does not say that `claim` subscribes to live messages, so we
+  // `open` first (harmless if it does); a lost race shows as already_claimed.
+  function claimSession(id) {
+    openSession(id);
+    sendOrComplain({ type: 'claim', session_id: id });
+  }
+
+  function showConversation(id) {
+    stopTyping();
+    hideCustomerTyping();
+    ui.conversation.replaceChildren();
+    state.renderedIds.clear();
+    state.currentId = id;
+    const entry = state.queue.get(id);
+    state.currentState = entry ? entry.state : null;
+    ui.title.textContent = `Conversation ${shortId(id)}`;
+    ui.title.title = id;
+    ui.replyInput.value = '';
+    updateControls();
+  }
+
+  function closeConversation() {
+    state.currentId = null;
+    state.currentState = null;
+    state.renderedIds.clear();
+    ui.conversation.replaceChildren();
+    ui.title.textContent = 'No conversation open';
+    ui.title.removeAttribute('title');
+    updateControls();
+  }
+
+  function renderMessages(messages) {
+    if (!Array.isArray(messages)) return;
+    for (const msg of messages) appendMessage(msg);
+  }
+
+  function appendMessage(msg) {
+    const id = msg.id != null ? String(msg.id) : null;
+    if (id !== null && state.renderedIds.has(id)) return;
+
+    // One of our own replies coming back: confirm the bubble already drawn.
+    const own = msg.client_id ? state.ownMessages.get(msg.client_id) : null;
+    if (own && own.isConnected) {
+      state.outbox.delete(msg.client_id);
+      markSent(own, msg.id);
+      if (id !== null) state.renderedIds.add(id);
+      return;
+    }
+
+    const stick = isNearBottom();
+    ui.conversation.append(renderMessage(msg));
+    if (id !== null) state.renderedIds.add(id);
+    if (stick) scrollToEnd();
+  }
+
+  function labelFor(msg) {
+    if (msg.role === 'customer') return 'Customer';
+    if (msg.role === 'bot') return 'Bot';
+    if (msg.role === 'agent') return msg.agent_name || 'Agent';
+    return 'System';
+  }
+
+  function renderMessage(msg) {
+    const role = MESSAGE_ROLES.has(msg.role) ? msg.role : 'system';
+    const item = h('li', {
+      class: `msg msg--${role}${msg.internal ? ' msg--internal' : ''}`,
+      'data-role': role,
+      'data-id': msg.id != null ? String(msg.id) : null,
+    });
+
+    const label = msg.internal ? `${labelFor(msg)} · internal note` : labelFor(msg);
+    item.append(
+      h('div', { class: 'msg-meta' }, [
+        h('span', { class: 'msg-author', text: label }),
+        h('time', { datetime: msg.ts || null, text: formatTime(msg.ts) }),
+      ]),
+      h('div', { class: 'msg-text', text: String(msg.text ?? '') })
+    );
+
+    if (msg.article && msg.article.title) {
+      item.append(h('div', { class: 'msg-source', text: `From: ${msg.article.title}` }));
+    }
+    if (Array.isArray(msg.buttons) && msg.buttons.length > 0) {
+      // The agent only sees which options the customer was offered.
+      const offered = h('div', { class: 'msg-buttons' }, [h('span', { class: 'msg-buttons-label', text: 'Offered:' })]);
+      for (const button of msg.buttons) {
+        if (button) offered.append(h('span', { class: 'chip', text: String(button.title ?? button.payload ?? '') }));
+      }
+      item.append(offered);
+    }
+    return item;
+  }
+
+  function setMessageStatus(item, text) {
+    let status = item.querySelector('.msg-status');
+    if (!status) {
+      status = h('span', { class: 'msg-status' });
+      item.querySelector('.msg-meta').append(status);
+    }
+    status.textContent = text;
+  }
+
+  function markSent(item, id) {
+    item.classList.remove('is-pending', 'is-failed');
+    if (id != null) item.dataset.id = String(id);
+    setMessageStatus(item, '');
+  }
+
+  function markFailed(item) {
+    item.classList.remove('is-pending');
+    item.classList.add('is-failed');
+    setMessageStatus(item, 'Not sent');
+  }
+
+  function isNearBottom() {
+    const list = ui.conversation;
+    return list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  }
+
+  function scrollToEnd() {
+    ui.conversation.scrollTop = ui.conversation.scrollHeight;
+  }
+
+  /* ---------- what the agent may do ---------- */
+
+  function holdsCurrent() {
+    return state.currentId !== null && state.held.has(state.currentId) && state.currentState !== 'closed';
+  }
+
+  function updateControls() {
+    const canAct = holdsCurrent();
+    for (const control of [ui.replyInput, ui.replyInternal, ui.replySend, ui.resolve, ui.handback]) {
+      control.disabled = !canAct;
+    }
+    ui.hint.textContent = conversationHint();
+    const stateText = state.currentState ? humanize(state.currentState) : '';
+    ui.stateBadge.textContent = stateText;
+    ui.stateBadge.dataset.state = state.currentState || '';
+    ui.stateBadge.hidden = stateText === '';
+  }
+
+  function conversationHint() {
+    if (state.currentId === null) return 'Pick a conversation from the queue.';
+    if (state.currentState === 'closed') return 'This conversation is closed.';
+    if (state.currentState === 'bot') return 'The bot is handling this conversation.';
+    if (holdsCurrent()) return 'You are handling this conversation.';
+    const entry = state.queue.get(state.currentId);
+    if (entry && entry.state === 'assigned') return `Assigned to ${entry.agent_name || 'another agent'} — read only.`;
+    return 'Claim this conversation in the queue to reply.';
+  }
+
+  /* ---------- replying ---------- */
+
+  function onReplySubmit(event) {
+    event.preventDefault();
+    if (!holdsCurrent()) return;
+    const text = ui.replyInput.value.trim();
+    if (text === '') return;
+    if (text.length > MAX_TEXT) {
+      showError(`Replies can be at most ${MAX_TEXT} characters long.`);
+      return;
+    }
+    const internal = ui.replyInternal.checked;
+    const frame = { type: 'message', session_id: state.currentId, client_id: newClientId(), text, internal };
+
+    const item = renderMessage({
+      role: 'agent', text, internal, agent_name: state.agent ? state.agent.name : null, ts: new Date().toISOString(),
+    });
+    item.classList.add('is-pending');
+    setMessageStatus(item, send(frame) ? 'Sending…' : 'Waiting for connection…');
+    ui.conversation.append(item);
+    scrollToEnd();
+    state.ownMessages.set(frame.client_id, item);
+    state.outbox.set(frame.client_id, frame); // kept until `ack`; re-sent after a reconnect
+
+    stopTyping();
+    ui.replyInput.value = '';
+    ui.replyInternal.checked = false;
+    ui.replyInput.focus();
+  }
+
+  // Enter sends, Shift+Enter adds a line break.
+  function onReplyKeydown(event) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      ui.replyForm.requestSubmit();
+    }
+  }
+
+  function onReplyInput() {
+    // Writing an internal note must not show "typing" to the customer.
+    if (ui.replyInternal.checked || ui.replyInput.value.trim() === '') stopTyping();
+    else startTyping();
+  }
+
+  function startTyping() {
+    if (!holdsCurrent()) return;
+    const now = Date.now();
+    if (!state.typingOn || now - state.typingSentAt > TYPING_REFRESH_MS) {
+      if (send({ type: 'typing', session_id: state.currentId, on: true })) {
+        state.typingOn = true;
+        state.typingSentAt = now;
+        state.typingSession = state.currentId;
+      }
+    }
+    clearTimeout(state.typingTimer);
+    state.typingTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+  }
+
+  function stopTyping() {
+    clearTimeout(state.typingTimer);
+    if (!state.typingOn) return;
+    state.typingOn = false;
+    send({ type: 'typing', session_id: state.typingSession, on: false });
+  }
+
+  function resolveCurrent() {
+    if (!holdsCurrent()) return;
+    stopTyping();
+    sendOrComplain({ type: 'resolve', session_id: state.currentId });
+  }
+
+  function handBackCurrent() {
+    if (!holdsCurrent()) return;
+    stopTyping();
+    sendOrComplain({ type: 'handback', session_id: state.currentId });
+  }
+
+  /* ---------- start ---------- */
+
+  ui.loginForm.addEventListener('submit', onLoginSubmit);
+  ui.logout.addEventListener('click', () => logout(''));
+  ui.replyForm.addEventListener('submit', onReplySubmit);
+  ui.replyInput.addEventListener('keydown', onReplyKeydown);
+  ui.replyInput.addEventListener('input', onReplyInput);
+  ui.replyInput.addEventListener('blur', stopTyping);
+  ui.replyInternal.addEventListener('change', onReplyInput);
+  ui.resolve.addEventListener('click', resolveCurrent);
+  ui.handback.addEventListener('click', handBackCurrent);
+
+  if (state.token) startConsole(); // still signed in from earlier in this tab
+  else showLogin('');
+})();

@@ -1,0 +1,756 @@
+/*
+ * Tandem chat widget.
+ *
+ * Embed with:  <script src="/static/widget.js" defer></script>
+ *
+ * Speaks the customer side of docs/protocol.md over /ws/customer. Everything
+ * that comes from the server or the customer is put into the page with
+ * textContent only; no message data ever goes through innerHTML.
+ *
+ * Small public API for the host page: window.Tandem.open() / .close(), and any
+ * element with a `data-tandem-open` attribute opens the chat when clicked.
+ */
+(() => {
+  'use strict';
+
+  if (window.Tandem) return; // the script was included twice
+
+  const STORAGE_TOKEN = 'tandem.session_token';
+  const STORAGE_LAST_ID = 'tandem.last_message_id';
+  const MAX_TEXT = 2000; // the server refuses longer messages (text_too_long)
+  const BOT_LABEL = 'Lumen assistant';
+  const BACKOFF_MIN_MS = 500;
+  const BACKOFF_MAX_MS = 15000;
+  const TYPING_IDLE_MS = 3000; // send typing:false after this much silence
+  const TYPING_REFRESH_MS = 5000; // re-send typing:true so the agent's indicator does not time out
+  const REMOTE_TYPING_TIMEOUT_MS = 15000; // hide a typing indicator whose "off" got lost
+  const ERROR_VISIBLE_MS = 10000;
+  const ROLES = new Set(['customer', 'bot', 'agent', 'system']);
+
+  // The socket goes to the server that served this script, so the widget also
+  // works when embedded on another site (the server checks the Origin).
+  const scriptEl = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  const scriptUrl = new URL(scriptEl && scriptEl.src ? scriptEl.src : '/static/widget.js', location.href);
+  const SOCKET_URL = `${scriptUrl.protocol === 'https:' ? 'wss' : 'ws'}://${scriptUrl.host}/ws/customer`;
+  const CSS_URL = new URL('widget.css', scriptUrl).href;
+
+  /* ---------- storage (localStorage can throw: private mode, blocked cookies) ---------- */
+
+  const store = {
+    get(key) {
+      try { return localStorage.getItem(key); } catch { return null; }
+    },
+    set(key, value) {
+      try { localStorage.setItem(key, value); } catch { /* keep working without persistence */ }
+    },
+    remove(key) {
+      try { localStorage.removeItem(key); } catch { /* ignore */ }
+    },
+  };
+
+  /* ---------- state ---------- */
+
+  const state = {
+    socket: null,
+    ready: false, // true once the server answered our hello with `session`
+    started: false, // the first open of the panel starts the connection
+    ended: false,
+    isOpen: false,
+    retries: 0,
+    reconnectTimer: null,
+    sessionId: null,
+    token: store.get(STORAGE_TOKEN),
+    // A fresh page has an empty transcript, so its first hello asks for the whole history;
+    // reconnects within the page then ask only for what came after the last message shown.
+    lastMessageId: null,
+    agentName: null,
+    renderedIds: new Set(), // transcript ids already on screen
+    outbox: new Map(), // client_id -> text, customer messages not yet acknowledged (in send order)
+    ownMessages: new Map(), // client_id -> <li>, to match acks and echoes to the bubble we drew
+    typingOn: false,
+    typingSentAt: 0,
+    typingTimer: null,
+    remoteTypingTimer: null,
+    errorTimer: null,
+    unread: 0,
+  };
+
+  /* ---------- small DOM helper ---------- */
+
+  // Builds an element. `text` always goes through textContent; string
+  // children become text nodes, so neither path can inject markup.
+  function h(tag, props = {}, children = []) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (value === false || value == null) continue;
+      if (key === 'text') node.textContent = value;
+      else if (key === 'class') node.className = value;
+      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+      else node.setAttribute(key, value === true ? '' : String(value));
+    }
+    for (const child of children) if (child != null) node.append(child);
+    return node;
+  }
+
+  function svgIcon(pathData) {
+    const ns = 'http://www.w3.org/2000/svg';
+    const svg = document.createElementNS(ns, 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('aria-hidden', 'true');
+    svg.setAttribute('focusable', 'false');
+    const path = document.createElementNS(ns, 'path');
+    path.setAttribute('d', pathData);
+    svg.append(path);
+    return svg;
+  }
+
+  const ICON_CHAT = 'M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z';
+  const ICON_CLOSE = 'M6 6l12 12M18 6L6 18';
+
+  /* ---------- building the widget ---------- */
+
+  const ui = {};
+
+  function buildWidget() {
+    ui.badge = h('span', { class: 'tandem-badge', 'aria-hidden': 'true', hidden: true });
+    ui.launcher = h('button', {
+      id: 'tandem-launcher', type: 'button', class: 'tandem-launcher',
+      'aria-label': 'Open chat', 'aria-expanded': 'false', 'aria-controls': 'tandem-panel',
+      onclick: togglePanel,
+    }, [svgIcon(ICON_CHAT), ui.badge]);
+
+    const closeButton = h('button', {
+      type: 'button', class: 'tandem-close', 'aria-label': 'Close chat', onclick: closePanel,
+    }, [svgIcon(ICON_CLOSE)]);
+
+    const header = h('header', { class: 'tandem-header' }, [
+      h('div', {}, [
+        h('h2', { id: 'tandem-title', class: 'tandem-title', text: 'Lumen Labs support' }),
+        h('p', { class: 'tandem-subtitle', text: 'Ask our assistant, or ask for a person' }),
+      ]),
+      closeButton,
+    ]);
+
+    ui.status = h('div', { id: 'tandem-status', class: 'tandem-status', role: 'status', hidden: true });
+    ui.transcript = h('ol', {
+      id: 'tandem-transcript', class: 'tandem-transcript',
+      role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation',
+    });
+    ui.typing = h('div', { id: 'tandem-typing', class: 'tandem-typing', 'aria-live': 'polite', hidden: true });
+
+    ui.newChat = h('button', {
+      id: 'tandem-new', type: 'button', class: 'tandem-button tandem-button--primary',
+      text: 'Start a new chat', onclick: startNewChat,
+    });
+    ui.endedBox = h('div', { id: 'tandem-ended', class: 'tandem-ended', hidden: true }, [
+      h('p', { text: 'This conversation has ended.' }),
+      ui.newChat,
+    ]);
+
+    ui.error = h('p', { id: 'tandem-error', class: 'tandem-error', role: 'alert', hidden: true });
+
+    ui.input = h('textarea', {
+      id: 'tandem-input', class: 'tandem-input', rows: 1, maxlength: MAX_TEXT,
+      placeholder: 'Type your message…', autocomplete: 'off',
+      oninput: onComposerInput, onkeydown: onComposerKeydown, onblur: stopTyping,
+    });
+    ui.send = h('button', { id: 'tandem-send', type: 'submit', class: 'tandem-send', text: 'Send' });
+    ui.composer = h('form', { class: 'tandem-composer', onsubmit: onComposerSubmit }, [
+      h('label', { for: 'tandem-input', class: 'tandem-sr-only', text: 'Your message' }),
+      ui.input,
+      ui.send,
+    ]);
+
+    ui.connection = h('span', { id: 'tandem-connection', class: 'tandem-connection', 'aria-live': 'polite' });
+    ui.end = h('button', {
+      id: 'tandem-end', type: 'button', class: 'tandem-link-button', text: 'End chat', onclick: endChat,
+    });
+    const footer = h('div', { class: 'tandem-footer' }, [ui.connection, ui.end]);
+
+    ui.panel = h('section', {
+      id: 'tandem-panel', class: 'tandem-panel', role: 'dialog', 'aria-labelledby': 'tandem-title', hidden: true,
+      onkeydown: (event) => { if (event.key === 'Escape') closePanel(); },
+    }, [header, ui.status, ui.transcript, ui.typing, ui.endedBox, ui.error, ui.composer, footer]);
+
+    ui.root = h('div', { id: 'tandem-root', class: 'tandem' }, [ui.panel, ui.launcher]);
+    document.body.append(ui.root);
+  }
+
+  // The widget stays invisible until its stylesheet has loaded, so the page
+  // never shows an unstyled launcher for a moment.
+  function loadStylesheet() {
+    const reveal = () => { ui.root.style.visibility = ''; };
+    const existing = document.querySelector(`link[data-tandem-css], link[href="${CSS_URL}"]`);
+    if (existing && existing.sheet) return;
+    ui.root.style.visibility = 'hidden';
+    const link = existing || h('link', { rel: 'stylesheet', href: CSS_URL, 'data-tandem-css': true });
+    link.addEventListener('load', reveal);
+    link.addEventListener('error', reveal); // better unstyled than missing
+    setTimeout(reveal, 3000); // and never stay hidden for good
+    if (!existing) document.head.append(link);
+  }
+
+  /* ---------- opening and closing ---------- */
+
+  function openPanel() {
+    state.isOpen = true;
+    ui.panel.hidden = false;
+    ui.launcher.setAttribute('aria-expanded', 'true');
+    ui.root.classList.add('is-open');
+    setUnread(0);
+    if (!state.started) {
+      state.started = true;
+      connect();
+    }
+    scrollToEnd(true);
+    if (!ui.input.disabled) ui.input.focus();
+  }
+
+  function closePanel() {
+    state.isOpen = false;
+    ui.panel.hidden = true;
+    ui.launcher.setAttribute('aria-expanded', 'false');
+    ui.root.classList.remove('is-open');
+    stopTyping();
+    ui.launcher.focus();
+  }
+
+  function togglePanel() {
+    if (state.isOpen) closePanel();
+    else openPanel();
+  }
+
+  function setUnread(count) {
+    state.unread = count;
+    ui.badge.hidden = count === 0;
+    ui.badge.textContent = count > 9 ? '9+' : String(count);
+  }
+
+  /* ---------- connection ---------- */
+
+  function connect() {
+    clearTimeout(state.reconnectTimer);
+    state.ready = false;
+    setConnection(state.retries === 0 ? 'Connecting…' : 'Reconnecting…');
+
+    let socket;
+    try {
+      socket = new WebSocket(SOCKET_URL);
+    } catch (err) {
+      scheduleReconnect();
+      return;
+    }
+    state.socket = socket;
+
+    // Each handler checks it still belongs to the current socket: a replaced
+    // socket (new chat, reconnect) can still deliver late events.
+    socket.addEventListener('open', () => {
+      if (socket !== state.socket) return;
+      sendRaw({ type: 'hello', session_token: state.token, last_message_id: state.lastMessageId });
+    });
+    socket.addEventListener('message', (event) => {
+      if (socket === state.socket) handleFrame(event.data);
+    });
+    socket.addEventListener('close', (event) => {
+      if (socket === state.socket) onSocketClosed(event);
+    });
+  }
+
+  function onSocketClosed(event) {
+    state.socket = null;
+    state.ready = false;
+    hideRemoteTyping();
+    if (event.code === 4403) { // origin_not_allowed: retrying cannot help
+      setConnection('Chat is not available on this site.');
+      return;
+    }
+    if (event.code === 4404) { // session_invalid: the stored session is gone, start afresh
+      forgetSession();
+      clearTranscript();
+      showError('Your previous conversation has expired, so we started a new one.');
+    }
+    if (state.ended) { // the server closes finished conversations; nothing to resume
+      setConnection('');
+      return;
+    }
+    scheduleReconnect();
+  }
+
+  // Exponential backoff with jitter, so many widgets do not reconnect in lockstep
+  // after a server restart.
+  function scheduleReconnect() {
+    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** state.retries);
+    const delay = base / 2 + Math.random() * (base / 2);
+    state.retries += 1;
+    setConnection(
+      state.outbox.size > 0
+        ? 'Reconnecting… your messages will be sent when we are back.'
+        : 'Reconnecting…'
+    );
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = setTimeout(connect, delay);
+  }
+
+  // Coming back online is a strong hint: try right away instead of waiting.
+  window.addEventListener('online', () => {
+    if (state.started && !state.socket && !state.ended) {
+      state.retries = 0;
+      connect();
+    }
+  });
+
+  function sendRaw(frame) {
+    if (!state.socket || state.socket.readyState !== WebSocket.OPEN) return false;
+    state.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  // Frames other than hello only make sense once the session is bound.
+  function send(frame) {
+    return state.ready && sendRaw(frame);
+  }
+
+  function setConnection(text) {
+    ui.connection.textContent = text;
+  }
+
+  /* ---------- incoming frames ---------- */
+
+  function handleFrame(data) {
+    if (typeof data !== 'string') return;
+    let frame;
+    try {
+      frame = JSON.parse(data);
+    } catch {
+      return; // a broken frame must not break the widget
+    }
+    if (!frame || typeof frame !== 'object') return;
+
+    switch (frame.type) {
+      case 'session': onSession(frame); break;
+      case 'message': onMessage(frame); break;
+      case 'ack': onAck(frame); break;
+      case 'state': applyState(frame); break;
+      case 'typing': onRemoteTyping(frame); break;
+      case 'ended': onEnded(); break;
+      case 'error': onErrorFrame(frame); break;
+      default: break; // unknown types are ignored so newer servers do not break us
+    }
+  }
+
+  function onSession(frame) {
+    // A different session than the one on screen: its transcript is not ours.
+    if (state.sessionId && frame.session_id !== state.sessionId) {
+      clearTranscript();
+      state.lastMessageId = null;
+      store.remove(STORAGE_LAST_ID);
+    }
+    state.sessionId = frame.session_id;
+    if (frame.session_token) {
+      state.token = frame.session_token;
+      store.set(STORAGE_TOKEN, frame.session_token);
+    }
+    state.ready = true;
+    state.retries = 0;
+    setConnection('');
+    if (frame.state) applyState({ state: frame.state });
+    flushOutbox();
+  }
+
+  function onMessage(msg) {
+    if (msg.internal) return; // internal notes are never for customers; be safe anyway
+    const id = msg.id != null ? String(msg.id) : null;
+    if (id !== null && state.renderedIds.has(id)) {
+      rememberMessageId(id);
+      return;
+    }
+
+    // Our own message coming back: upgrade the bubble we already drew.
+    const own = msg.client_id ? state.ownMessages.get(msg.client_id) : null;
+    if (own) {
+      state.outbox.delete(msg.client_id);
+      markSent(own, id);
+      rememberMessageId(id);
+      return;
+    }
+
+    if (msg.role === 'agent' && msg.agent_name) state.agentName = msg.agent_name;
+    if (msg.role === 'bot' || msg.role === 'agent') hideRemoteTyping();
+
+    const shouldStick = isNearBottom();
+    ui.transcript.append(renderMessage(msg));
+    rememberMessageId(id);
+    scrollToEnd(shouldStick);
+    if (!state.isOpen && msg.role !== 'customer') setUnread(state.unread + 1);
+  }
+
+  function onAck(frame) {
+    state.outbox.delete(frame.client_id);
+    const own = state.ownMessages.get(frame.client_id);
+    if (own) markSent(own, frame.id != null ? String(frame.id) : null);
+    // Not advancing last_message_id here on purpose: replies stored before this
+    // ack could still be on their way, and a replay is harmless (de-duplicated).
+    if (frame.id != null) state.renderedIds.add(String(frame.id));
+  }
+
+  function applyState(frame) {
+    switch (frame.state) {
+      case 'queued': {
+        const position = Number.isInteger(frame.position) ? ` You are number ${frame.position} in the queue.` : '';
+        showStatus(`Connecting you to a person…${position}`);
+        break;
+      }
+      case 'assigned':
+        if (frame.agent_name) state.agentName = frame.agent_name;
+        showStatus(`You are chatting with ${state.agentName || 'a member of our team'}`);
+        break;
+      case 'closed':
+        onEnded();
+        break;
+      default: // 'bot'
+        showStatus('');
+    }
+  }
+
+  function showStatus(text) {
+    ui.status.textContent = text;
+    ui.status.hidden = text === '';
+  }
+
+  function onRemoteTyping(frame) {
+    if (!frame.on) {
+      hideRemoteTyping();
+      return;
+    }
+    const who = frame.role === 'agent' ? (state.agentName || 'An agent') : BOT_LABEL;
+    ui.typing.textContent = `${who} is typing…`;
+    ui.typing.hidden = false;
+    clearTimeout(state.remoteTypingTimer);
+    state.remoteTypingTimer = setTimeout(hideRemoteTyping, REMOTE_TYPING_TIMEOUT_MS);
+  }
+
+  function hideRemoteTyping() {
+    clearTimeout(state.remoteTypingTimer);
+    ui.typing.hidden = true;
+    ui.typing.textContent = '';
+  }
+
+  function onEnded() {
+    if (state.ended) return;
+    state.ended = true;
+    stopTyping();
+    hideRemoteTyping();
+    showStatus('');
+    // Anything still unacknowledged can no longer be delivered.
+    for (const clientId of state.outbox.keys()) {
+      const own = state.ownMessages.get(clientId);
+      if (own) markFailed(own, clientId, false);
+    }
+    state.outbox.clear();
+    setComposerEnabled(false);
+    ui.endedBox.hidden = false;
+    setConnection('');
+    if (state.isOpen) ui.newChat.focus();
+  }
+
+  function onErrorFrame(frame) {
+    showError(frame.detail || 'Something went wrong.');
+    // An error about one of our messages (too long, rate limited…): it was not stored.
+    if (frame.ref && state.outbox.has(frame.ref)) {
+      state.outbox.delete(frame.ref);
+      const own = state.ownMessages.get(frame.ref);
+      if (own) markFailed(own, frame.ref, true);
+    }
+  }
+
+  function showError(text) {
+    ui.error.textContent = text;
+    ui.error.hidden = false;
+    clearTimeout(state.errorTimer);
+    state.errorTimer = setTimeout(() => {
+      ui.error.hidden = true;
+      ui.error.textContent = '';
+    }, ERROR_VISIBLE_MS);
+  }
+
+  function rememberMessageId(id) {
+    if (id === null) return;
+    state.renderedIds.add(id);
+    state.lastMessageId = id;
+    store.set(STORAGE_LAST_ID, id);
+  }
+
+  /* ---------- rendering messages ---------- */
+
+  function labelFor(msg) {
+    if (msg.role === 'bot') return BOT_LABEL;
+    if (msg.role === 'agent') return msg.agent_name || 'Support agent';
+    if (msg.role === 'system') return 'System';
+    return 'You';
+  }
+
+  function formatTime(ts) {
+    const date = ts ? new Date(ts) : new Date();
+    if (Number.isNaN(date.getTime())) return '';
+    return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  }
+
+  function renderMessage(msg) {
+    const role = ROLES.has(msg.role) ? msg.role : 'system';
+    const item = h('li', {
+      class: `tandem-msg tandem-msg--${role}`,
+      'data-role': role,
+      'data-id': msg.id != null ? String(msg.id) : null,
+    });
+
+    if (role !== 'customer') item.append(h('div', { class: 'tandem-msg__label', text: labelFor(msg) }));
+    item.append(h('div', { class: 'tandem-msg__text', text: String(msg.text ?? '') }));
+
+    if (msg.article && msg.article.title) {
+      item.append(h('div', { class: 'tandem-msg__source', text: `From: ${msg.article.title}` }));
+    }
+    if (Array.isArray(msg.buttons) && msg.buttons.length > 0) {
+      item.append(renderButtons(msg.buttons));
+    }
+
+    const meta = h('div', { class: 'tandem-msg__meta' }, [
+      h('time', { datetime: msg.ts || null, text: formatTime(msg.ts) }),
+    ]);
+    item.append(meta);
+    return item;
+  }
+
+  function renderButtons(buttons) {
+    const group = h('div', { class: 'tandem-msg__buttons', role: 'group', 'aria-label': 'Suggested replies' });
+    for (const button of buttons) {
+      if (!button || typeof button.payload !== 'string') continue;
+      group.append(h('button', {
+        type: 'button', class: 'tandem-choice', text: String(button.title ?? button.payload),
+        onclick: (event) => choose(button.payload, event.currentTarget, group),
+      }));
+    }
+    return group;
+  }
+
+  // A choice is a one-off answer: after sending it, the group is disabled and
+  // the chosen option stays highlighted.
+  function choose(payload, buttonEl, group) {
+    if (state.ended) return;
+    if (!send({ type: 'choose', client_id: newClientId(), payload })) {
+      showError('You are offline right now. Please try again in a moment.');
+      return;
+    }
+    for (const other of group.querySelectorAll('button')) other.disabled = true;
+    buttonEl.classList.add('is-chosen');
+    buttonEl.setAttribute('aria-pressed', 'true');
+  }
+
+  function setMessageStatus(item, text) {
+    let status = item.querySelector('.tandem-msg__status');
+    if (!status) {
+      status = h('span', { class: 'tandem-msg__status' });
+      item.querySelector('.tandem-msg__meta').append(status);
+    }
+    status.textContent = text;
+    return status;
+  }
+
+  function markSent(item, id) {
+    item.classList.remove('is-pending', 'is-failed');
+    if (id !== null) item.dataset.id = id;
+    setMessageStatus(item, 'Sent');
+  }
+
+  function markFailed(item, clientId, canRetry) {
+    item.classList.remove('is-pending');
+    item.classList.add('is-failed');
+    const status = setMessageStatus(item, 'Not sent');
+    if (canRetry) {
+      status.append(' · ', h('button', {
+        type: 'button', class: 'tandem-link-button', text: 'Retry',
+        onclick: () => retry(item, clientId),
+      }));
+    }
+  }
+
+  /* ---------- sending ---------- */
+
+  // crypto.randomUUID only exists in secure contexts (https, localhost); the
+  // demo may well be opened over plain http on a LAN address.
+  function newClientId() {
+    if (window.crypto && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    bytes[6] = (bytes[6] & 0x0f) | 0x40;
+    bytes[8] = (bytes[8] & 0x3f) | 0x80;
+    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  }
+
+  function sendCustomerMessage(text) {
+    const clientId = newClientId();
+    const item = renderMessage({ role: 'customer', text, ts: new Date().toISOString() });
+    item.classList.add('is-pending');
+    item.dataset.clientId = clientId;
+    setMessageStatus(item, 'Sending…');
+    ui.transcript.append(item);
+    scrollToEnd(true);
+
+    state.ownMessages.set(clientId, item);
+    state.outbox.set(clientId, text);
+    send({ type: 'message', client_id: clientId, text });
+    if (!state.ready) {
+      setConnection('Reconnecting… your messages will be sent when we are back.');
+    }
+  }
+
+  // Re-sends everything not yet acknowledged, in the order it was typed. The
+  // server ignores a client_id it has already stored, so this is safe.
+  function flushOutbox() {
+    for (const [clientId, text] of state.outbox) {
+      if (!send({ type: 'message', client_id: clientId, text })) break;
+    }
+  }
+
+  function retry(item, clientId) {
+    const text = item.querySelector('.tandem-msg__text').textContent;
+    item.classList.remove('is-failed');
+    item.classList.add('is-pending');
+    setMessageStatus(item, 'Sending…');
+    state.outbox.set(clientId, text);
+    send({ type: 'message', client_id: clientId, text });
+  }
+
+  function onComposerSubmit(event) {
+    event.preventDefault();
+    if (state.ended) return;
+    const text = ui.input.value.trim();
+    if (text === '') return;
+    if (text.length > MAX_TEXT) {
+      showError(`Messages can be at most ${MAX_TEXT} characters long.`);
+      return;
+    }
+    stopTyping();
+    sendCustomerMessage(text);
+    ui.input.value = '';
+    autoGrow();
+    ui.input.focus();
+  }
+
+  // Enter sends, Shift+Enter adds a line break (as in most chat apps).
+  function onComposerKeydown(event) {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      ui.composer.requestSubmit();
+    }
+  }
+
+  function onComposerInput() {
+    autoGrow();
+    if (ui.input.value.trim() === '') stopTyping();
+    else startTyping();
+  }
+
+  function autoGrow() {
+    ui.input.style.height = 'auto';
+    ui.input.style.height = `${Math.min(ui.input.scrollHeight, 120)}px`;
+  }
+
+  // Typing indicator: one "on" when typing starts (refreshed every few seconds
+  // while it goes on), one "off" after a pause, on send or on blur.
+  function startTyping() {
+    const now = Date.now();
+    if (!state.typingOn || now - state.typingSentAt > TYPING_REFRESH_MS) {
+      if (send({ type: 'typing', on: true })) {
+        state.typingOn = true;
+        state.typingSentAt = now;
+      }
+    }
+    clearTimeout(state.typingTimer);
+    state.typingTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+  }
+
+  function stopTyping() {
+    clearTimeout(state.typingTimer);
+    if (!state.typingOn) return;
+    state.typingOn = false;
+    send({ type: 'typing', on: false });
+  }
+
+  function endChat() {
+    if (state.ended) return;
+    if (!send({ type: 'end' })) {
+      showError('You are offline right now. Please try again in a moment.');
+    }
+  }
+
+  /* ---------- starting over ---------- */
+
+  function forgetSession() {
+    state.token = null;
+    state.lastMessageId = null;
+    state.sessionId = null;
+    store.remove(STORAGE_TOKEN);
+    store.remove(STORAGE_LAST_ID);
+  }
+
+  function clearTranscript() {
+    ui.transcript.replaceChildren();
+    state.renderedIds.clear();
+    state.ownMessages.clear();
+    state.agentName = null;
+    showStatus('');
+  }
+
+  function startNewChat() {
+    const old = state.socket;
+    state.socket = null; // detach first, so its close event is ignored
+    if (old) old.close(1000, 'new chat');
+    forgetSession();
+    clearTranscript();
+    state.outbox.clear();
+    state.ended = false;
+    state.retries = 0;
+    ui.endedBox.hidden = true;
+    setComposerEnabled(true);
+    connect();
+    ui.input.focus();
+  }
+
+  function setComposerEnabled(enabled) {
+    ui.input.disabled = !enabled;
+    ui.send.disabled = !enabled;
+    ui.end.disabled = !enabled;
+  }
+
+  /* ---------- scrolling ---------- */
+
+  function isNearBottom() {
+    const t = ui.transcript;
+    return t.scrollHeight - t.scrollTop - t.clientHeight < 60;
+  }
+
+  // Only follow new messages when the reader is already at the bottom, so
+  // scrolling back to read is not interrupted.
+  function scrollToEnd(force) {
+    if (force || isNearBottom()) ui.transcript.scrollTop = ui.transcript.scrollHeight;
+  }
+
+  /* ---------- start ---------- */
+
+  function init() {
+    buildWidget();
+    loadStylesheet();
+    document.addEventListener('click', (event) => {
+      const trigger = event.target instanceof Element ? event.target.closest('[data-tandem-open]') : null;
+      if (trigger) {
+        event.preventDefault();
+        openPanel();
+      }
+    });
+  }
+
+  window.Tandem = { open: () => openPanel(), close: () => closePanel() };
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
+  else init();
+})();

@@ -1,0 +1,187 @@
+"""The agent socket (``/ws/agent``): the console's live queue, transcripts and replies."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from starlette.websockets import WebSocket
+
+from bot.core.security import InvalidToken, Principal, StaffRole
+from bot.services import Services
+from bot.ws.connection import Outbox, SessionFeed, error_frame, message_frame, read_frames
+from bot.ws.frames import (
+    AGENT_FRAMES,
+    AgentMessage,
+    AgentTyping,
+    Auth,
+    Claim,
+    FrameError,
+    Handback,
+    Open,
+    Resolve,
+    Transfer,
+    clean_text,
+)
+from handoff import RESYNC, Agent, HandoffError, Role, SessionNotHeld, SessionState, Subscription
+
+logger = logging.getLogger(__name__)
+CLOSE_AUTH = 4401
+
+
+class AgentConnection:
+    """Serves one console from ``auth`` to disconnect."""
+
+    def __init__(self, websocket: WebSocket, services: Services) -> None:
+        self._ws = websocket
+        self._services = services
+        self._handoff = services.handoff
+        self._outbox = Outbox(websocket)
+        self._agent: Agent | None = None
+        self._feeds: dict[str, SessionFeed] = {}
+        self._subscriptions: list[Subscription] = []
+        self._queue_dirty = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def serve(self) -> None:
+        """Accept, authenticate, then handle frames until the agent goes away."""
+        await self._ws.accept()
+        self._tasks.append(asyncio.create_task(self._outbox.run()))
+        try:
+            await self._handle_frames()
+        finally:
+            await self._shutdown()
+
+    async def _handle_frames(self) -> None:
+        async for frame in read_frames(self._ws, AGENT_FRAMES, self._services.settings.max_frame_bytes):
+            if isinstance(frame, FrameError):
+                self._outbox.put(error_frame(frame.code, frame.detail))
+                continue
+            if isinstance(frame, Auth):
+                if not await self._auth(frame):
+                    return
+                continue
+            try:
+                await self._dispatch(frame, self._require_agent())
+            except FrameError as exc:
+                self._outbox.put(error_frame(exc.code, exc.detail, getattr(frame, "client_id", None)))
+            except HandoffError as exc:
+                self._outbox.put(error_frame(exc.code, str(exc), getattr(frame, "client_id", None)))
+
+    def _require_agent(self) -> Agent:
+        if self._agent is None:
+            raise FrameError("not_authenticated", 'send "auth" with a token first')
+        return self._agent
+
+    async def _auth(self, frame: Auth) -> bool:
+        try:
+            principal = self._services.signer.read_staff_token(frame.token)
+        except InvalidToken:
+            principal = None
+        if principal is None or not principal.can(StaffRole.AGENT):
+            self._outbox.put(error_frame("auth_failed", "the token is invalid, expired, or not an agent's"))
+            self._outbox.close(CLOSE_AUTH)
+            await self._tasks[0]
+            return False
+        self._agent = _agent_of(principal)
+        self._outbox.put({"type": "ready", "agent": {"id": principal.username, "name": principal.name,
+                                                     "role": principal.role.value}})
+        self._subscriptions.append(self._services.bus.follow_agents(self._on_agents_event))
+        self._tasks.append(asyncio.create_task(self._queue_sender()))
+        self._queue_dirty.set()
+        return True
+
+    async def _dispatch(self, frame: Any, agent: Agent) -> None:
+        if isinstance(frame, Open):
+            await self._open(frame.session_id)
+        elif isinstance(frame, Claim):
+            await self._handoff.claim(frame.session_id, agent)
+            messages = await self._follow(frame.session_id)
+            self._outbox.put({"type": "claimed", "session_id": frame.session_id, "messages": messages})
+        elif isinstance(frame, AgentMessage):
+            text = clean_text(frame.text, self._services.settings.max_message_chars)
+            entry, _ = await self._handoff.agent_reply(frame.session_id, agent, text, frame.client_id,
+                                                       internal=frame.internal)
+            self._outbox.put({"type": "ack", "client_id": frame.client_id, "id": entry.id})
+        elif isinstance(frame, AgentTyping):
+            await self._typing(frame.session_id, agent, frame.on)
+        elif isinstance(frame, Resolve):
+            await self._services.closer.close(frame.session_id, "agent", agent)
+        elif isinstance(frame, Handback):
+            await self._handoff.hand_back(frame.session_id, agent)
+        elif isinstance(frame, Transfer):
+            await self._transfer(frame, agent)
+
+    async def _open(self, session_id: str) -> None:
+        session = await self._handoff.get_session(session_id)
+        messages = await self._follow(session_id)
+        self._outbox.put({"type": "transcript", "session_id": session_id, "state": session.state.value,
+                          "messages": messages})
+
+    async def _follow(self, session_id: str) -> list[dict[str, Any]]:
+        """Start the live feed of a session; returns its transcript so far."""
+        entries = await self._handoff.transcript(session_id)
+        feed = self._feeds.get(session_id)
+        if feed is None:
+            last = entries[-1].id if entries else None
+            self._feeds[session_id] = SessionFeed(self._handoff, session_id, self._outbox,
+                                                  include_internal=True, last_sent=last)
+            self._subscriptions.append(self._services.bus.follow_session(
+                session_id, lambda event: self._on_session_event(session_id, event)))
+        return [message_frame(e) for e in entries]
+
+    async def _typing(self, session_id: str, agent: Agent, on: bool) -> None:
+        session = await self._handoff.get_session(session_id)
+        if session.state != SessionState.ASSIGNED or session.agent_id != agent.id:
+            raise SessionNotHeld(session_id)
+        await self._handoff.typing(session_id, Role.AGENT, on)
+
+    async def _transfer(self, frame: Transfer, agent: Agent) -> None:
+        target = None
+        if frame.to_agent_id:
+            principal = await asyncio.to_thread(self._services.accounts.get, frame.to_agent_id)
+            if principal is None or not principal.can(StaffRole.AGENT):
+                raise FrameError("invalid_frame", f"no agent with id {frame.to_agent_id}")
+            target = _agent_of(principal)
+        await self._handoff.transfer(frame.session_id, agent, target)
+
+    def _on_session_event(self, session_id: str, event: dict[str, Any]) -> None:
+        kind = event.get("kind")
+        feed = self._feeds.get(session_id)
+        if kind in ("message", RESYNC["kind"]) and feed:
+            feed.poke()
+        elif kind == "typing" and event.get("role") == Role.CUSTOMER.value:
+            self._outbox.put({"type": "typing", "session_id": session_id, "role": "customer", "on": event["on"]})
+
+    def _on_agents_event(self, event: dict[str, Any]) -> None:
+        if event.get("kind") == "state":
+            self._outbox.put({"type": "session_state", "session_id": event["session_id"],
+                              "state": event["state"], "agent_id": event["agent_id"],
+                              "agent_name": event["agent_name"]})
+        self._queue_dirty.set()
+
+    async def _queue_sender(self) -> None:
+        """Send the queue snapshot after changes, at most every 100 ms (bursts coalesce)."""
+        while True:
+            await self._queue_dirty.wait()
+            self._queue_dirty.clear()
+            try:
+                items = await self._handoff.queue()
+                self._outbox.put({"type": "queue", "sessions": [i.as_dict() for i in items]})
+            except Exception:
+                logger.warning("queue snapshot failed", exc_info=True)
+                self._queue_dirty.set()
+            await asyncio.sleep(0.1)
+
+    async def _shutdown(self) -> None:
+        for subscription in self._subscriptions:
+            subscription.close()
+        for feed in self._feeds.values():
+            await feed.close()
+        for task in self._tasks:
+            task.cancel()
+
+
+def _agent_of(principal: Principal) -> Agent:
+    return Agent(id=principal.username, name=principal.name, role=principal.role.value)

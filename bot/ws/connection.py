@@ -1,0 +1,151 @@
+"""What both sockets share: an ordered outbox, frame reading, and a per-session message feed."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from pydantic import TypeAdapter
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from bot.ws.frames import FrameError, parse_frame
+from handoff import HandoffService, TranscriptEntry
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+OUTBOX_LIMIT = 1000
+CLOSE_TOO_SLOW = 1008
+
+
+def message_frame(entry: TranscriptEntry) -> dict[str, Any]:
+    """The protocol's ``message`` frame for a transcript entry."""
+    frame: dict[str, Any] = {
+        "type": "message",
+        "id": entry.id,
+        "session_id": entry.session_id,
+        "role": entry.role.value,
+        "text": entry.text,
+        "ts": datetime.fromtimestamp(entry.ts, tz=UTC).isoformat(),
+    }
+    if entry.client_id:
+        frame["client_id"] = entry.client_id
+    if entry.agent_name:
+        frame["agent_name"] = entry.agent_name
+    if entry.internal:
+        frame["internal"] = True
+    for key in ("article", "buttons"):
+        if entry.extra.get(key):
+            frame[key] = entry.extra[key]
+    return frame
+
+
+def error_frame(code: str, detail: str, ref: str | None = None) -> dict[str, Any]:
+    """The protocol's ``error`` frame."""
+    frame = {"type": "error", "code": code, "detail": detail}
+    if ref:
+        frame["ref"] = ref
+    return frame
+
+
+class Outbox:
+    """Sends frames to one socket in the order they were put, from any task."""
+
+    def __init__(self, websocket: WebSocket) -> None:
+        self._websocket = websocket
+        self._queue: asyncio.Queue[dict[str, Any] | int] = asyncio.Queue()
+
+    def put(self, frame: dict[str, Any]) -> None:
+        """Queue a frame; a client that stops reading is disconnected rather than buffered forever."""
+        if self._queue.qsize() >= OUTBOX_LIMIT:
+            logger.warning("outbox overflow; closing slow client")
+            self.close(CLOSE_TOO_SLOW)
+            return
+        self._queue.put_nowait(frame)
+
+    def close(self, code: int) -> None:
+        """Close the socket with ``code`` once the frames queued before have been sent."""
+        self._queue.put_nowait(code)
+
+    async def run(self) -> None:
+        """Write queued frames in order until a close is queued or the socket goes away."""
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError):
+            while not isinstance(frame := await self._queue.get(), int):
+                await self._websocket.send_text(json.dumps(frame, separators=(",", ":")))
+            await self._websocket.close(code=frame)
+
+
+async def read_frames(websocket: WebSocket, adapter: TypeAdapter[T], max_bytes: int) -> AsyncIterator[T | FrameError]:
+    """Yield each inbound frame parsed, or the FrameError that explains why it was refused."""
+    while True:
+        try:
+            message = await websocket.receive()
+        except WebSocketDisconnect:
+            return
+        if message["type"] == "websocket.disconnect":
+            return
+        if message.get("text") is None:
+            yield FrameError("binary_not_supported", "send JSON text frames, not binary frames")
+            continue
+        try:
+            yield parse_frame(adapter, message["text"], max_bytes)
+        except FrameError as exc:
+            yield exc
+
+
+class SessionFeed:
+    """Delivers a session's new transcript entries to one socket, in order and once each.
+
+    Live events only wake the feed; it reads what is new from the transcript itself, so nothing
+    is lost when a live event is (e.g. while Redis restarts) and nothing is sent twice.
+    """
+
+    def __init__(
+        self,
+        handoff: HandoffService,
+        session_id: str,
+        outbox: Outbox,
+        *,
+        include_internal: bool,
+        last_sent: str | None,
+    ) -> None:
+        self._handoff = handoff
+        self.session_id = session_id
+        self._outbox = outbox
+        self._include_internal = include_internal
+        self.last_sent = last_sent
+        self._wake = asyncio.Event()
+        self._task = asyncio.create_task(self._run())
+        self._wake.set()
+
+    def poke(self) -> None:
+        """Something may be new: read the transcript soon."""
+        self._wake.set()
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            try:
+                await self._deliver_new()
+            except Exception:  # Redis away: retry on the next poke (resync pokes after reconnect)
+                logger.warning("feed for a session failed; will retry", exc_info=True)
+                await asyncio.sleep(0.5)
+                self._wake.set()
+
+    async def _deliver_new(self) -> None:
+        entries = await self._handoff.transcript(self.session_id, after=self.last_sent)
+        for entry in entries:
+            if self._include_internal or not entry.internal:
+                self._outbox.put(message_frame(entry))
+            self.last_sent = entry.id
+
+    async def close(self) -> None:
+        """Stop delivering."""
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task

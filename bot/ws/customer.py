@@ -1,0 +1,206 @@
+"""The customer socket (``/ws/customer``): one widget bound to one session."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from starlette.websockets import WebSocket
+
+from bot.core.security import InvalidToken
+from bot.services import Services
+from bot.ws.connection import Outbox, SessionFeed, error_frame, read_frames
+from bot.ws.frames import (
+    CUSTOMER_FRAMES,
+    Choose,
+    CustomerMessage,
+    End,
+    FrameError,
+    Hello,
+    Typing,
+    clean_text,
+)
+from handoff import RESYNC, HandoffError, Role, Session, SessionState, Subscription
+
+logger = logging.getLogger(__name__)
+CLOSE_ORIGIN = 4403
+CLOSE_SESSION = 4404
+
+
+def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
+    """Whether the page that opened the socket may use the widget (``*`` allows any)."""
+    origin = websocket.headers.get("origin")
+    return "*" in allowed or origin is None or origin in allowed
+
+
+class CustomerConnection:
+    """Serves one customer socket from ``hello`` to disconnect."""
+
+    def __init__(self, websocket: WebSocket, services: Services) -> None:
+        self._ws = websocket
+        self._services = services
+        self._handoff = services.handoff
+        self._outbox = Outbox(websocket)
+        self._session_id = ""
+        self._feed: SessionFeed | None = None
+        self._subscriptions: list[Subscription] = []
+        self._to_bot: asyncio.Queue[str] = asyncio.Queue()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._state_dirty = asyncio.Event()
+        self._state_always = False
+
+    async def serve(self) -> None:
+        """Accept, then handle frames until the customer goes away."""
+        await self._ws.accept()
+        self._tasks.append(asyncio.create_task(self._outbox.run()))
+        try:
+            if not origin_allowed(self._ws, self._services.settings.allowed_origins):
+                await self._refuse("origin_not_allowed", "this site may not use the chat", CLOSE_ORIGIN)
+                return
+            await self._handle_frames()
+        finally:
+            await self._shutdown()
+
+    async def _handle_frames(self) -> None:
+        settings = self._services.settings
+        async for frame in read_frames(self._ws, CUSTOMER_FRAMES, settings.max_frame_bytes):
+            if isinstance(frame, FrameError):
+                self._outbox.put(error_frame(frame.code, frame.detail))
+                continue
+            try:
+                if not await self._dispatch(frame):
+                    return
+            except FrameError as exc:
+                self._outbox.put(error_frame(exc.code, exc.detail, getattr(frame, "client_id", None)))
+            except HandoffError as exc:
+                self._outbox.put(error_frame(exc.code, str(exc)))
+
+    async def _dispatch(self, frame: Any) -> bool:
+        """Handle one valid frame; False ends the connection."""
+        if isinstance(frame, Hello):
+            return await self._hello(frame)
+        if not self._session_id:
+            raise FrameError("not_authenticated", 'send "hello" first')
+        if isinstance(frame, CustomerMessage):
+            await self._message(frame.client_id, clean_text(frame.text, self._services.settings.max_message_chars))
+        elif isinstance(frame, Choose):
+            await self._choose(frame.client_id, frame.payload)
+        elif isinstance(frame, Typing):
+            await self._handoff.typing(self._session_id, Role.CUSTOMER, frame.on)
+        elif isinstance(frame, End):
+            await self._services.closer.close(self._session_id, "customer")
+        return True
+
+    async def _hello(self, frame: Hello) -> bool:
+        if self._session_id:
+            raise FrameError("invalid_state", "this socket is already bound to a session")
+        try:
+            session = await self._bind(frame.session_token)
+        except (InvalidToken, HandoffError):
+            await self._refuse("session_invalid", "the session token is invalid or expired; start a new chat",
+                               CLOSE_SESSION)
+            return False
+        self._session_id = session.session_id
+        token = self._services.signer.customer_token(session.session_id)
+        self._outbox.put({"type": "session", "session_id": session.session_id, "session_token": token,
+                          "state": session.state.value})
+        self._feed = SessionFeed(self._handoff, session.session_id, self._outbox, include_internal=False,
+                                 last_sent=frame.last_message_id)
+        bus = self._services.bus
+        self._subscriptions = [bus.follow_session(session.session_id, self._on_event),
+                               bus.follow_agents(self._on_agents_event)]
+        if session.state != SessionState.BOT:
+            await self._send_state(session)
+        self._tasks.append(asyncio.create_task(self._bot_worker()))
+        self._tasks.append(asyncio.create_task(self._state_sender()))
+        return True
+
+    async def _bind(self, token: str | None) -> Session:
+        if token is None:
+            return await self._handoff.start_session()
+        return await self._handoff.get_session(self._services.signer.read_customer_token(token))
+
+    async def _message(self, client_id: str, text: str, shown_text: str | None = None) -> None:
+        entry, created = await self._handoff.append(
+            self._session_id, Role.CUSTOMER, shown_text or text, client_id=client_id
+        )
+        self._outbox.put({"type": "ack", "client_id": client_id, "id": entry.id})
+        if created:
+            self._to_bot.put_nowait(text)
+
+    async def _choose(self, client_id: str, payload: str) -> None:
+        """A button press: the transcript shows the button's title, the bot gets its payload."""
+        titles = {b["payload"]: b["title"] for e in await self._handoff.transcript(self._session_id)
+                  for b in e.extra.get("buttons", [])}
+        if payload not in titles:
+            raise FrameError("invalid_frame", "that option is not offered in this conversation")
+        await self._message(client_id, payload, titles[payload])
+
+    async def _bot_worker(self) -> None:
+        """Relay messages to the bot one at a time, in the order the customer sent them."""
+        while True:
+            text = await self._to_bot.get()
+            try:
+                await self._services.relay.relay(self._session_id, text)
+            except Exception:
+                logger.exception("relaying a message to the bot failed")
+            finally:
+                self._to_bot.task_done()
+
+    def _on_event(self, event: dict[str, Any]) -> None:
+        kind = event.get("kind")
+        if kind in ("message", RESYNC["kind"]) and self._feed:
+            self._feed.poke()
+        if kind == "typing" and event.get("role") != Role.CUSTOMER.value:
+            self._outbox.put({"type": "typing", "role": event["role"], "on": event["on"]})
+        elif kind == "ended":
+            self._outbox.put({"type": "ended", "outcome": event["outcome"]})
+        elif kind in ("state", RESYNC["kind"]):
+            self._want_state(always=True)
+
+    def _on_agents_event(self, event: dict[str, Any]) -> None:
+        """Another session moved in the queue: our position may have changed."""
+        if event.get("kind") == "state" and event.get("session_id") != self._session_id:
+            self._want_state(always=False)
+
+    def _want_state(self, *, always: bool) -> None:
+        """Ask for a ``state`` frame: always, or only if we are queued (to update the position)."""
+        self._state_always = self._state_always or always
+        self._state_dirty.set()
+
+    async def _state_sender(self) -> None:
+        """Send state frames after changes; bursts of queue movements coalesce into one frame."""
+        while True:
+            await self._state_dirty.wait()
+            self._state_dirty.clear()
+            always, self._state_always = self._state_always, False
+            with contextlib.suppress(HandoffError):
+                session = await self._handoff.get_session(self._session_id)
+                if always or session.state == SessionState.QUEUED:
+                    await self._send_state(session)
+
+    async def _send_state(self, session: Session) -> None:
+        frame: dict[str, Any] = {"type": "state", "state": session.state.value}
+        if session.state == SessionState.QUEUED:
+            frame["reason"] = session.reason
+            frame["position"] = await self._handoff.queue_position(session.session_id)
+        if session.state == SessionState.ASSIGNED:
+            frame["agent_name"] = session.agent_name
+        self._outbox.put(frame)
+
+    async def _refuse(self, code: str, detail: str, close_code: int) -> None:
+        self._outbox.put(error_frame(code, detail))
+        self._outbox.close(close_code)
+        await self._tasks[0]  # the outbox: it sends the reason, then closes
+
+    async def _shutdown(self) -> None:
+        for subscription in self._subscriptions:
+            subscription.close()
+        if self._feed:
+            await self._feed.close()
+        with contextlib.suppress(asyncio.TimeoutError):
+            await asyncio.wait_for(self._to_bot.join(), timeout=self._services.settings.rasa_timeout_s)
+        for task in self._tasks:
+            task.cancel()

@@ -1,0 +1,145 @@
+"""The inbound WebSocket frames (docs/protocol.md), validated with pydantic.
+
+Parsing lives here so both sockets refuse bad input the same way, with the protocol's error codes.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+
+ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
+SessionId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]+$")]
+MessageId = Annotated[str, StringConstraints(max_length=40, pattern=r"^\d+-\d+$")]
+
+
+class Frame(BaseModel):
+    """Base of inbound frames: unknown fields are refused so typos surface."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Hello(Frame):
+    type: Literal["hello"]
+    session_token: str | None = Field(default=None, max_length=2048)
+    last_message_id: MessageId | None = None
+
+
+class CustomerMessage(Frame):
+    type: Literal["message"]
+    client_id: ClientId
+    text: str
+
+
+class Typing(Frame):
+    type: Literal["typing"]
+    on: bool
+
+
+class Choose(Frame):
+    type: Literal["choose"]
+    client_id: ClientId
+    payload: str = Field(min_length=1, max_length=512)
+
+
+class End(Frame):
+    type: Literal["end"]
+
+
+class Auth(Frame):
+    type: Literal["auth"]
+    token: str = Field(min_length=1, max_length=4096)
+
+
+class SessionFrame(Frame):
+    session_id: SessionId
+
+
+class Open(SessionFrame):
+    type: Literal["open"]
+
+
+class Claim(SessionFrame):
+    type: Literal["claim"]
+
+
+class AgentMessage(SessionFrame):
+    type: Literal["message"]
+    client_id: ClientId
+    text: str
+    internal: bool = False
+
+
+class AgentTyping(SessionFrame):
+    type: Literal["typing"]
+    on: bool
+
+
+class Resolve(SessionFrame):
+    type: Literal["resolve"]
+
+
+class Handback(SessionFrame):
+    type: Literal["handback"]
+
+
+class Transfer(SessionFrame):
+    type: Literal["transfer"]
+    to_agent_id: str | None = Field(default=None, max_length=64)
+
+
+CustomerFrame = Annotated[Hello | CustomerMessage | Typing | Choose | End, Field(discriminator="type")]
+AgentFrame = Annotated[
+    Auth | Open | Claim | AgentMessage | AgentTyping | Resolve | Handback | Transfer,
+    Field(discriminator="type"),
+]
+CUSTOMER_FRAMES: TypeAdapter[CustomerFrame] = TypeAdapter(CustomerFrame)
+AGENT_FRAMES: TypeAdapter[AgentFrame] = TypeAdapter(AgentFrame)
+
+
+T = TypeVar("T")
+
+
+class FrameError(Exception):
+    """An inbound frame was refused; ``code`` and the message go back to the client."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(detail)
+        self.code = code
+        self.detail = detail
+
+
+def parse_frame(adapter: TypeAdapter[T], raw: str, max_bytes: int) -> T:
+    """Decode and validate one text frame, or raise FrameError saying what is wrong."""
+    if len(raw.encode()) > max_bytes:
+        raise FrameError("text_too_long", f"frame is larger than {max_bytes} bytes")
+    try:
+        data: Any = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise FrameError("invalid_json", f"frame is not valid JSON: {exc.msg}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
+        raise FrameError("invalid_frame", 'a frame must be a JSON object with a string "type"')
+    try:
+        return adapter.validate_python(data)
+    except ValidationError as exc:
+        raise _explain(exc, data["type"]) from exc
+
+
+def _explain(exc: ValidationError, frame_type: str) -> FrameError:
+    first = exc.errors()[0]
+    if first["type"] == "union_tag_invalid":
+        return FrameError("unknown_type", f'unknown frame type "{frame_type[:40]}"')
+    where = ".".join(str(part) for part in first["loc"][1:]) or "frame"
+    return FrameError("invalid_frame", f"{frame_type}: {where}: {first['msg']}")
+
+
+def clean_text(text: str, max_chars: int) -> str:
+    """Trim a message and enforce the size limits, or raise FrameError."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise FrameError("empty_text", "message text is empty")
+    if len(cleaned) > max_chars:
+        raise FrameError("text_too_long", f"message is {len(cleaned)} characters; the limit is {max_chars}")
+    return cleaned

@@ -1,0 +1,113 @@
+"""Live fan-out of session events across gateway processes, over Redis pub/sub.
+
+Every gateway process runs one :class:`LiveBus`: it publishes events to Redis and, with a single
+pattern subscription, hands each event to the local listeners of that channel. Pub/sub is only the
+wake-up call: listeners read the transcript stream for the messages themselves, so an event missed
+while Redis was away is recovered by the ``resync`` event the bus emits after it reconnects.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from handoff import keys
+
+logger = logging.getLogger(__name__)
+
+Event = dict[str, Any]
+Listener = Callable[[Event], None]
+
+RESYNC: Event = {"kind": "resync"}
+
+
+class Subscription:
+    """A listener's registration; ``close()`` removes it."""
+
+    def __init__(self, bus: LiveBus, channel: str, listener: Listener) -> None:
+        self._bus, self._channel, self._listener = bus, channel, listener
+
+    def close(self) -> None:
+        """Stop delivering events to this listener."""
+        self._bus._listeners[self._channel].discard(self._listener)
+        if not self._bus._listeners[self._channel]:
+            del self._bus._listeners[self._channel]
+
+
+class LiveBus:
+    """Publish events to every gateway; deliver them to this process's listeners."""
+
+    def __init__(self, redis: Redis) -> None:
+        self._redis = redis
+        self._listeners: dict[str, set[Listener]] = defaultdict(set)
+        self.connected = asyncio.Event()
+
+    async def publish_session(self, session_id: str, event: Event) -> None:
+        """Send an event to everyone following one session (its customer and agents)."""
+        await self._publish(keys.live_session(session_id), event)
+
+    async def publish_agents(self, event: Event) -> None:
+        """Send an event to every agent console (queue changes, session state)."""
+        await self._publish(keys.LIVE_AGENTS, event)
+
+    async def _publish(self, channel: str, event: Event) -> None:
+        await self._redis.publish(channel, json.dumps(event, separators=(",", ":")))
+
+    def follow_session(self, session_id: str, listener: Listener) -> Subscription:
+        """Call ``listener`` with each event of ``session_id`` (and with ``resync``)."""
+        return self._follow(keys.live_session(session_id), listener)
+
+    def follow_agents(self, listener: Listener) -> Subscription:
+        """Call ``listener`` with each agent-wide event (and with ``resync``)."""
+        return self._follow(keys.LIVE_AGENTS, listener)
+
+    def _follow(self, channel: str, listener: Listener) -> Subscription:
+        self._listeners[channel].add(listener)
+        return Subscription(self, channel, listener)
+
+    async def run(self) -> None:
+        """Receive events until cancelled, reconnecting (and telling listeners to resync)."""
+        delay = 0.1
+        while True:
+            try:
+                await self._receive()
+            except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+                self.connected.clear()
+                logger.warning("live bus lost redis: %s; retrying in %.1fs", exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
+                self._broadcast(RESYNC)
+            else:
+                delay = 0.1
+
+    async def _receive(self) -> None:
+        async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+            await pubsub.psubscribe(keys.LIVE_PREFIX + "*")
+            self.connected.set()
+            async for message in pubsub.listen():
+                if message["type"] == "pmessage":
+                    self._deliver(message["channel"], json.loads(message["data"]))
+
+    def _deliver(self, channel: str, event: Event) -> None:
+        for listener in list(self._listeners.get(channel, ())):
+            self._call(listener, event)
+
+    def _broadcast(self, event: Event) -> None:
+        for listeners in list(self._listeners.values()):
+            for listener in list(listeners):
+                self._call(listener, event)
+
+    @staticmethod
+    def _call(listener: Listener, event: Event) -> None:
+        try:
+            listener(event)
+        except Exception:  # a broken listener must not stop delivery to the others
+            logger.exception("live listener failed")

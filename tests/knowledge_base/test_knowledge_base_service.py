@@ -1,0 +1,219 @@
+"""The knowledge base as the gateway uses it: search, decide, curate, import, keep the index."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import create_engine
+
+from knowledge_base import (
+    ArticleNotFound,
+    ArticleStatus,
+    Change,
+    IndexModelMismatch,
+    InvalidArticle,
+    KnowledgeBase,
+    Thresholds,
+    build_knowledge_base,
+)
+from knowledge_base.articles import ArticleStore
+from knowledge_base.embedder import MiniLMEmbedder
+from knowledge_base.index import MANIFEST_FILE, VectorIndex
+from tests.knowledge_base.factories import SpyEmbedder, hand_written_articles, make_article, write_folder
+
+pytestmark = pytest.mark.integration
+
+QUESTIONS = {
+    "my hub isn't responding, how do I wipe it and start over": "hub-reset",
+    "the light bulb will not connect, I want to reset it": "bulb-reset",
+    "how many days until my package gets here": "shipping-times",
+    "is it possible to trim the LED strip to fit my shelf": "strip-cutting",
+    "I no longer want to pay for the subscription": "plus-cancel",
+}
+
+
+@pytest.fixture
+def filled(knowledge_base: KnowledgeBase, spy: SpyEmbedder) -> KnowledgeBase:
+    for article in hand_written_articles():
+        knowledge_base.upsert_article(article)
+    spy.texts.clear()
+    return knowledge_base
+
+
+@pytest.mark.parametrize(("question", "expected"), QUESTIONS.items())
+def test_a_paraphrased_question_finds_the_right_article_first(
+    filled: KnowledgeBase, question: str, expected: str
+) -> None:
+    assert filled.search(question)[0].article_id == expected
+
+
+def test_a_clear_question_is_answered_and_an_unrelated_one_escalated(filled: KnowledgeBase) -> None:
+    answered = filled.decide("How do I cancel Lumen Plus?")
+    assert (answered.action, answered.candidates[0].article_id) == ("answer", "plus-cancel")
+    assert answered.candidates[0].body.startswith("Open the Lumen app")
+
+    assert filled.decide("What's the weather like in Paris tomorrow?").action == "escalate"
+
+
+def test_only_published_articles_are_found(filled: KnowledgeBase) -> None:
+    filled.upsert_article(make_article(id="draft-only", title="Secret draft about hub resets", status="draft"))
+    assert "draft-only" not in {c.article_id for c in filled.search("Secret draft about hub resets")}
+
+    filled.publish("draft-only")
+    assert filled.search("Secret draft about hub resets")[0].article_id == "draft-only"
+
+    filled.retire("draft-only")
+    assert "draft-only" not in {c.article_id for c in filled.search("Secret draft about hub resets")}
+    assert filled.get_article("draft-only").status is ArticleStatus.RETIRED
+
+
+def test_a_picked_article_comes_back_as_a_candidate_while_published(filled: KnowledgeBase) -> None:
+    assert filled.candidate("strip-cutting").title == "Can I cut the Lumen Strip?"
+
+    filled.retire("strip-cutting")
+
+    with pytest.raises(ArticleNotFound):
+        filled.candidate("strip-cutting")
+
+
+def test_an_unchanged_upsert_embeds_nothing(filled: KnowledgeBase, spy: SpyEmbedder) -> None:
+    assert filled.upsert_article(make_article()) is Change.UNCHANGED
+    assert filled.upsert_article(replace(make_article(), body="Hold it for 15 seconds.")) is Change.UPDATED
+    filled.retire("hub-reset")
+    filled.publish("hub-reset")  # back with the same content: embedded again, since retiring dropped it
+
+    embedded_titles = [text for text in spy.texts if text == make_article().title]
+    assert len(embedded_titles) == 2
+
+
+def test_importing_a_folder_twice_is_idempotent(
+    knowledge_base: KnowledgeBase, spy: SpyEmbedder, tmp_path: Path
+) -> None:
+    folder = tmp_path / "articles"
+    write_folder(folder, 3)
+
+    first = knowledge_base.import_folder(folder)
+    spy.texts.clear()
+    second = knowledge_base.import_folder(folder)
+
+    assert (len(first.created), first.updated, first.unchanged) == (3, (), ())
+    assert (second.created, second.updated, len(second.unchanged)) == ((), (), 3)
+    assert spy.texts == []
+
+
+def test_reimporting_an_edited_folder_embeds_only_the_edits(
+    knowledge_base: KnowledgeBase, spy: SpyEmbedder, tmp_path: Path
+) -> None:
+    folder = tmp_path / "articles"
+    write_folder(folder, 3)
+    knowledge_base.import_folder(folder)
+    spy.texts.clear()
+    write_folder(folder, 4)  # one article more
+    edited = folder / "bulb-reset.md"
+    edited.write_text(edited.read_text().replace("five times", "six times"))
+
+    report = knowledge_base.import_folder(folder)
+
+    assert (report.created, report.updated) == (("strip-cutting",), ("bulb-reset",))
+    assert any("six times" in text for text in spy.texts)
+    assert not any("Lumen Hub" in text for text in spy.texts)
+
+
+def test_a_broken_folder_imports_nothing(knowledge_base: KnowledgeBase, tmp_path: Path) -> None:
+    folder = tmp_path / "articles"
+    write_folder(folder, 2)
+    (folder / "broken.md").write_text("---\ntitle: No body\n---\n")
+
+    with pytest.raises(InvalidArticle, match=r"broken\.md: article 'broken': body is empty"):
+        knowledge_base.import_folder(folder)
+
+    assert knowledge_base.is_empty()
+
+
+def test_a_restart_reuses_the_saved_index(
+    filled: KnowledgeBase, sqlite_store: ArticleStore, spy: SpyEmbedder, index_dir: Path
+) -> None:
+    restarted = KnowledgeBase(sqlite_store, VectorIndex(spy), Thresholds(), index_dir)
+
+    report = restarted.ensure_index()
+
+    assert report.reused_saved_index and report.embedded == () and report.total == 5
+    assert spy.texts == []
+    assert restarted.search("Is delivery free?")[0].article_id == "shipping-times"
+
+
+def test_a_restart_embeds_only_what_changed_while_it_was_down(
+    filled: KnowledgeBase, sqlite_store: ArticleStore, spy: SpyEmbedder, index_dir: Path
+) -> None:
+    sqlite_store.upsert(make_article(id="returns", title="What is the return policy?", body="30 days."))
+    sqlite_store.set_status("plus-cancel", ArticleStatus.RETIRED)
+    restarted = KnowledgeBase(sqlite_store, VectorIndex(spy), Thresholds(), index_dir)
+
+    report = restarted.ensure_index()
+
+    assert (report.embedded, report.removed) == (("returns",), ("plus-cancel",))
+    assert restarted.ensure_index().embedded == ()  # and it saved what it did
+
+
+def test_a_damaged_index_is_rebuilt(
+    filled: KnowledgeBase, sqlite_store: ArticleStore, spy: SpyEmbedder, index_dir: Path
+) -> None:
+    (index_dir / MANIFEST_FILE).write_text("{not json")
+    restarted = KnowledgeBase(sqlite_store, VectorIndex(spy), Thresholds(), index_dir)
+
+    report = restarted.ensure_index()
+
+    assert not report.reused_saved_index and len(report.embedded) == 5
+
+
+def test_an_index_from_another_model_stops_the_start_until_reindexed(
+    filled: KnowledgeBase, sqlite_store: ArticleStore, minilm: MiniLMEmbedder, index_dir: Path
+) -> None:
+    other_model = SpyEmbedder(minilm, model_name="another-model")
+    restarted = KnowledgeBase(sqlite_store, VectorIndex(other_model), Thresholds(), index_dir)
+
+    with pytest.raises(IndexModelMismatch, match="python -m knowledge_base reindex"):
+        restarted.ensure_index()
+
+    assert restarted.reindex().total == 5
+    assert restarted.ensure_index().reused_saved_index
+
+
+def test_the_factory_builds_a_ready_knowledge_base_from_gateway_settings(
+    minilm: MiniLMEmbedder, tmp_path: Path
+) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'tandem.db'}")
+    settings = SimpleNamespace(answer_threshold=0.6, clarify_threshold=0.45, clarify_max_options=2)
+    folder = tmp_path / "articles"
+    write_folder(folder, 5)
+
+    knowledge_base = build_knowledge_base(engine, tmp_path / "index", settings, minilm)
+    assert knowledge_base.is_empty()
+    knowledge_base.import_folder(folder)
+
+    assert knowledge_base.thresholds.clarify_max_options == 2
+    assert knowledge_base.decide("How long does shipping take?").candidates[0].article_id == "shipping-times"
+    reopened = build_knowledge_base(engine, tmp_path / "index", settings, minilm)
+    assert reopened.search("cancel my subscription")[0].article_id == "plus-cancel"
+    engine.dispose()
+
+
+def test_searches_and_curation_can_run_in_parallel(filled: KnowledgeBase) -> None:
+    def curate(n: int) -> None:
+        filled.upsert_article(make_article(id=f"extra-{n}", title=f"Extra article number {n}"))
+        filled.retire(f"extra-{n}")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        searches = [pool.submit(filled.search, question) for question in list(QUESTIONS) * 4]
+        edits = [pool.submit(curate, n) for n in range(6)]
+        found = [future.result()[0].article_id for future in searches]
+        for edit in edits:
+            edit.result()
+
+    assert found == list(QUESTIONS.values()) * 4
+    assert len(filled.list_articles(ArticleStatus.RETIRED)) == 6
+    assert filled.ensure_index().embedded == ()  # memory, disk and store agree

@@ -1,0 +1,140 @@
+"""Starts the real system for integration tests: Redis, a trained Rasa server, gateways.
+
+It uses the same functions as ``make run`` (bot.processes), on free ports, with state in a
+temporary folder, so the tests exercise what a user runs.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from bot.accounts import AccountStore
+from bot.core.security import StaffRole
+from bot.processes import (
+    Child,
+    EmbeddedRedis,
+    free_port,
+    http_ok,
+    redis_reachable,
+    start_gateway,
+    start_rasa,
+    train_rasa_model,
+    wait_until,
+)
+from bot.services import make_engine
+
+SECRET = "test-secret-key-that-is-long-enough-0123456789"
+ACTION_TOKEN = "test-action-token"
+RASA_TOKEN = "test-rasa-token"
+PASSWORD = "correct horse battery staple"
+ACCOUNTS = [
+    ("agent1", "Alex Agent", StaffRole.AGENT),
+    ("agent2", "Blair Agent", StaffRole.AGENT),
+    ("super", "Sam Supervisor", StaffRole.SUPERVISOR),
+    ("content", "Cora Content", StaffRole.CONTENT),
+    ("admin", "Ada Admin", StaffRole.ADMIN),
+]
+
+
+def test_redis_url() -> tuple[str, EmbeddedRedis | None]:
+    """The machine's Redis (a dedicated db) when it runs, else an embedded one."""
+    url = os.environ.get("TANDEM_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+    if redis_reachable(url):
+        return url, None
+    embedded = EmbeddedRedis.start(Path(os.environ.get("TMPDIR", "/tmp")) / f"tandem-test-redis-{os.getpid()}")
+    return embedded.url, embedded
+
+
+@dataclass
+class Gateway:
+    """One running gateway process."""
+
+    url: str
+    child: Child
+
+    @property
+    def ws_url(self) -> str:
+        return self.url.replace("http://", "ws://")
+
+
+@dataclass
+class RunningSystem:
+    """Rasa + one or more gateways over one Redis and one database."""
+
+    state_dir: Path
+    redis_url: str
+    database_url: str
+    rasa_url: str
+    rasa: Child | None = None
+    gateways: list[Gateway] = field(default_factory=list)
+
+    @property
+    def gateway(self) -> Gateway:
+        return self.gateways[0]
+
+    def gateway_env(self) -> dict[str, str]:
+        return {
+            "TANDEM_STATE_DIR": str(self.state_dir),
+            "TANDEM_REDIS_URL": self.redis_url,
+            "TANDEM_DATABASE_URL": self.database_url,
+            "TANDEM_RASA_URL": self.rasa_url,
+            "TANDEM_RASA_TOKEN": RASA_TOKEN,
+            "TANDEM_SECRET_KEY": SECRET,
+            "TANDEM_ACTION_TOKEN": ACTION_TOKEN,
+            "TANDEM_SESSION_IDLE_TIMEOUT_S": "3600",
+        }
+
+    def start_gateway(self, port: int | None = None) -> Gateway:
+        port = port or free_port()
+        log = self.state_dir / "logs" / f"gateway-{port}.log"
+        child = start_gateway(port=port, env=self.gateway_env(), log=log)
+        gateway = Gateway(f"http://127.0.0.1:{port}", child)
+        wait_until(lambda: http_ok(f"{gateway.url}/openapi.json"), child, timeout_s=180)
+        self.gateways.append(gateway)
+        return gateway
+
+    def spawn_rasa(self, action_gateway_port: int) -> Child:
+        """Train if needed, then start Rasa (without waiting: the caller starts gateways meanwhile)."""
+        model = train_rasa_model(log=self.state_dir / "logs" / "train.log")
+        self.rasa = start_rasa(
+            port=int(self.rasa_url.rsplit(":", 1)[1]), redis_url=self.redis_url,
+            action_url=f"http://127.0.0.1:{action_gateway_port}/actions/webhook", action_token=ACTION_TOKEN,
+            api_token=RASA_TOKEN, model=model, log=self.state_dir / "logs" / "rasa.log",
+        )
+        return self.rasa
+
+    def wait_for_rasa(self) -> None:
+        assert self.rasa is not None
+        wait_until(self.rasa_ready, self.rasa, timeout_s=240)
+
+    def rasa_ready(self) -> bool:
+        try:
+            response = httpx.get(f"{self.rasa_url}/status", params={"token": RASA_TOKEN}, timeout=2)
+            return response.status_code == 200 and bool(response.json().get("model_file"))
+        except httpx.HTTPError:
+            return False
+
+    def stop(self) -> None:
+        for gateway in self.gateways:
+            gateway.child.stop()
+        if self.rasa:
+            self.rasa.stop()
+
+
+def seed_accounts(database_url: str) -> None:
+    """The staff accounts the tests log in with (password: PASSWORD)."""
+    store = AccountStore(make_engine(database_url))
+    store.create_schema()
+    for username, name, role in ACCOUNTS:
+        store.upsert(username, name, role, PASSWORD)
+
+
+def staff_token(gateway_url: str, username: str) -> str:
+    """Log in through the API, as the console does."""
+    response = httpx.post(f"{gateway_url}/api/auth/token", json={"username": username, "password": PASSWORD})
+    response.raise_for_status()
+    return str(response.json()["access_token"])

@@ -26,6 +26,8 @@ from bot.core.config import PROJECT_ROOT
 logger = logging.getLogger(__name__)
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 MODELS_DIR = PROJECT_ROOT / "models"
+# The training files (training_data/test/ holds `rasa test` conversations, never trained on).
+TRAINING_DATA = ["training_data/nlu.yml", "training_data/rules.yml", "training_data/stories.yml"]
 
 
 class StartupFailed(Exception):
@@ -97,7 +99,7 @@ def train_rasa_model(log: Path, out_dir: Path = MODELS_DIR) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     log.parent.mkdir(parents=True, exist_ok=True)
     command = [str(RASA_BIN), "train", "--out", str(out_dir), "--config", "config.yml",
-               "--domain", "domain.yml", "--data", "training_data"]
+               "--domain", "domain.yml", "--data", *TRAINING_DATA]
     with log.open("ab") as stream:
         result = subprocess.run(command, cwd=PROJECT_ROOT, stdout=stream, stderr=subprocess.STDOUT, check=False)
     if result.returncode != 0:

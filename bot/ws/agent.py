@@ -68,6 +68,9 @@ class AgentConnection:
                 self._outbox.put(error_frame(exc.code, exc.detail, getattr(frame, "client_id", None)))
             except HandoffError as exc:
                 self._outbox.put(error_frame(exc.code, str(exc), getattr(frame, "client_id", None)))
+            except Exception:  # a bug must cost one frame, not the customer's connection
+                logger.exception("frame handling failed")
+                self._outbox.put(error_frame("internal", "something went wrong; please try again"))
 
     def _require_agent(self) -> Agent:
         if self._agent is None:

@@ -19,6 +19,7 @@ from bot.ws.frames import (
     End,
     FrameError,
     Hello,
+    Rate,
     Typing,
     clean_text,
 )
@@ -76,6 +77,9 @@ class CustomerConnection:
                 self._outbox.put(error_frame(exc.code, exc.detail, getattr(frame, "client_id", None)))
             except HandoffError as exc:
                 self._outbox.put(error_frame(exc.code, str(exc)))
+            except Exception:  # a bug must cost one frame, not the customer's connection
+                logger.exception("frame handling failed")
+                self._outbox.put(error_frame("internal", "something went wrong; please try again"))
 
     async def _dispatch(self, frame: Any) -> bool:
         """Handle one valid frame; False ends the connection."""
@@ -91,7 +95,18 @@ class CustomerConnection:
             await self._handoff.typing(self._session_id, Role.CUSTOMER, frame.on)
         elif isinstance(frame, End):
             await self._services.closer.close(self._session_id, "customer")
+        elif isinstance(frame, Rate):
+            await self._rate(frame)
         return True
+
+    async def _rate(self, frame: Rate) -> None:
+        """Store the customer's satisfaction rating of a conversation that has ended."""
+        session = await self._handoff.get_session(self._session_id)
+        if session.state != SessionState.CLOSED:
+            raise FrameError("invalid_state", "a conversation can be rated once it has ended")
+        comment = frame.comment.strip() if frame.comment else None
+        await asyncio.to_thread(self._services.recorder.rate, self._session_id, frame.score, comment or None)
+        self._outbox.put({"type": "rated", "score": frame.score})
 
     async def _hello(self, frame: Hello) -> bool:
         if self._session_id:

@@ -48,6 +48,12 @@ class End(Frame):
     type: Literal["end"]
 
 
+class Rate(Frame):
+    type: Literal["rate"]
+    score: int = Field(ge=1, le=5)
+    comment: str | None = Field(default=None, max_length=2000)
+
+
 class Auth(Frame):
     type: Literal["auth"]
     token: str = Field(min_length=1, max_length=4096)
@@ -90,7 +96,7 @@ class Transfer(SessionFrame):
     to_agent_id: str | None = Field(default=None, max_length=64)
 
 
-CustomerFrame = Annotated[Hello | CustomerMessage | Typing | Choose | End, Field(discriminator="type")]
+CustomerFrame = Annotated[Hello | CustomerMessage | Typing | Choose | End | Rate, Field(discriminator="type")]
 AgentFrame = Annotated[
     Auth | Open | Claim | AgentMessage | AgentTyping | Resolve | Handback | Transfer,
     Field(discriminator="type"),

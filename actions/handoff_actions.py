@@ -42,10 +42,18 @@ def handoff_message(reason: str) -> str:
     return HANDOFF_MESSAGES.get(reason, DEFAULT_HANDOFF_MESSAGE) + STAY_HERE
 
 
-async def escalate(dispatcher: CollectingDispatcher, handoff: HandoffService, session_id: str, reason: str) -> None:
-    """Queue the session for a person and tell the customer (shared by both actions)."""
-    await handoff.escalate(session_id, reason)
+async def escalate(
+    dispatcher: CollectingDispatcher, handoff: HandoffService, tracker: Tracker, reason: str, product: str = ""
+) -> None:
+    """Queue the session for a person and tell the customer (shared by both actions).
+
+    The product the customer mentioned (NLU entity or slot) goes with it, for the agent's queue view.
+    """
+    product = product or next(tracker.get_latest_entity_values("product"), None) or tracker.get_slot("product") or ""
+    session = await handoff.escalate(tracker.sender_id, reason, product=str(product))
     dispatcher.utter_message(json_message={"text": handoff_message(reason), "handoff": reason})
+    if session.offline:
+        dispatcher.utter_message(json_message={"text": handoff.offline_note, "ask_contact": True})
 
 
 class ActionHandoff(Action):
@@ -61,5 +69,5 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name", "")
-        await escalate(dispatcher, self._handoff, tracker.sender_id, REASON_BY_INTENT.get(intent, "customer_request"))
+        await escalate(dispatcher, self._handoff, tracker, REASON_BY_INTENT.get(intent, "customer_request"))
         return []

@@ -55,7 +55,8 @@ class ActionAnswerFromKnowledgeBase(Action):
             buttons = [{"title": c.title, "payload": choose_payload(c.article_id)} for c in decision.candidates]
             dispatcher.utter_message(json_message={"text": CLARIFY_PROMPT, "buttons": [*buttons, NONE_OF_THESE]})
         else:
-            await escalate(dispatcher, self._handoff, tracker.sender_id, "low_confidence")
+            top_product = decision.candidates[0].product if decision.candidates else ""
+            await escalate(dispatcher, self._handoff, tracker, "low_confidence", top_product or "")
         return []
 
     async def _answer(self, dispatcher: CollectingDispatcher, session_id: str, candidate: Candidate) -> None:

@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -30,6 +31,9 @@ from bot.processes import (
     wait_until,
 )
 from bot.services import make_engine
+from outcomes import Period, build_report, migrate
+from outcomes.metrics import conversation_rows
+from outcomes.rendering import write_report_files
 
 app = typer.Typer(help="Tandem: customer-service chatbot with human handoff.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.")
@@ -57,6 +61,32 @@ def add_user(
     store.create_schema()
     store.upsert(username, name or username, role, password)
     typer.echo(f"saved {username} ({role.value})")
+
+
+@app.command()
+def report(
+    since: Annotated[datetime, typer.Option(help="Start of the period (inclusive), e.g. 2026-10-01")],
+    until: Annotated[datetime, typer.Option(help="End of the period (exclusive), e.g. 2026-11-01")],
+    out: Annotated[Path, typer.Option(help="Folder for the HTML, PDF and CSV files")] = Path("results/reports"),
+    timezone: Annotated[str | None, typer.Option(help="IANA zone of the dates (default: the configured one)")] = None,
+    group_questions: Annotated[bool, typer.Option(help="Group unanswered questions by meaning (loads MiniLM)")] = True,
+) -> None:
+    """Write the service report for a period: HTML and PDF with charts, and the CSV of its rows."""
+    from zoneinfo import ZoneInfo
+
+    from knowledge_base.embedder import MiniLMEmbedder
+
+    settings = get_settings()
+    zone = timezone or settings.service.timezone
+    period = Period(since.replace(tzinfo=since.tzinfo or ZoneInfo(zone)),
+                    until.replace(tzinfo=until.tzinfo or ZoneInfo(zone)), zone)
+    engine = make_engine(settings.database_url)
+    migrate(engine)
+    embed = MiniLMEmbedder().embed if group_questions else None
+    built = build_report(engine, period, settings.service.targets, settings.service.fees, embed=embed)
+    stem = f"service-report_{since.date().isoformat()}_{until.date().isoformat()}"
+    for path in write_report_files(built, conversation_rows(engine, period), out, stem):
+        typer.echo(f"wrote {path}")
 
 
 def _resolve_redis(state_dir: Path) -> tuple[str, EmbeddedRedis | None]:

@@ -1,7 +1,9 @@
 """Ends conversations: closes the session, writes its outcome row, tells the sockets.
 
 Conversations end when the customer ends them, an agent resolves them, or they sit idle; the idle
-sweep runs in every gateway, and a Redis lock lets one of them sweep at a time.
+sweep runs in every gateway, and a Redis lock lets one of them sweep at a time. The recorder
+redacts what it stores; with ``simulated_times`` (benchmarks only) a session's record is moved to
+the start time the benchmark set for it in Redis, keeping every measured duration.
 """
 
 from __future__ import annotations
@@ -12,33 +14,45 @@ import time
 
 from redis.asyncio import Redis
 
-from handoff import Agent, HandoffError, HandoffService, LiveBus
+from bot.periodic import run_every
+from handoff import Agent, HandoffError, HandoffService, LiveBus, Session
 from outcomes import OutcomeRecorder
 from outcomes.models import ConversationRecord
 from outcomes.recorder import EndedBy
 
 logger = logging.getLogger(__name__)
 SWEEP_LOCK = "tandem:sweep-lock"
+# Set by benchmarks/simulated_month.py (epoch seconds), honoured only with settings.simulated_times.
+SIMULATED_START = "tandem:simulated-start:{session_id}"
 
 
 class ConversationCloser:
     """The one place that turns "this conversation is over" into a closed session and a record."""
 
-    def __init__(self, handoff: HandoffService, recorder: OutcomeRecorder, bus: LiveBus, redis: Redis) -> None:
+    def __init__(self, handoff: HandoffService, recorder: OutcomeRecorder, bus: LiveBus, redis: Redis,
+                 simulated_times: bool = False) -> None:
         self._handoff = handoff
         self._recorder = recorder
         self._bus = bus
         self._redis = redis
+        self._simulated_times = simulated_times
 
     async def close(self, session_id: str, ended_by: EndedBy, agent: Agent | None = None) -> ConversationRecord:
         """Close the session and record its outcome; raises HandoffError if it cannot be closed."""
         session, previous = await self._handoff.close(session_id, agent=agent)
         transcript = await self._handoff.transcript(session_id)
         record = await asyncio.to_thread(
-            self._recorder.record, session, previous, ended_by, transcript, time.time()
+            self._recorder.record, session, previous, ended_by, transcript, time.time(), await self._shift(session)
         )
         await self._bus.publish_session(session_id, {"kind": "ended", "outcome": record.outcome})
         return record
+
+    async def _shift(self, session: Session) -> float:
+        """Seconds to move the record's times by: 0, except for benchmark sessions with a simulated start."""
+        if not self._simulated_times:
+            return 0.0
+        simulated_start = await self._redis.get(SIMULATED_START.format(session_id=session.session_id))
+        return float(simulated_start) - session.created_at if simulated_start else 0.0
 
     async def sweep_idle(self, idle_for_s: float) -> int:
         """Close every session idle for ``idle_for_s`` seconds; returns how many were closed."""
@@ -51,12 +65,12 @@ class ConversationCloser:
                 continue  # closed meanwhile by someone else
         return closed
 
-    async def sweep_forever(self, idle_for_s: float, interval_s: float) -> None:
-        """Sweep every ``interval_s`` seconds while holding the cluster-wide sweep lock."""
-        while True:
-            await asyncio.sleep(interval_s)
-            try:
-                if await self._redis.set(SWEEP_LOCK, "1", nx=True, ex=max(1, int(interval_s))):
-                    await self.sweep_idle(idle_for_s)
-            except Exception:
-                logger.exception("idle sweep failed")
+    async def sweep_forever(self, idle_for_s: float, interval_s: float, agent_grace_s: float) -> None:
+        """Every ``interval_s``, one gateway (holding the sweep lock) closes idle conversations and
+        requeues the chats of agents who have been gone longer than ``agent_grace_s``."""
+
+        async def sweep() -> None:
+            await self.sweep_idle(idle_for_s)
+            await self._handoff.requeue_lost_agents(agent_grace_s)
+
+        await run_every(self._redis, SWEEP_LOCK, interval_s, sweep, "sweep")

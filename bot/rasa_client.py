@@ -20,6 +20,7 @@ class BotReply:
     buttons: list[dict[str, str]] = field(default_factory=list)
     article: dict[str, str] | None = None
     handoff: str | None = None
+    ask_contact: bool = False
 
 
 def _reply(raw: dict[str, Any]) -> BotReply | None:
@@ -34,6 +35,7 @@ def _reply(raw: dict[str, Any]) -> BotReply | None:
         buttons=[{"title": str(b.get("title", "")), "payload": str(b.get("payload", ""))} for b in buttons],
         article=custom.get("article"),
         handoff=custom.get("handoff"),
+        ask_contact=bool(custom.get("ask_contact")),
     )
 
 

@@ -56,9 +56,12 @@ class BotRelay:
             await self._store(session_id, reply)
 
     async def _store(self, session_id: str, reply: BotReply) -> None:
-        extra = {key: value for key, value in (("article", reply.article), ("buttons", reply.buttons)) if value}
+        pairs = (("article", reply.article), ("buttons", reply.buttons), ("ask_contact", reply.ask_contact))
+        extra = {key: value for key, value in pairs if value}
         await self._handoff.append(session_id, Role.BOT, reply.text, extra=extra)
 
     async def _hold(self, session_id: str) -> None:
         await self._handoff.append(session_id, Role.SYSTEM, HOLDING_REPLY)
-        await self._handoff.escalate(session_id, "bot_unavailable")
+        session = await self._handoff.escalate(session_id, "bot_unavailable")
+        if session.offline:
+            await self._handoff.append(session_id, Role.SYSTEM, self._handoff.offline_note, extra={"ask_contact": True})

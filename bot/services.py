@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from rasa_sdk.executor import ActionExecutor
 from redis.asyncio import Redis
@@ -16,13 +17,18 @@ from bot.accounts import AccountStore
 from bot.closing import ConversationCloser
 from bot.core.config import Settings
 from bot.core.security import TokenSigner
+from bot.periodic import run_every
 from bot.rasa_client import RasaClient
 from bot.relay import BotRelay
-from handoff import HandoffService, LiveBus
-from knowledge_base import KnowledgeBase, build_knowledge_base
-from outcomes import OutcomeRecorder
+from handoff import HandoffService, LiveBus, PresenceRegistry
+from handoff.service import OFFLINE_NOTE
+from knowledge_base import Embedder, KnowledgeBase, build_knowledge_base
+from knowledge_base.embedder import MiniLMEmbedder
+from outcomes import OutcomeRecorder, purge_older_than
+from privacy import PresidioRedactor, Redactor
 
 logger = logging.getLogger(__name__)
+RETENTION_LOCK = "tandem:retention-lock"
 
 
 @dataclass
@@ -42,6 +48,8 @@ class Services:
     recorder: OutcomeRecorder
     signer: TokenSigner
     executor: ActionExecutor
+    redactor: Redactor
+    embedder: Embedder
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -63,10 +71,10 @@ def make_engine(database_url: str) -> Engine:
     return create_engine(database_url, pool_pre_ping=True)
 
 
-def load_knowledge_base(settings: Settings, engine: Engine) -> KnowledgeBase:
+def load_knowledge_base(settings: Settings, engine: Engine, embedder: Embedder | None = None) -> KnowledgeBase:
     """Open the knowledge base, seeding the demo articles into an empty one, and load its index."""
     assert settings.kb_index_dir is not None
-    kb = build_knowledge_base(engine, settings.kb_index_dir, settings.kb, ensure_index=False)
+    kb = build_knowledge_base(engine, settings.kb_index_dir, settings.knowledge_base, embedder, ensure_index=False)
     if settings.kb_seed_dir and settings.kb_seed_dir.is_dir() and kb.is_empty():
         report = kb.import_folder(settings.kb_seed_dir)
         logger.info("seeded knowledge base with %d articles", len(report.created))
@@ -80,11 +88,19 @@ async def build_services(settings: Settings) -> Services:
     engine = make_engine(settings.database_url)
     redis = Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=10)
     bus = LiveBus(redis)
-    handoff = HandoffService(redis, bus)
-    knowledge_base = await asyncio.to_thread(load_knowledge_base, settings, engine)
+    hours = settings.handoff.business_hours
+    presence = PresenceRegistry(redis, bus, ttl_s=settings.handoff.heartbeat_s * 3)
+    handoff = HandoffService(
+        redis, bus, presence, default_queue=settings.handoff.default_queue,
+        is_open=lambda: hours.is_open(datetime.now(UTC)),
+        offline_note=OFFLINE_NOTE if hours.always else f"{OFFLINE_NOTE} Our hours: {hours.describe()}.",
+    )
+    embedder, redactor = MiniLMEmbedder(), PresidioRedactor()
+    knowledge_base, _ = await asyncio.gather(  # both load a model: in parallel
+        asyncio.to_thread(load_knowledge_base, settings, engine, embedder), asyncio.to_thread(redactor.warm_up))
     rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token.get_secret_value())
     accounts = AccountStore(engine)
-    recorder = OutcomeRecorder(engine)
+    recorder = OutcomeRecorder(engine, redactor.redact)
     await asyncio.to_thread(accounts.create_schema)
     await asyncio.to_thread(recorder.create_schema)
     executor = ActionExecutor()
@@ -93,13 +109,17 @@ async def build_services(settings: Settings) -> Services:
     services = Services(
         settings=settings, engine=engine, redis=redis, bus=bus, handoff=handoff,
         knowledge_base=knowledge_base, rasa=rasa, relay=BotRelay(handoff, rasa),
-        closer=ConversationCloser(handoff, recorder, bus, redis), accounts=accounts,
+        closer=ConversationCloser(handoff, recorder, bus, redis, settings.simulated_times), accounts=accounts,
         recorder=recorder, signer=TokenSigner(settings.secret_key.get_secret_value(), settings.token_ttl_s),
-        executor=executor,
+        executor=executor, redactor=redactor, embedder=embedder,
     )
     services.background.append(asyncio.create_task(bus.run()))
     services.background.append(asyncio.create_task(
-        services.closer.sweep_forever(settings.session_idle_timeout_s, settings.sweep_interval_s)
+        services.closer.sweep_forever(settings.session_idle_timeout_s, settings.sweep_interval_s,
+                                      settings.handoff.agent_grace_s)
     ))
+    services.background.append(asyncio.create_task(run_every(
+        redis, RETENTION_LOCK, settings.retention_interval_s,
+        lambda: asyncio.to_thread(purge_older_than, engine, settings.retention_days), "transcript retention")))
     await asyncio.wait_for(bus.connected.wait(), timeout=10)
     return services

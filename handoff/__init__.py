@@ -5,6 +5,7 @@ gateways), the value objects in :mod:`handoff.models` and the errors in :mod:`ha
 """
 
 from handoff.errors import (
+    AgentAtCapacity,
     HandoffError,
     InvalidTransition,
     SessionAlreadyClaimed,
@@ -13,10 +14,27 @@ from handoff.errors import (
 )
 from handoff.live import RESYNC, LiveBus, Subscription
 from handoff.models import Agent, Role, Session, SessionState, TranscriptEntry
+from handoff.presence import AgentStatus, Presence, PresenceRegistry
 from handoff.service import HandoffService, QueueItem
 
 __all__ = [
-    "RESYNC", "Agent", "HandoffError", "HandoffService", "InvalidTransition", "LiveBus",
-    "QueueItem", "Role", "Session", "SessionAlreadyClaimed", "SessionNotFound", "SessionNotHeld",
-    "SessionState", "Subscription", "TranscriptEntry",
+    "RESYNC",
+    "Agent",
+    "AgentAtCapacity",
+    "AgentStatus",
+    "HandoffError",
+    "HandoffService",
+    "InvalidTransition",
+    "LiveBus",
+    "Presence",
+    "PresenceRegistry",
+    "QueueItem",
+    "Role",
+    "Session",
+    "SessionAlreadyClaimed",
+    "SessionNotFound",
+    "SessionNotHeld",
+    "SessionState",
+    "Subscription",
+    "TranscriptEntry",
 ]

@@ -6,7 +6,8 @@ Every error names the session and says what the caller can do about it::
     ├── SessionNotFound        the session id is unknown or expired: start a new session
     ├── SessionAlreadyClaimed  another agent holds it: pick another session
     ├── SessionNotHeld         the agent does not hold it: claim it first
-    └── InvalidTransition      the verb does not apply in the session's state
+    ├── InvalidTransition      the verb does not apply in the session's state
+    └── AgentAtCapacity        the agent already has as many chats as they can take
 """
 
 
@@ -51,3 +52,12 @@ class InvalidTransition(HandoffError):
 
     def __init__(self, session_id: str, state: str, verb: str) -> None:
         super().__init__(f"cannot {verb} session {session_id} while it is {state}")
+
+
+class AgentAtCapacity(HandoffError):
+    """The agent is away, offline, or already at their chat capacity."""
+
+    code = "at_capacity"
+
+    def __init__(self, agent_id: str) -> None:
+        super().__init__(f"agent {agent_id} cannot take another chat now (away, offline or at capacity)")

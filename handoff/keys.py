@@ -30,3 +30,15 @@ def dedupe(session_id: str) -> str:
 def live_session(session_id: str) -> str:
     """The pub/sub channel of one session's live events."""
     return f"{LIVE_PREFIX}s:{session_id}"
+AGENTS = PREFIX + "agents"  # sorted set: agent ids by last heartbeat
+RECENT_WAITS = PREFIX + "stats:waits"  # list: recent queue waits (seconds), newest first
+
+
+def agent(agent_id: str) -> str:
+    """The agent's presence hash (expires when heartbeats stop)."""
+    return f"{PREFIX}agent:{agent_id}"
+
+
+def agent_sessions(agent_id: str) -> str:
+    """The set of sessions the agent holds."""
+    return f"{PREFIX}agent:{agent_id}:sessions"

@@ -53,6 +53,10 @@ class Session:
     first_agent_reply_at: float | None = None
     last_activity: float = 0.0
     articles: tuple[str, ...] = ()
+    queue: str = ""
+    product: str = ""
+    offline: bool = False
+    contact: str = ""
 
     @classmethod
     def from_hash(cls, session_id: str, raw: dict[str, str]) -> Session:
@@ -77,6 +81,10 @@ class Session:
             first_agent_reply_at=opt_float("first_agent_reply_at"),
             last_activity=float(raw.get("last_activity", raw["created_at"])),
             articles=tuple(json.loads(raw.get("articles", "[]"))),
+            queue=raw.get("queue", ""),
+            product=raw.get("product", ""),
+            offline=raw.get("offline") == "1",
+            contact=raw.get("contact", ""),
         )
 
 

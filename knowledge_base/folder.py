@@ -15,7 +15,8 @@ One article per ``*.md`` file: YAML front matter, then the answer in Markdown::
     Hold the pinhole button for 10 seconds...
 
 A folder is read whole before anything is stored, so a mistake in one file stops the import
-with every problem listed, instead of leaving half a folder imported.
+with every problem listed, instead of leaving half a folder imported. :func:`markdown_file`
+writes the same format back, for exports.
 """
 
 from __future__ import annotations
@@ -68,6 +69,21 @@ def read_article(path: Path) -> Article:
     if unknown:
         raise InvalidArticle(unknown)
     return article
+
+
+def markdown_file(article: Article) -> str:
+    """An article as the text of its Markdown file (front matter, then the body)."""
+    meta: dict[str, Any] = {"id": article.id, "title": article.title}
+    if article.product:
+        meta["product"] = article.product
+    if article.tags:
+        meta["tags"] = list(article.tags)
+    if article.questions:
+        meta["questions"] = list(article.questions)
+    meta["language"] = article.language
+    meta["status"] = article.status.value
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+    return f"---\n{front}---\n{article.body}\n"
 
 
 def _article_from(path: Path, meta: dict[str, Any], body: str) -> Article:

@@ -1,24 +1,30 @@
-"""The vector index: several vectors per article in FAISS, best score per article on search.
+"""A vector index: several vectors per article in FAISS, best score per article on search.
 
-An article is findable by its title, by each alternative phrasing of its question, and by its
-title with its body; a customer's question usually resembles one of these far more than the
+Which texts of an article get a vector is the index's ``texts`` function: its title and each
+alternative phrasing of its question (:func:`question_texts`), or its title with its body
+(:func:`body_texts`). A customer's question usually resembles one of them far more than the
 others, so the article's score is the best of its vectors. Articles are added and removed one
 by one (FAISS ``IndexIDMap2`` over an exact ``IndexFlatIP``), never by rebuilding.
 
 On disk an index is a directory with ``vectors.faiss`` and ``manifest.json``. The manifest
 names the embedding model and dimension (an index built with another model is refused), lists
 each article's content hash and vector ids (so a restart re-embeds only what changed), and
-records when it was saved.
+records when it was saved. Several processes may save into the same directory: an exclusive
+lock on ``.lock`` orders them, and each file is written under a unique name and renamed into
+place, so a reader never sees half a file or a manifest from another save than its vectors.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import logging
 import os
+import tempfile
 import threading
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,6 +40,7 @@ logger = logging.getLogger(__name__)
 
 MANIFEST_FILE = "manifest.json"
 VECTORS_FILE = "vectors.faiss"
+LOCK_FILE = ".lock"
 FORMAT_VERSION = 1
 
 Progress = Callable[[int, int], None]
@@ -42,10 +49,11 @@ Progress = Callable[[int, int], None]
 
 @dataclass(frozen=True)
 class Hit:
-    """One article's best similarity to a question (cosine, in [-1, 1])."""
+    """One article's score for a question, and the signals it was fused from (by name)."""
 
     article_id: str
     score: float
+    signals: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -72,10 +80,22 @@ class ArticleIndex(Protocol):
     def load(self, directory: Path) -> None: ...
 
 
+ArticleTexts = Callable[[Article], list[str]]
+
+
+def question_texts(article: Article) -> list[str]:
+    """The questions an article answers: its title and each alternative phrasing."""
+    return list(dict.fromkeys(text.strip() for text in (article.title, *article.questions)))
+
+
+def body_texts(article: Article) -> list[str]:
+    """The article as a whole: its title with its body."""
+    return [f"{article.title.strip()}\n\n{article.body.strip()}"]
+
+
 def article_texts(article: Article) -> list[str]:
-    """The texts an article is found by: title, each alternative question, title with body."""
-    texts = [article.title, *article.questions, f"{article.title}\n\n{article.body}"]
-    return list(dict.fromkeys(text.strip() for text in texts))
+    """Every text an article is found by: its questions, then title with body."""
+    return list(dict.fromkeys([*question_texts(article), *body_texts(article)]))
 
 
 class VectorIndex:
@@ -85,8 +105,9 @@ class VectorIndex:
     only the FAISS mutation and the id bookkeeping are serialised.
     """
 
-    def __init__(self, embedder: Embedder, batch_size: int = 32) -> None:
+    def __init__(self, embedder: Embedder, texts: ArticleTexts = article_texts, batch_size: int = 32) -> None:
         self._embedder = embedder
+        self._texts = texts
         self._batch_size = batch_size
         self._lock = threading.Lock()
         self._faiss: faiss.IndexIDMap2 | None = None  # made on first use: needs the dimension
@@ -103,11 +124,20 @@ class VectorIndex:
         """Index one article, replacing its previous vectors if it was indexed."""
         self.upsert_many([article])
 
+    @property
+    def embedder(self) -> Embedder:
+        return self._embedder
+
     def upsert_many(self, articles: Sequence[Article], on_progress: Progress | None = None) -> None:
-        """Index articles in batches (one model call per batch), replacing earlier versions."""
+        """Index articles in batches (one model call per batch), replacing earlier versions.
+
+        Articles already indexed with the same content are skipped: nothing is embedded twice.
+        """
+        indexed = self.article_hashes()
+        articles = [article for article in articles if indexed.get(article.id) != article.content_hash]
         for start in range(0, len(articles), self._batch_size):
             batch = articles[start : start + self._batch_size]
-            texts = [article_texts(article) for article in batch]
+            texts = [self._texts(article) for article in batch]
             vectors = self._embedder.embed([text for group in texts for text in group])
             with self._lock:
                 offset = 0
@@ -131,7 +161,10 @@ class VectorIndex:
 
     def search(self, question: str, k: int) -> list[Hit]:
         """The ``k`` articles most similar to ``question``, best first."""
-        query = self._embedder.embed([question])
+        return self.search_embedded(self._embedder.embed([question]), k)
+
+    def search_embedded(self, query: np.ndarray, k: int) -> list[Hit]:
+        """Like :meth:`search`, for a question already embedded by this index's embedder."""
         with self._lock:
             if self._faiss is None or self._faiss.ntotal == 0 or k <= 0:
                 return []
@@ -139,13 +172,21 @@ class VectorIndex:
         hits = sorted(best.items(), key=lambda item: item[1], reverse=True)[:k]
         return [Hit(article_id, score) for article_id, score in hits]
 
+    def scores_embedded(self, query: np.ndarray, article_ids: Iterable[str]) -> dict[str, float]:
+        """The best score of each indexed article among ``article_ids`` (others are left out)."""
+        with self._lock:
+            entries = {a: self._entries[a] for a in article_ids if a in self._entries}
+            vectors = self._vectors()
+            stacked = {a: [vectors.reconstruct(i) for i in entry.vector_ids] for a, entry in entries.items()}
+        return {a: float(np.max(np.asarray(rows) @ query[0])) for a, rows in stacked.items()}
+
     def save(self, directory: Path) -> None:
         """Write the index, then its manifest; each file is replaced atomically.
 
         A crash between the two leaves files that disagree, which :meth:`load` detects.
         """
         directory.mkdir(parents=True, exist_ok=True)
-        with self._lock:
+        with self._lock, _directory_lock(directory, fcntl.LOCK_EX):
             manifest = json.dumps(self._manifest(), indent=1)
             _write_atomically(directory / VECTORS_FILE, lambda path: faiss.write_index(self._vectors(), path))
             _write_atomically(directory / MANIFEST_FILE, lambda path: Path(path).write_text(manifest))
@@ -157,9 +198,12 @@ class VectorIndex:
         Raises :class:`IndexNotFound` when there is none, :class:`IndexModelMismatch` when it
         was built with another model or dimension, :class:`IndexCorrupt` when its files disagree.
         """
-        manifest = _read_manifest(directory)
-        self._check_model(directory, manifest)
-        vectors = _read_vectors(directory, self._embedder.dimension)
+        if not (directory / MANIFEST_FILE).exists():
+            raise IndexNotFound(directory)
+        with _directory_lock(directory, fcntl.LOCK_SH):
+            manifest = _read_manifest(directory)
+            self._check_model(directory, manifest)
+            vectors = _read_vectors(directory, self._embedder.dimension)
         entries, next_id = _parse_articles(directory, manifest)
         _check_consistent(directory, vectors, entries, next_id)
         with self._lock:
@@ -234,11 +278,27 @@ def _describe(model_name: object, dimension: object) -> str:
     return f"{model_name} ({dimension} dimensions)"
 
 
+@contextlib.contextmanager
+def _directory_lock(directory: Path, mode: int) -> Iterator[None]:
+    """An advisory lock on the index directory, shared by readers and exclusive for a writer."""
+    with (directory / LOCK_FILE).open("a") as handle:
+        fcntl.flock(handle, mode)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def _write_atomically(path: Path, write: Callable[[str], object]) -> None:
-    """Write through a temporary file and rename it, so readers never see half a file."""
-    temporary = path.with_name(path.name + ".tmp")
-    write(str(temporary))
-    os.replace(temporary, path)
+    """Write to a uniquely named temporary file and rename it, so readers never see half a file."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(handle)
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _read_manifest(directory: Path) -> dict[str, Any]:

@@ -1,32 +1,49 @@
-"""The knowledge base as the rest of Tandem sees it: search, decide, and curate.
+"""The knowledge base as the rest of Tandem sees it: search, decide, curate, and stay fresh.
 
-:class:`KnowledgeBase` keeps one invariant: the vector index holds exactly the published
-articles, at their current content. Every curation verb changes the store first, then brings
-the index in line by comparing content hashes (:meth:`KnowledgeBase._sync_index`), so a
-change is embedded once and an unchanged article never again. The API is synchronous; the
-gateway calls it from worker threads, and a lock keeps curation verbs from interleaving.
+:class:`KnowledgeBase` keeps one invariant: its index holds exactly the published articles, at
+their current content. A curation verb changes the store first (which records a revision),
+then brings the index in line for that one article: embedding it if its content is new to the
+index, dropping it if it is no longer published. Nothing else is touched.
+
+Every gateway process holds its own index in memory. The store's revisions are the change
+feed between them: :meth:`KnowledgeBase.apply_changes` reads the revisions saved since it last
+looked (by any process, the CLI included) and applies the same one-article update, so an edit
+is answerable everywhere within one polling interval (:meth:`follow_changes`, 0.25 s). The
+saved index on disk is a cache that spares a restart the embedding; the store is the truth.
+
+The API is synchronous; the gateway calls it from worker threads, and a lock keeps curation
+verbs (and applied changes) from interleaving.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from knowledge_base.articles import Article, ArticleRepository, ArticleStatus, ArticleStore, Change
+from knowledge_base.articles import Article, ArticleRepository, ArticleStatus, Change, Revision
 from knowledge_base.decision import Candidate, Decision, Thresholds, ThresholdSettings, decide
-from knowledge_base.embedder import Embedder, MiniLMEmbedder
-from knowledge_base.errors import ArticleNotFound, IndexCorrupt, IndexNotFound
-from knowledge_base.folder import read_folder
-from knowledge_base.index import ArticleIndex, Progress, VectorIndex
+from knowledge_base.embedder import Embedder, MiniLMEmbedder, MpnetEmbedder
+from knowledge_base.errors import ArticleAlreadyExists, ArticleNotFound, IndexCorrupt, IndexNotFound
+from knowledge_base.exchange import read_articles
+from knowledge_base.index import ArticleIndex, Progress
+from knowledge_base.retrieval import HybridIndex
+from knowledge_base.store import ArticleStore
 
 logger = logging.getLogger(__name__)
 
 DEFAULT_K = 5
+POLL_INTERVAL_S = 0.25
+CHANGE_LOOKBACK = 1000
+"""Revisions may commit out of ``seq`` order (PostgreSQL hands out sequence numbers before
+commit), so the feed is re-read this far behind the newest revision seen, skipping seen ones."""
+
+SYSTEM_ACTOR = "system"
 
 
 @dataclass(frozen=True)
@@ -55,26 +72,36 @@ class IndexReport:
     total: int
 
 
+@dataclass(frozen=True)
+class Consultation:
+    """What the bot would do with a question, and the ranked candidates it chose from."""
+
+    candidates: tuple[Candidate, ...]
+    decision: Decision
+
+
 class KnowledgeBase:
-    """Published articles, found by meaning, and the decision what to do with a question."""
+    """Published articles, found by meaning and by words, and the decision what to do with a question."""
 
     def __init__(self, store: ArticleRepository, index: ArticleIndex, thresholds: Thresholds, index_dir: Path) -> None:
         self._store = store
         self._index = index
         self._index_dir = index_dir
         self._lock = threading.Lock()
+        self._horizon = 0
+        self._seen: set[int] = set()
         self.thresholds = thresholds
 
     # --- answering ------------------------------------------------------------------------
 
     def search(self, question: str, k: int = DEFAULT_K) -> list[Candidate]:
-        """Up to ``k`` published articles most similar to ``question``, best first."""
+        """Up to ``k`` published articles best matching ``question``, best first."""
         if not question.strip():
             return []
         hits = self._index.search(question, k)
         articles = self._store.get_many(hit.article_id for hit in hits)
         return [
-            _candidate(articles[hit.article_id], hit.score)
+            _candidate(articles[hit.article_id], hit.score, hit.signals)
             for hit in hits
             if hit.article_id in articles and articles[hit.article_id].status is ArticleStatus.PUBLISHED
         ]
@@ -89,15 +116,19 @@ class KnowledgeBase:
             raise ArticleNotFound(article_id)
         return _candidate(article, 1.0)
 
-    def decide(self, question: str) -> Decision:
-        """Answer, clarify or escalate (see :mod:`knowledge_base.decision` for the rules)."""
+    def consult(self, question: str) -> Consultation:
+        """The ranked candidates for ``question`` and the decision (the content page's "what would the bot answer?")."""
         candidates = self.search(question, max(DEFAULT_K, self.thresholds.clarify_max_options + 1))
         decision = decide(candidates, self.thresholds)
         ranked = " ".join(f"{c.article_id}:{c.score:.3f}" for c in candidates[:3])
         logger.info("decided action=%s reason=%s candidates=%s", decision.action, decision.reason, ranked or "-")
-        return decision
+        return Consultation(tuple(candidates), decision)
 
-    # --- curation -------------------------------------------------------------------------
+    def decide(self, question: str) -> Decision:
+        """Answer, clarify or escalate (see :mod:`knowledge_base.decision` for the rules)."""
+        return self.consult(question).decision
+
+    # --- reading articles -----------------------------------------------------------------
 
     def get_article(self, article_id: str) -> Article:
         """One article, whatever its status; raises :class:`ArticleNotFound`."""
@@ -107,44 +138,75 @@ class KnowledgeBase:
         """Whether the store holds no article at all (of any status): a fresh install."""
         return self._store.count() == 0
 
-    def list_articles(self, status: ArticleStatus | None = None) -> list[Article]:
-        """All articles, or those with ``status``, ordered by id."""
-        return self._store.list(status)
+    def list_articles(self, status: ArticleStatus | None = None, text: str = "") -> list[Article]:
+        """All articles, or those with ``status`` and/or containing ``text``, ordered by id."""
+        return self._store.search(text, status)
 
-    def upsert_article(self, article: Article) -> Change:
+    def history(self, article_id: str) -> list[Revision]:
+        """Every saved version of an article with who changed it and when, oldest first."""
+        return self._store.history(article_id)
+
+    def audit(self, limit: int = 100) -> list[Revision]:
+        """The latest changes to any article, newest first."""
+        return self._store.audit(limit)
+
+    # --- curation -------------------------------------------------------------------------
+
+    def create_article(self, article: Article, actor: str) -> Article:
+        """Add a new article; raises :class:`ArticleAlreadyExists` rather than overwrite one."""
+        with self._lock:
+            if self._store.get_many([article.id]):
+                raise ArticleAlreadyExists(article.id)
+            self._store.upsert(article, actor)
+            self._refresh([article.id], save=True)
+            return self._store.get(article.id)
+
+    def update_article(self, article: Article, actor: str) -> Article:
+        """Replace an existing article's content and status; raises :class:`ArticleNotFound`."""
+        with self._lock:
+            self._store.get(article.id)
+            if self._store.upsert(article, actor).changed:
+                self._refresh([article.id], save=True)
+            return self._store.get(article.id)
+
+    def upsert_article(self, article: Article, actor: str = SYSTEM_ACTOR, note: str = "") -> Change:
         """Create or replace an article; the index follows when it is (or was) published."""
         with self._lock:
-            change = self._store.upsert(article)
+            change = self._store.upsert(article, actor, note)
             if change.changed:
-                self._sync_index()
+                self._refresh([article.id], save=True)
             return change
 
-    def publish(self, article_id: str) -> Article:
+    def publish(self, article_id: str, actor: str = SYSTEM_ACTOR) -> Article:
         """Make an article answerable."""
-        return self._set_status(article_id, ArticleStatus.PUBLISHED)
+        return self._set_status(article_id, ArticleStatus.PUBLISHED, actor)
 
-    def retire(self, article_id: str) -> Article:
+    def retire(self, article_id: str, actor: str = SYSTEM_ACTOR) -> Article:
         """Stop answering with an article, keeping it for history."""
-        return self._set_status(article_id, ArticleStatus.RETIRED)
+        return self._set_status(article_id, ArticleStatus.RETIRED, actor)
+
+    def import_articles(self, articles: Sequence[Article], actor: str = SYSTEM_ACTOR, note: str = "",
+                        on_progress: Progress | None = None) -> ImportReport:
+        """Save many articles (idempotent: unchanged ones are left alone), then index the changed ones.
+
+        Articles missing from ``articles`` are left as they are: retire them explicitly.
+        """
+        with self._lock:
+            changes = {article.id: self._store.upsert(article, actor, note) for article in articles}
+            changed = [article_id for article_id, change in changes.items() if change.changed]
+            self._refresh(changed, save=bool(changed), on_progress=on_progress)
+        report = ImportReport.of(changes)
+        logger.info("imported created=%d updated=%d unchanged=%d",
+                    len(report.created), len(report.updated), len(report.unchanged))
+        return report
+
+    def import_path(self, path: Path, actor: str = SYSTEM_ACTOR, on_progress: Progress | None = None) -> ImportReport:
+        """Import a folder of Markdown articles, a ``.csv`` or a ``.json`` file (see :mod:`knowledge_base.exchange`)."""
+        return self.import_articles(read_articles(path), actor, f"import {path.name}", on_progress)
 
     def import_folder(self, folder: Path, on_progress: Progress | None = None) -> ImportReport:
-        """Import a folder of Markdown articles (see :mod:`knowledge_base.folder`); idempotent.
-
-        Articles missing from the folder are left as they are: retire them explicitly.
-        """
-        articles = read_folder(folder)
-        with self._lock:
-            changes = {article.id: self._store.upsert(article) for article in articles}
-            self._sync_index(on_progress)
-        report = ImportReport.of(changes)
-        logger.info(
-            "imported folder=%s created=%d updated=%d unchanged=%d",
-            folder,
-            len(report.created),
-            len(report.updated),
-            len(report.unchanged),
-        )
-        return report
+        """Import a folder of Markdown articles (the demo's format); idempotent."""
+        return self.import_path(folder, SYSTEM_ACTOR, on_progress)
 
     # --- the index ------------------------------------------------------------------------
 
@@ -157,6 +219,7 @@ class KnowledgeBase:
         themselves are safe in the store.
         """
         with self._lock:
+            self._horizon = self._store.latest_seq()  # changes after this are applied by apply_changes
             reused = self._load_saved_index()
             report = self._sync_index(on_progress, always_save=not reused)
             return replace(report, reused_saved_index=reused)
@@ -164,49 +227,88 @@ class KnowledgeBase:
     def reindex(self, on_progress: Progress | None = None) -> IndexReport:
         """Embed every published article again, from scratch (e.g. after changing the model)."""
         with self._lock:
+            self._horizon = self._store.latest_seq()
             self._index.clear()
             return self._sync_index(on_progress, always_save=True)
 
-    def _set_status(self, article_id: str, status: ArticleStatus) -> Article:
+    def apply_changes(self) -> tuple[str, ...]:
+        """Apply the changes any process saved since the last call; returns the article ids touched."""
+        fresh = [(seq, article_id) for seq, article_id in self._store.changes_since(self._horizon)
+                 if seq not in self._seen]
+        if not fresh:
+            return ()
+        article_ids = tuple(dict.fromkeys(article_id for _, article_id in fresh))
         with self._lock:
-            article = self._store.set_status(article_id, status)
-            self._sync_index()
+            self._refresh(article_ids, save=False)
+        self._seen.update(seq for seq, _ in fresh)
+        self._horizon = max(self._horizon, max(self._seen) - CHANGE_LOOKBACK)
+        self._seen = {seq for seq in self._seen if seq > self._horizon}
+        return article_ids
+
+    async def follow_changes(self, interval_s: float = POLL_INTERVAL_S) -> None:
+        """Apply other processes' changes every ``interval_s`` until cancelled (a gateway background task)."""
+        while True:
+            try:
+                applied = await asyncio.to_thread(self.apply_changes)
+                if applied:
+                    logger.info("applied knowledge-base changes articles=%d", len(applied))
+            except Exception:  # a database hiccup must not end the loop; the next poll retries
+                logger.exception("applying knowledge-base changes failed; retrying")
+            await asyncio.sleep(interval_s)
+
+    # --- private; callers hold self._lock -------------------------------------------------
+
+    def _set_status(self, article_id: str, status: ArticleStatus, actor: str) -> Article:
+        with self._lock:
+            article = self._store.set_status(article_id, status, actor)
+            self._refresh([article_id], save=True)
             return article
 
+    def _refresh(self, article_ids: Iterable[str], save: bool, on_progress: Progress | None = None) -> None:
+        """Bring the index in line with the store for these articles only."""
+        article_ids = list(article_ids)
+        if not article_ids:
+            return
+        current = self._store.get_many(article_ids)
+        indexed = self._index.article_hashes()
+        published = [a for a in current.values() if a.status is ArticleStatus.PUBLISHED]
+        gone = [a for a in article_ids if a in indexed and a not in {p.id for p in published}]
+        for article_id in gone:
+            self._index.remove(article_id)
+        self._index.upsert_many(published, on_progress)
+        if save:
+            self._index.save(self._index_dir)
+
     def _load_saved_index(self) -> bool:
-        """Whether a saved index was loaded; the caller holds ``self._lock``."""
+        """Whether a saved index was loaded."""
         try:
             self._index.load(self._index_dir)
         except IndexNotFound:
-            logger.info("no saved vector index directory=%s; building one", self._index_dir)
+            logger.info("no saved index directory=%s; building one", self._index_dir)
             return False
         except IndexCorrupt as error:
-            logger.warning("rebuilding damaged vector index: %s", error)
+            logger.warning("rebuilding damaged index: %s", error)
             self._index.clear()
             return False
         return True
 
     def _sync_index(self, on_progress: Progress | None = None, always_save: bool = False) -> IndexReport:
-        """Embed published articles whose content the index lacks, drop the rest, then save.
-
-        The caller holds ``self._lock``.
-        """
+        """Embed published articles whose content the index lacks, drop the rest, then save."""
         published = {article.id: article for article in self._store.list(ArticleStatus.PUBLISHED)}
         indexed = self._index.article_hashes()
         removed = tuple(sorted(article_id for article_id in indexed if article_id not in published))
-        stale = [a for article_id, a in published.items() if indexed.get(article_id) != a.content_hash]
+        stale = tuple(a for a, article in published.items() if indexed.get(a) != article.content_hash)
         for article_id in removed:
             self._index.remove(article_id)
-        self._index.upsert_many(stale, on_progress)
+        self._index.upsert_many(list(published.values()), on_progress)  # parts skip what they hold
         if removed or stale or always_save:
             self._index.save(self._index_dir)
-        embedded = tuple(article.id for article in stale)
-        logger.info("synced vector index embedded=%d removed=%d total=%d", len(embedded), len(removed), len(published))
-        return IndexReport(reused_saved_index=False, embedded=embedded, removed=removed, total=len(published))
+        logger.info("synced index embedded=%d removed=%d total=%d", len(stale), len(removed), len(published))
+        return IndexReport(reused_saved_index=False, embedded=stale, removed=removed, total=len(published))
 
 
-def _candidate(article: Article, score: float) -> Candidate:
-    return Candidate(article.id, article.title, article.body, article.product, score)
+def _candidate(article: Article, score: float, signals: Mapping[str, float] | None = None) -> Candidate:
+    return Candidate(article.id, article.title, article.body, article.product, score, dict(signals or {}))
 
 
 def build_knowledge_base(
@@ -215,19 +317,21 @@ def build_knowledge_base(
     thresholds: ThresholdSettings,
     embedder: Embedder | None = None,
     *,
+    paraphraser: Embedder | None = None,
     ensure_index: bool = True,
     on_progress: Progress | None = None,
 ) -> KnowledgeBase:
     """A ready knowledge base over ``engine``: tables created, index loaded or brought up to date.
 
-    Slow on first start (loads the model, embeds every published article), so call it from a
+    Slow on first start (loads the models, embeds every published article), so call it from a
     worker thread. ``thresholds`` may be the gateway's settings section. ``embedder`` defaults
-    to the packaged all-MiniLM-L6-v2. ``ensure_index=False`` skips the index, for callers that
+    to the packaged all-MiniLM-L6-v2 and ``paraphraser`` to all-mpnet-base-v2 (see
+    :mod:`knowledge_base.retrieval`). ``ensure_index=False`` skips the index, for callers that
     rebuild it anyway (``reindex``, after a model change).
     """
     store = ArticleStore(engine)
     store.create_schema()
-    index = VectorIndex(embedder or MiniLMEmbedder())
+    index = HybridIndex(embedder or MiniLMEmbedder(), paraphraser or MpnetEmbedder())
     knowledge_base = KnowledgeBase(store, index, Thresholds.of(thresholds), index_dir)
     if ensure_index:
         knowledge_base.ensure_index(on_progress)

@@ -1,11 +1,15 @@
-"""SQL tables of conversation outcomes: one row per conversation, plus its stored transcript."""
+"""SQL tables of conversation outcomes: one row per conversation, plus its stored (redacted) transcript.
+
+The schema is owned by the Alembic migrations in ``migrations/``; a change here needs a new
+revision there (``tests/outcomes/test_schema.py`` fails until the two agree).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Integer, MetaData, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, MetaData, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -18,6 +22,18 @@ class Outcome(StrEnum):
     ABANDONED = "abandoned"
 
 
+class EscalationReason(StrEnum):
+    """Why a conversation was handed to a person (docs/metrics.md)."""
+
+    OUT_OF_SCOPE = "out_of_scope"
+    THIRD_PARTY = "third_party"
+    CUSTOMER_REQUEST = "customer_request"
+    LOW_CONFIDENCE = "low_confidence"
+    REPEATED_FALLBACK = "repeated_fallback"
+    NOT_HELPFUL = "not_helpful"
+    BOT_UNAVAILABLE = "bot_unavailable"
+
+
 class OutcomesBase(DeclarativeBase):
     """Declarative base with the package's own metadata (table names prefixed ``outcome_``)."""
 
@@ -25,7 +41,7 @@ class OutcomesBase(DeclarativeBase):
 
 
 class ConversationRecord(OutcomesBase):
-    """One finished conversation, written once when it closes."""
+    """One finished conversation, written once when it closes (the rating arrives later)."""
 
     __tablename__ = "outcome_conversations"
 
@@ -45,10 +61,18 @@ class ConversationRecord(OutcomesBase):
     agent_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     csat: Mapped[int | None] = mapped_column(Integer, nullable=True)
     csat_comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Added by revision 0002.
+    agent_name: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    bot_response_times: Mapped[list[float]] = mapped_column(JSON, default=list)
+    agent_response_times: Mapped[list[float]] = mapped_column(JSON, default=list)
+    escalation_question: Mapped[str | None] = mapped_column(Text, nullable=True)
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    transcript_purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class StoredMessage(OutcomesBase):
-    """A transcript line kept with the outcome (customer text is stored redacted)."""
+    """A transcript line kept with the outcome (customer and agent text is stored redacted)."""
 
     __tablename__ = "outcome_messages"
 
@@ -60,3 +84,5 @@ class StoredMessage(OutcomesBase):
     role: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Added by revision 0002.
+    internal: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

@@ -7,6 +7,7 @@ from fastapi.responses import JSONResponse
 
 from handoff import HandoffError, SessionNotFound
 from knowledge_base import KnowledgeBaseError
+from outcomes import OutcomesError, UnknownConversation
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -15,6 +16,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HandoffError)
     async def handoff_error(_: Request, exc: HandoffError) -> JSONResponse:
         code = status.HTTP_404_NOT_FOUND if isinstance(exc, SessionNotFound) else status.HTTP_409_CONFLICT
+        return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=code)
+
+    @app.exception_handler(OutcomesError)
+    async def outcomes_error(_: Request, exc: OutcomesError) -> JSONResponse:
+        code = (status.HTTP_404_NOT_FOUND if isinstance(exc, UnknownConversation)
+                else status.HTTP_422_UNPROCESSABLE_CONTENT)
         return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=code)
 
     @app.exception_handler(KnowledgeBaseError)

@@ -1,38 +1,132 @@
 """The gateway's settings: one object, read from the environment and from config.yml.
 
-Environment variables are prefixed ``TANDEM_`` (``TANDEM_REDIS_URL``, ``TANDEM_DATABASE_URL``…).
-The knowledge-base thresholds live in the ``tandem:`` section of Rasa's config.yml, so that
-the people who tune the bot find every threshold in one file.
+Precedence, highest first: arguments (tests), ``TANDEM_*`` environment variables (nested fields
+with ``__``, e.g. ``TANDEM_HANDOFF__AGENT_GRACE_S``), then the ``tandem:`` section of Rasa's
+config.yml, so the people who tune the bot find every threshold in one file.
 """
 
 from __future__ import annotations
 
+import os
+from datetime import datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
-import yaml
-from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    YamlConfigSettingsSource,
+)
+
+from outcomes import Fees, Targets
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class KnowledgeBaseThresholds(BaseModel):
-    """When the bot answers, offers a choice, or hands over (see docs/metrics.md)."""
+    """When the bot answers, offers a choice, or hands over (calibrated by benchmarks/kb_answerability.py).
+
+    Extra keys pass through to the knowledge base, which owns their meaning.
+    """
+
+    model_config = ConfigDict(extra="allow")
 
     answer_threshold: float = 0.55
-    clarify_threshold: float = 0.40
+    clarify_threshold: float = 0.45
     clarify_max_options: int = 3
+
+
+class BusinessHours(BaseModel):
+    """When people answer chats: per weekday ``"HH:MM-HH:MM"`` in ``timezone``; a missing day is closed.
+
+    ``always: true`` means around the clock (the default, for a 24-hour service).
+    """
+
+    always: bool = True
+    timezone: str = "UTC"
+    days: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone, naming it
+        return value
+
+    @field_validator("days")
+    @classmethod
+    def _valid_days(cls, value: dict[str, str]) -> dict[str, str]:
+        for day, span in value.items():
+            if day not in WEEKDAYS:
+                raise ValueError(f"unknown weekday {day!r}; use one of {', '.join(WEEKDAYS)}")
+            _parse_span(span)
+        return value
+
+    def is_open(self, moment: datetime) -> bool:
+        """Whether ``moment`` (timezone-aware) falls within opening hours."""
+        if self.always:
+            return True
+        local = moment.astimezone(ZoneInfo(self.timezone))
+        span = self.days.get(WEEKDAYS[local.weekday()])
+        if span is None:
+            return False
+        start, end = _parse_span(span)
+        return start <= local.time() < end
+
+    def describe(self) -> str:
+        """Opening hours in words, for the customer."""
+        if self.always:
+            return "around the clock"
+        parts = [f"{day.capitalize()} {span}" for day, span in self.days.items()]
+        return f"{', '.join(parts)} ({self.timezone})"
+
+
+def _parse_span(span: str) -> tuple[time, time]:
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in span.split("-"))
+    except ValueError as exc:
+        raise ValueError(f"opening hours {span!r} must look like 08:00-18:00") from exc
+    if start >= end:
+        raise ValueError(f"opening hours {span!r} must end after they start")
+    return start, end
+
+
+class HandoffSettings(BaseModel):
+    """How the human side works: queues, capacity, presence, hours, canned replies."""
+
+    queues: list[str] = Field(default_factory=lambda: ["general", "technical", "billing"])
+    default_queue: str = "general"
+    default_capacity: int = Field(default=3, ge=1, le=50)
+    heartbeat_s: float = Field(default=10.0, gt=0)
+    agent_grace_s: float = Field(default=30.0, ge=0)
+    business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    canned_replies: list[str] = Field(default_factory=list)
+
+
+class ServiceSettings(BaseModel):
+    """The contract the service reports measure against (``tandem: service:`` in config.yml)."""
+
+    targets: Targets = Field(default_factory=Targets)
+    fees: Fees = Field(default_factory=Fees)
+    timezone: str = "UTC"  # the local clock of the reports' days and hours
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        ZoneInfo(value)  # raises for an unknown zone, naming it
+        return value
 
 
 class Settings(BaseSettings):
     """Everything a deployment may change, with defaults that run on a laptop."""
 
-    model_config = SettingsConfigDict(env_prefix="TANDEM_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="TANDEM_", env_nested_delimiter="__", extra="ignore")
 
     state_dir: Path = PROJECT_ROOT / "state"
-    config_file: Path = PROJECT_ROOT / "config.yml"
     redis_url: str = "redis://127.0.0.1:6379/0"
     database_url: str = ""
     rasa_url: str = "http://127.0.0.1:5005"
@@ -48,26 +142,34 @@ class Settings(BaseSettings):
     sweep_interval_s: float = 30.0
     kb_index_dir: Path | None = None
     kb_seed_dir: Path | None = PROJECT_ROOT / "knowledge_base" / "demo" / "articles"
-    kb: KnowledgeBaseThresholds = Field(default_factory=KnowledgeBaseThresholds)
+    knowledge_base: KnowledgeBaseThresholds = Field(default_factory=KnowledgeBaseThresholds)
+    handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+    service: ServiceSettings = Field(default_factory=ServiceSettings)
+    retention_days: int = Field(default=90, ge=1)  # stored transcripts older than this are anonymised
+    retention_interval_s: float = Field(default=3600.0, gt=0)
+    # Benchmarks only: honour the simulated start times benchmarks/simulated_month.py puts in Redis.
+    simulated_times: bool = False
 
     def model_post_init(self, __context: Any) -> None:
-        """Fill the paths that depend on ``state_dir`` and read config.yml's ``tandem:`` section."""
+        """Fill the paths that depend on ``state_dir``."""
         if not self.database_url:
             self.database_url = f"sqlite:///{self.state_dir / 'tandem.db'}"
         if self.kb_index_dir is None:
             self.kb_index_dir = self.state_dir / "kb_index"
-        section = _tandem_section(self.config_file)
-        if "knowledge_base" in section:
-            self.kb = KnowledgeBaseThresholds(**section["knowledge_base"])
 
-
-def _tandem_section(config_file: Path) -> dict[str, Any]:
-    """Return the ``tandem:`` mapping of Rasa's config.yml, or {} when there is none."""
-    if not config_file.exists():
-        return {}
-    loaded = yaml.safe_load(config_file.read_text()) or {}
-    section = loaded.get("tandem") or {}
-    return section if isinstance(section, dict) else {}
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then config.yml's ``tandem:`` section."""
+        config_file = Path(os.environ.get("TANDEM_CONFIG_FILE", PROJECT_ROOT / "config.yml"))
+        yaml_source = YamlConfigSettingsSource(settings_cls, yaml_file=config_file, yaml_config_section="tandem")
+        return init_settings, env_settings, yaml_source
 
 
 @lru_cache

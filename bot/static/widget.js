@@ -17,6 +17,8 @@
 
   const STORAGE_TOKEN = 'tandem.session_token';
   const STORAGE_LAST_ID = 'tandem.last_message_id';
+  const STORAGE_RATED = 'tandem.rated_session'; // the session already rated, so a reload does not ask again
+  const MAX_COMMENT = 2000;
   const MAX_TEXT = 2000; // the server refuses longer messages (text_too_long)
   const BOT_LABEL = 'Lumen assistant';
   const BACKOFF_MIN_MS = 500;
@@ -73,6 +75,8 @@
     remoteTypingTimer: null,
     errorTimer: null,
     unread: 0,
+    rating: 0, // the score picked in the rating form (1-5), 0 before
+    pendingRating: null, // a `rate` frame not yet answered by `rated`; resent after a reconnect
   };
 
   /* ---------- small DOM helper ---------- */
@@ -144,6 +148,8 @@
     });
     ui.endedBox = h('div', { id: 'tandem-ended', class: 'tandem-ended', hidden: true }, [
       h('p', { text: 'This conversation has ended.' }),
+      buildRatingForm(),
+      ui.reference = h('p', { id: 'tandem-reference', class: 'tandem-reference' }),
       ui.newChat,
     ]);
 
@@ -174,6 +180,68 @@
 
     ui.root = h('div', { id: 'tandem-root', class: 'tandem' }, [ui.panel, ui.launcher]);
     document.body.append(ui.root);
+  }
+
+  // After the conversation: a 1-5 rating and an optional comment (the `rate` frame).
+  function buildRatingForm() {
+    ui.stars = [1, 2, 3, 4, 5].map((score) => h('button', {
+      type: 'button', class: 'tandem-rating__score', 'data-score': score, 'aria-pressed': 'false',
+      'aria-label': `${score} out of 5`, text: String(score), onclick: () => pickRating(score),
+    }));
+    ui.ratingComment = h('textarea', {
+      id: 'tandem-rating-comment', class: 'tandem-rating__comment', rows: 2, maxlength: MAX_COMMENT,
+      placeholder: 'Anything to add? (optional)',
+    });
+    ui.ratingSend = h('button', {
+      id: 'tandem-rating-send', type: 'submit', class: 'tandem-button tandem-button--primary', text: 'Send rating',
+      disabled: true,
+    });
+    ui.ratingForm = h('form', { id: 'tandem-rating', class: 'tandem-rating', onsubmit: onRatingSubmit }, [
+      h('p', { id: 'tandem-rating-label', class: 'tandem-rating__label', text: 'How did we do? 1 is poor, 5 is great.' }),
+      h('div', { class: 'tandem-rating__scores', role: 'group', 'aria-labelledby': 'tandem-rating-label' }, ui.stars),
+      h('label', { for: 'tandem-rating-comment', class: 'tandem-sr-only', text: 'Comment' }),
+      ui.ratingComment,
+      ui.ratingSend,
+    ]);
+    ui.ratingThanks = h('p', { id: 'tandem-rating-thanks', class: 'tandem-rating__thanks', hidden: true,
+      text: 'Thank you for your feedback!' });
+    return h('div', {}, [ui.ratingForm, ui.ratingThanks]);
+  }
+
+  function pickRating(score) {
+    state.rating = score;
+    for (const star of ui.stars) star.setAttribute('aria-pressed', String(Number(star.dataset.score) === score));
+    ui.ratingSend.disabled = false;
+  }
+
+  function onRatingSubmit(event) {
+    event.preventDefault();
+    if (!state.rating || state.pendingRating) return;
+    const comment = ui.ratingComment.value.trim();
+    state.pendingRating = { type: 'rate', score: state.rating, comment: comment || null };
+    ui.ratingSend.disabled = true;
+    if (state.ready && sendRaw(state.pendingRating)) return;
+    if (!state.socket) connect(); // the server may have closed the finished chat: resume it to rate
+  }
+
+  function onRated() {
+    state.pendingRating = null;
+    if (state.sessionId) store.set(STORAGE_RATED, state.sessionId);
+    showRatingDone(true);
+  }
+
+  function showRatingDone(done) {
+    ui.ratingForm.hidden = done;
+    ui.ratingThanks.hidden = !done;
+  }
+
+  function resetRating() {
+    state.rating = 0;
+    state.pendingRating = null;
+    ui.ratingComment.value = '';
+    ui.ratingSend.disabled = true;
+    for (const star of ui.stars) star.setAttribute('aria-pressed', 'false');
+    showRatingDone(false);
   }
 
   // The widget stays invisible until its stylesheet has loaded, so the page
@@ -269,7 +337,7 @@
       clearTranscript();
       showError('Your previous conversation has expired, so we started a new one.');
     }
-    if (state.ended) { // the server closes finished conversations; nothing to resume
+    if (state.ended && !state.pendingRating) { // the server closes finished conversations; nothing to resume
       setConnection('');
       return;
     }
@@ -333,6 +401,7 @@
       case 'state': applyState(frame); break;
       case 'typing': onRemoteTyping(frame); break;
       case 'ended': onEnded(); break;
+      case 'rated': onRated(); break;
       case 'error': onErrorFrame(frame); break;
       default: break; // unknown types are ignored so newer servers do not break us
     }
@@ -355,6 +424,7 @@
     setConnection('');
     if (frame.state) applyState({ state: frame.state });
     flushOutbox();
+    if (state.pendingRating) sendRaw(state.pendingRating);
   }
 
   function onMessage(msg) {
@@ -448,6 +518,8 @@
     }
     state.outbox.clear();
     setComposerEnabled(false);
+    showRatingDone(state.sessionId !== null && store.get(STORAGE_RATED) === state.sessionId);
+    ui.reference.textContent = state.sessionId ? `Conversation reference: ${state.sessionId}` : '';
     ui.endedBox.hidden = false;
     setConnection('');
     if (state.isOpen) ui.newChat.focus();
@@ -455,6 +527,10 @@
 
   function onErrorFrame(frame) {
     showError(frame.detail || 'Something went wrong.');
+    if (state.pendingRating && !frame.ref) { // the rating was refused; let the customer try again
+      state.pendingRating = null;
+      ui.ratingSend.disabled = !state.rating;
+    }
     // An error about one of our messages (too long, rate limited…): it was not stored.
     if (frame.ref && state.outbox.has(frame.ref)) {
       state.outbox.delete(frame.ref);
@@ -710,6 +786,7 @@
     state.outbox.clear();
     state.ended = false;
     state.retries = 0;
+    resetRating();
     ui.endedBox.hidden = true;
     setComposerEnabled(true);
     connect();

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from typing import Any
 
@@ -19,15 +20,18 @@ from bot.ws.frames import (
     Claim,
     FrameError,
     Handback,
+    Logout,
     Open,
     Resolve,
+    SetPresence,
     Transfer,
     clean_text,
 )
-from handoff import RESYNC, Agent, HandoffError, Role, SessionNotHeld, SessionState, Subscription
+from handoff import RESYNC, Agent, HandoffError, Presence, Role, SessionNotHeld, SessionState, Subscription
 
 logger = logging.getLogger(__name__)
 CLOSE_AUTH = 4401
+LOGGED_OUT_NOTE = "Your agent has signed off. You are at the front of the queue for the next person."
 
 
 class AgentConnection:
@@ -43,6 +47,9 @@ class AgentConnection:
         self._subscriptions: list[Subscription] = []
         self._queue_dirty = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
+        self._presence = Presence.ONLINE
+        self._capacity = services.settings.handoff.default_capacity
+        self._logged_out = False
 
     async def serve(self) -> None:
         """Accept, authenticate, then handle frames until the agent goes away."""
@@ -91,9 +98,21 @@ class AgentConnection:
         self._outbox.put({"type": "ready", "agent": {"id": principal.username, "name": principal.name,
                                                      "role": principal.role.value}})
         self._subscriptions.append(self._services.bus.follow_agents(self._on_agents_event))
+        await self._handoff.presence.heartbeat(self._agent, self._presence, self._capacity)
         self._tasks.append(asyncio.create_task(self._queue_sender()))
+        self._tasks.append(asyncio.create_task(self._heartbeats()))
         self._queue_dirty.set()
         return True
+
+    async def _heartbeats(self) -> None:
+        """Keep this agent's presence alive while the console is connected."""
+        assert self._agent is not None
+        while True:
+            await asyncio.sleep(self._services.settings.handoff.heartbeat_s)
+            try:
+                await self._handoff.presence.heartbeat(self._agent, self._presence, self._capacity)
+            except Exception:
+                logger.warning("presence heartbeat failed", exc_info=True)
 
     async def _dispatch(self, frame: Any, agent: Agent) -> None:
         if isinstance(frame, Open):
@@ -115,6 +134,13 @@ class AgentConnection:
             await self._handoff.hand_back(frame.session_id, agent)
         elif isinstance(frame, Transfer):
             await self._transfer(frame, agent)
+        elif isinstance(frame, SetPresence):
+            self._presence = Presence(frame.presence)
+            self._capacity = frame.capacity or self._capacity
+            await self._handoff.presence.heartbeat(agent, self._presence, self._capacity)
+            self._outbox.put({"type": "presence", "presence": self._presence.value, "capacity": self._capacity})
+        elif isinstance(frame, Logout):
+            await self._log_out(agent)
 
     async def _open(self, session_id: str) -> None:
         session = await self._handoff.get_session(session_id)
@@ -147,7 +173,19 @@ class AgentConnection:
             if principal is None or not principal.can(StaffRole.AGENT):
                 raise FrameError("invalid_frame", f"no agent with id {frame.to_agent_id}")
             target = _agent_of(principal)
-        await self._handoff.transfer(frame.session_id, agent, target)
+        queues = self._services.settings.handoff.queues
+        if frame.to_queue and frame.to_queue not in queues:
+            raise FrameError("invalid_frame", f"unknown queue {frame.to_queue!r}; queues: {', '.join(queues)}")
+        await self._handoff.transfer(frame.session_id, agent, target, frame.to_queue or "")
+
+    async def _log_out(self, agent: Agent) -> None:
+        """Going off shift: the agent's chats go back to the front of the queue at once."""
+        self._logged_out = True
+        await self._handoff.presence.disconnected(agent, logged_out=True)
+        for item in await self._handoff.queue():
+            if item.agent_id == agent.id:
+                await self._handoff.requeue(item.session_id, LOGGED_OUT_NOTE)
+        self._outbox.close(1000)
 
     def _on_session_event(self, session_id: str, event: dict[str, Any]) -> None:
         kind = event.get("kind")
@@ -158,6 +196,9 @@ class AgentConnection:
             self._outbox.put({"type": "typing", "session_id": session_id, "role": "customer", "on": event["on"]})
 
     def _on_agents_event(self, event: dict[str, Any]) -> None:
+        if event.get("kind") == "presence":
+            self._outbox.put({"type": "agent_presence", "agent_id": event["agent_id"],
+                              "presence": event["presence"]})
         if event.get("kind") == "state":
             self._outbox.put({"type": "session_state", "session_id": event["session_id"],
                               "state": event["state"], "agent_id": event["agent_id"],
@@ -178,6 +219,9 @@ class AgentConnection:
             await asyncio.sleep(0.1)
 
     async def _shutdown(self) -> None:
+        if self._agent is not None and not self._logged_out:
+            with contextlib.suppress(Exception):  # Redis may be away; the presence then expires
+                await self._handoff.presence.disconnected(self._agent, logged_out=False)
         for subscription in self._subscriptions:
             subscription.close()
         for feed in self._feeds.values():

@@ -38,7 +38,7 @@ def message_frame(entry: TranscriptEntry) -> dict[str, Any]:
         frame["agent_name"] = entry.agent_name
     if entry.internal:
         frame["internal"] = True
-    for key in ("article", "buttons"):
+    for key in ("article", "buttons", "ask_contact"):
         if entry.extra.get(key):
             frame[key] = entry.extra[key]
     return frame

@@ -14,7 +14,9 @@ from bot.services import Services
 from bot.ws.connection import Outbox, SessionFeed, error_frame, read_frames
 from bot.ws.frames import (
     CUSTOMER_FRAMES,
+    CancelHandoff,
     Choose,
+    Contact,
     CustomerMessage,
     End,
     FrameError,
@@ -28,6 +30,7 @@ from handoff import RESYNC, HandoffError, Role, Session, SessionState, Subscript
 logger = logging.getLogger(__name__)
 CLOSE_ORIGIN = 4403
 CLOSE_SESSION = 4404
+WAIT_REFRESH_S = 15.0  # how often a waiting customer's position and estimate are refreshed
 
 
 def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
@@ -97,6 +100,12 @@ class CustomerConnection:
             await self._services.closer.close(self._session_id, "customer")
         elif isinstance(frame, Rate):
             await self._rate(frame)
+        elif isinstance(frame, CancelHandoff):
+            await self._handoff.cancel_escalation(self._session_id)
+        elif isinstance(frame, Contact):
+            text = clean_text(frame.text, self._services.settings.max_message_chars)
+            entry = await self._handoff.leave_contact(self._session_id, frame.contact, text, frame.client_id)
+            self._outbox.put({"type": "ack", "client_id": frame.client_id, "id": entry.id})
         return True
 
     async def _rate(self, frame: Rate) -> None:
@@ -186,9 +195,10 @@ class CustomerConnection:
         self._state_dirty.set()
 
     async def _state_sender(self) -> None:
-        """Send state frames after changes; bursts of queue movements coalesce into one frame."""
+        """Send state frames after changes (bursts coalesce), and refresh the wait estimate while queued."""
         while True:
-            await self._state_dirty.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._state_dirty.wait(), timeout=WAIT_REFRESH_S)
             self._state_dirty.clear()
             always, self._state_always = self._state_always, False
             with contextlib.suppress(HandoffError):
@@ -199,8 +209,9 @@ class CustomerConnection:
     async def _send_state(self, session: Session) -> None:
         frame: dict[str, Any] = {"type": "state", "state": session.state.value}
         if session.state == SessionState.QUEUED:
-            frame["reason"] = session.reason
-            frame["position"] = await self._handoff.queue_position(session.session_id)
+            position, wait_s = await self._handoff.wait_estimate(session.session_id)
+            frame |= {"reason": session.reason, "position": position, "estimated_wait_s": wait_s,
+                      "offline": session.offline, "contact_left": bool(session.contact)}
         if session.state == SessionState.ASSIGNED:
             frame["agent_name"] = session.agent_name
         self._outbox.put(frame)

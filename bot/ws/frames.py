@@ -8,7 +8,9 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
+import phonenumbers
+from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, field_validator
 
 ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 SessionId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]+$")]
@@ -46,6 +48,41 @@ class Choose(Frame):
 
 class End(Frame):
     type: Literal["end"]
+
+
+class CancelHandoff(Frame):
+    type: Literal["cancel_handoff"]
+
+
+class Contact(Frame):
+    """An offline ticket: how to reach the customer, and their question."""
+
+    type: Literal["contact"]
+    client_id: ClientId
+    contact: str = Field(min_length=3, max_length=254)
+    text: str
+
+    @field_validator("contact")
+    @classmethod
+    def _email_or_phone(cls, value: str) -> str:
+        return normalise_contact(value)
+
+
+def normalise_contact(value: str) -> str:
+    """An e-mail address or an international phone number, normalised; else ValueError."""
+    value = value.strip()
+    if "@" in value:
+        try:
+            return str(validate_email(value, check_deliverability=False).normalized)
+        except EmailNotValidError as exc:
+            raise ValueError(f"not a valid e-mail address: {exc}") from exc
+    try:
+        number = phonenumbers.parse(value, None if value.startswith("+") else "US")
+    except phonenumbers.NumberParseException as exc:
+        raise ValueError("give an e-mail address or a phone number (with country code, e.g. +44…)") from exc
+    if not phonenumbers.is_possible_number(number):
+        raise ValueError("that phone number is not possible; include the country code, e.g. +44…")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 class Rate(Frame):
@@ -94,11 +131,24 @@ class Handback(SessionFrame):
 class Transfer(SessionFrame):
     type: Literal["transfer"]
     to_agent_id: str | None = Field(default=None, max_length=64)
+    to_queue: str | None = Field(default=None, max_length=64)
 
 
-CustomerFrame = Annotated[Hello | CustomerMessage | Typing | Choose | End | Rate, Field(discriminator="type")]
+class SetPresence(Frame):
+    type: Literal["presence"]
+    presence: Literal["online", "away"]
+    capacity: int | None = Field(default=None, ge=1, le=50)
+
+
+class Logout(Frame):
+    type: Literal["logout"]
+
+
+CustomerFrame = Annotated[
+    Hello | CustomerMessage | Typing | Choose | End | Rate | CancelHandoff | Contact, Field(discriminator="type")
+]
 AgentFrame = Annotated[
-    Auth | Open | Claim | AgentMessage | AgentTyping | Resolve | Handback | Transfer,
+    Auth | Open | Claim | AgentMessage | AgentTyping | Resolve | Handback | Transfer | SetPresence | Logout,
     Field(discriminator="type"),
 ]
 CUSTOMER_FRAMES: TypeAdapter[CustomerFrame] = TypeAdapter(CustomerFrame)
@@ -138,7 +188,8 @@ def _explain(exc: ValidationError, frame_type: str) -> FrameError:
     if first["type"] == "union_tag_invalid":
         return FrameError("unknown_type", f'unknown frame type "{frame_type[:40]}"')
     where = ".".join(str(part) for part in first["loc"][1:]) or "frame"
-    return FrameError("invalid_frame", f"{frame_type}: {where}: {first['msg']}")
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return FrameError("invalid_frame", f"{frame_type}: {where}: {message}")
 
 
 def clean_text(text: str, max_chars: int) -> str:

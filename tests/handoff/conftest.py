@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from redis.asyncio import Redis
 
-from handoff import HandoffService, LiveBus
+from handoff import HandoffService, LiveBus, PresenceRegistry
 from tests.support.system import test_redis_url
 
 
@@ -33,5 +33,10 @@ def bus(redis: Redis) -> LiveBus:
 
 
 @pytest.fixture
-def handoff(redis: Redis, bus: LiveBus) -> HandoffService:
-    return HandoffService(redis, bus)
+def presence(redis: Redis, bus: LiveBus) -> PresenceRegistry:
+    return PresenceRegistry(redis, bus, ttl_s=30)
+
+
+@pytest.fixture
+def handoff(redis: Redis, bus: LiveBus, presence: PresenceRegistry) -> HandoffService:
+    return HandoffService(redis, bus, presence)

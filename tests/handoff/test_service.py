@@ -9,9 +9,12 @@ from redis.asyncio import Redis
 
 from handoff import (
     Agent,
+    AgentAtCapacity,
     HandoffService,
     InvalidTransition,
     LiveBus,
+    Presence,
+    PresenceRegistry,
     Role,
     SessionAlreadyClaimed,
     SessionNotFound,
@@ -24,10 +27,22 @@ ALEX = Agent("alex", "Alex")
 BLAIR = Agent("blair", "Blair")
 
 
+async def online(handoff: HandoffService, agent: Agent, capacity: int = 3) -> None:
+    await handoff.presence.heartbeat(agent, Presence.ONLINE, capacity)
+
+
+@pytest.fixture
+async def agents_online(handoff: HandoffService) -> None:
+    await online(handoff, ALEX)
+    await online(handoff, BLAIR)
+
+
+@pytest.mark.usefixtures("agents_online")
 async def test_exactly_one_of_many_racing_agents_wins_a_claim(handoff: HandoffService) -> None:
     session = await handoff.start_session()
     await handoff.escalate(session.session_id, "customer_request")
     agents = [Agent(f"agent{i}", f"Agent {i}") for i in range(100)]
+    await asyncio.gather(*(online(handoff, a) for a in agents))
     results = await asyncio.gather(*(handoff.claim(session.session_id, a) for a in agents), return_exceptions=True)
     winners = [r for r in results if not isinstance(r, Exception)]
     assert len(winners) == 1
@@ -50,6 +65,7 @@ async def test_transcript_can_be_read_after_a_given_message(handoff: HandoffServ
     assert [e.text for e in await handoff.transcript(sid, after=ids[2])] == ["m3", "m4"]
 
 
+@pytest.mark.usefixtures("agents_online")
 async def test_queue_lists_waiting_sessions_oldest_first_with_positions(handoff: HandoffService) -> None:
     sids = [(await handoff.start_session()).session_id for _ in range(3)]
     for sid in sids:
@@ -64,6 +80,7 @@ async def test_queue_lists_waiting_sessions_oldest_first_with_positions(handoff:
     assert await handoff.queue_position(sids[2]) == 2
 
 
+@pytest.mark.usefixtures("agents_online")
 async def test_only_the_holder_may_reply_hand_back_or_transfer(handoff: HandoffService) -> None:
     sid = (await handoff.start_session()).session_id
     with pytest.raises(InvalidTransition):
@@ -106,3 +123,102 @@ async def test_live_events_reach_listeners_on_another_bus(redis: Redis, handoff:
     await asyncio.wait_for(arrived.wait(), 5)
     assert received == [{"kind": "message", "id": entry.id}]
     runner.cancel()
+
+
+@pytest.mark.usefixtures("agents_online")
+async def test_agents_cannot_claim_beyond_capacity_or_while_away(handoff: HandoffService) -> None:
+    sids = [(await handoff.start_session()).session_id for _ in range(3)]
+    for sid in sids:
+        await handoff.escalate(sid, "customer_request")
+    await online(handoff, ALEX, capacity=1)
+    await handoff.claim(sids[0], ALEX)
+    with pytest.raises(AgentAtCapacity):
+        await handoff.claim(sids[1], ALEX)
+    await handoff.presence.heartbeat(BLAIR, Presence.AWAY, 3)
+    with pytest.raises(AgentAtCapacity):
+        await handoff.claim(sids[1], BLAIR)
+    loads = {s.id: (s.presence, s.load) for s in await handoff.presence.statuses()}
+    assert loads == {"alex": (Presence.ONLINE, 1), "blair": (Presence.AWAY, 0)}
+
+
+async def test_a_lost_agents_chats_go_to_the_front_of_the_queue_after_the_grace_period(
+    redis: Redis, bus: LiveBus
+) -> None:
+    now = [1000.0]
+    presence = PresenceRegistry(redis, bus, ttl_s=30, clock=lambda: now[0])
+    handoff = HandoffService(redis, bus, presence, clock=lambda: now[0])
+    await presence.heartbeat(ALEX, Presence.ONLINE, 3)
+    held, waiting = (await handoff.start_session()).session_id, (await handoff.start_session()).session_id
+    await handoff.escalate(held, "customer_request")
+    await handoff.claim(held, ALEX)
+    now[0] += 1
+    await handoff.escalate(waiting, "third_party")
+    await presence.disconnected(ALEX, logged_out=False)
+    now[0] += 10
+    assert await handoff.requeue_lost_agents(grace_s=30) == 0  # still within the grace period
+    now[0] += 30
+    assert await handoff.requeue_lost_agents(grace_s=30) == 1
+    assert [i.session_id for i in await handoff.queue()] == [held, waiting]
+    assert (await handoff.transcript(held))[-1].text.startswith("Your agent was disconnected")
+    assert {s.id: s.load for s in await presence.statuses()} == {"alex": 0}
+
+
+async def test_no_agent_online_makes_an_offline_ticket_with_a_contact(redis: Redis, bus: LiveBus) -> None:
+    handoff = HandoffService(redis, bus, PresenceRegistry(redis, bus, ttl_s=30))
+    sid = (await handoff.start_session()).session_id
+    session = await handoff.escalate(sid, "customer_request")
+    assert session.offline
+    await handoff.leave_contact(sid, "bob@example.com", "my hub is amber", "c-9")
+    [item] = await handoff.queue()
+    assert (item.offline, item.contact, item.preview) == (True, "bob@example.com", "my hub is amber")
+    assert sid not in await handoff.idle_sessions(idle_for_s=-1000)  # tickets wait for an agent
+
+
+async def test_outside_business_hours_escalations_are_offline(redis: Redis, bus: LiveBus) -> None:
+    presence = PresenceRegistry(redis, bus, ttl_s=30)
+    await presence.heartbeat(ALEX, Presence.ONLINE, 3)
+    handoff = HandoffService(redis, bus, presence, is_open=lambda: False)
+    sid = (await handoff.start_session()).session_id
+    assert (await handoff.escalate(sid, "customer_request")).offline
+
+
+async def test_a_waiting_customer_can_go_back_to_the_bot(handoff: HandoffService) -> None:
+    sid = (await handoff.start_session()).session_id
+    await handoff.escalate(sid, "customer_request")
+    back = await handoff.cancel_escalation(sid)
+    assert back.state == SessionState.BOT and await handoff.queue() == []
+    with pytest.raises(InvalidTransition):
+        await handoff.cancel_escalation(sid)
+
+
+async def test_wait_estimate_grows_with_position_and_uses_recent_waits(redis: Redis, bus: LiveBus) -> None:
+    now = [0.0]
+    presence = PresenceRegistry(redis, bus, ttl_s=1e9, clock=lambda: now[0])
+    handoff = HandoffService(redis, bus, presence, clock=lambda: now[0])
+    await presence.heartbeat(ALEX, Presence.ONLINE, 50)
+    for _ in range(3):  # three customers who each waited 20 s
+        sid = (await handoff.start_session()).session_id
+        await handoff.escalate(sid, "customer_request")
+        now[0] += 20
+        await handoff.claim(sid, ALEX)
+    first, second = (await handoff.start_session()).session_id, (await handoff.start_session()).session_id
+    await handoff.escalate(first, "customer_request")
+    await handoff.escalate(second, "customer_request")
+    assert await handoff.wait_estimate(first) == (1, 20.0)
+    assert await handoff.wait_estimate(second) == (2, 40.0)
+
+
+@pytest.mark.usefixtures("agents_online")
+async def test_supervisor_assigns_a_waiting_session_and_agents_transfer_between_queues(
+    handoff: HandoffService,
+) -> None:
+    sid = (await handoff.start_session()).session_id
+    await handoff.escalate(sid, "customer_request")
+    assert (await handoff.get_session(sid)).queue == "general"
+    supervisor = Agent("sam", "Sam", role="supervisor")
+    assigned = await handoff.transfer(sid, supervisor, ALEX)
+    assert (assigned.state, assigned.agent_id) == (SessionState.ASSIGNED, "alex")
+    moved = await handoff.transfer(sid, ALEX, None, "billing")
+    assert (moved.state, moved.queue) == (SessionState.QUEUED, "billing")
+    with pytest.raises(InvalidTransition):
+        await handoff.transfer(sid, BLAIR, ALEX)  # an agent cannot move a waiting session

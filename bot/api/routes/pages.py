@@ -1,4 +1,4 @@
-"""The web pages: the widget's demo page and the agent console (static files)."""
+"""The web pages: the widget's demo page, the agent console and the service dashboard (static files)."""
 
 from __future__ import annotations
 
@@ -21,3 +21,9 @@ async def demo_page() -> FileResponse:
 async def agent_console() -> FileResponse:
     """The agent console."""
     return FileResponse(STATIC_DIR / "console.html")
+
+
+@router.get("/dashboard")
+async def service_dashboard() -> FileResponse:
+    """The service dashboard (figures, reports, knowledge gaps)."""
+    return FileResponse(STATIC_DIR / "dashboard.html")

@@ -1,0 +1,258 @@
+"""The content API: curate knowledge-base articles and try what the bot would answer.
+
+Every route needs a staff token with the ``content`` role (``admin`` includes it). Changes are
+recorded with the caller's username in each article's history and the audit trail, and reach
+every gateway process within a second (see knowledge_base/service.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import tempfile
+import zipfile
+from datetime import datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response, UploadFile, status
+from pydantic import BaseModel, Field
+
+from bot.api.deps import ServicesDep, require_role
+from bot.core.security import Principal, StaffRole
+from knowledge_base import Article, ArticleStatus, Candidate, ImportReport, Revision, UnsupportedFormat
+from knowledge_base.exchange import article_fields, article_from, parse, read_articles, to_csv, to_json
+from knowledge_base.folder import markdown_file
+
+router = APIRouter(prefix="/api/content", tags=["content"],
+                   responses={401: {"description": "No or invalid token"},
+                              403: {"description": "The token's role does not include content"}})
+Curator = Annotated[Principal, Depends(require_role(StaffRole.CONTENT))]
+MAX_IMPORT_BYTES = 20 * 2**20
+
+
+class ArticleFields(BaseModel):
+    """What a curator writes; ``status`` defaults to draft (publish to make it answerable)."""
+
+    title: str = Field(min_length=1, max_length=200)
+    body: str = Field(min_length=1, description="The answer, in Markdown")
+    product: str | None = None
+    tags: list[str] = Field(default_factory=list)
+    questions: list[str] = Field(default_factory=list, description="Other ways customers ask this question")
+    language: str = "en"
+    status: ArticleStatus = ArticleStatus.DRAFT
+
+
+class NewArticle(ArticleFields):
+    id: str = Field(min_length=1, max_length=100, description="A slug such as 'hub-reset'")
+
+
+class ArticleOut(NewArticle):
+    version: int
+    created_at: datetime | None
+    updated_at: datetime | None
+
+
+class ArticleList(BaseModel):
+    articles: list[ArticleOut]
+
+
+class RevisionOut(BaseModel):
+    seq: int
+    article_id: str
+    version: int
+    action: str
+    actor: str
+    at: datetime
+    note: str
+    title: str
+    status: ArticleStatus
+    body: str | None = Field(None, description="The article's body at this version (history only)")
+
+
+class RevisionList(BaseModel):
+    revisions: list[RevisionOut]
+
+
+class Question(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+
+
+class CandidateOut(BaseModel):
+    article_id: str
+    title: str
+    score: float = Field(description="The fused score the decision compares with the thresholds")
+    signals: dict[str, float] = Field(description="paraphrase, question, body (cosines) and lexical (BM25)")
+    offered: bool = Field(description="Whether the decision answers with or offers this article")
+
+
+class DecisionOut(BaseModel):
+    action: str = Field(description="answer, clarify or escalate")
+    reason: str
+    article_ids: list[str]
+    answer: str | None = Field(None, description="The answer's text, when the action is answer")
+
+
+class Consultation(BaseModel):
+    decision: DecisionOut
+    candidates: list[CandidateOut]
+    thresholds: dict[str, float]
+
+
+class ImportOut(BaseModel):
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+
+
+class ExportFormat(StrEnum):
+    JSON = "json"
+    CSV = "csv"
+    MARKDOWN = "markdown"
+
+
+@router.get("/articles")
+async def list_articles(services: ServicesDep, _: Curator, q: str = "",
+                        status_: Annotated[ArticleStatus | None, Query(alias="status")] = None) -> ArticleList:
+    """Articles of any status, optionally only those with ``status`` or containing ``q``."""
+    articles = await asyncio.to_thread(services.knowledge_base.list_articles, status_, q)
+    return ArticleList(articles=[_article_out(a) for a in articles])
+
+
+@router.post("/articles", status_code=status.HTTP_201_CREATED,
+             responses={409: {"description": "An article with this id exists"}})
+async def create_article(new: NewArticle, services: ServicesDep, curator: Curator) -> ArticleOut:
+    """Create an article (draft unless ``status`` says otherwise)."""
+    article = article_from(new.model_dump())
+    saved = await asyncio.to_thread(services.knowledge_base.create_article, article, curator.username)
+    return _article_out(saved)
+
+
+@router.get("/articles/{article_id}", responses={404: {"description": "No such article"}})
+async def get_article(article_id: str, services: ServicesDep, _: Curator) -> ArticleOut:
+    return _article_out(await asyncio.to_thread(services.knowledge_base.get_article, article_id))
+
+
+@router.put("/articles/{article_id}", responses={404: {"description": "No such article"}})
+async def edit_article(article_id: str, fields: ArticleFields, services: ServicesDep, curator: Curator) -> ArticleOut:
+    """Replace an article's content (and status); the previous version stays in its history."""
+    article = article_from({**fields.model_dump(), "id": article_id})
+    saved = await asyncio.to_thread(services.knowledge_base.update_article, article, curator.username)
+    return _article_out(saved)
+
+
+@router.post("/articles/{article_id}/publish", responses={404: {"description": "No such article"}})
+async def publish_article(article_id: str, services: ServicesDep, curator: Curator) -> ArticleOut:
+    """Make an article answerable."""
+    return _article_out(await asyncio.to_thread(services.knowledge_base.publish, article_id, curator.username))
+
+
+@router.post("/articles/{article_id}/retire", responses={404: {"description": "No such article"}})
+async def retire_article(article_id: str, services: ServicesDep, curator: Curator) -> ArticleOut:
+    """Stop answering with an article; it stays, with its history."""
+    return _article_out(await asyncio.to_thread(services.knowledge_base.retire, article_id, curator.username))
+
+
+@router.get("/articles/{article_id}/history", responses={404: {"description": "No such article"}})
+async def article_history(article_id: str, services: ServicesDep, _: Curator) -> RevisionList:
+    """Every version of an article, oldest first, with who saved it and when."""
+    revisions = await asyncio.to_thread(services.knowledge_base.history, article_id)
+    return RevisionList(revisions=[_revision_out(r, with_body=True) for r in revisions])
+
+
+@router.get("/audit")
+async def audit_trail(services: ServicesDep, _: Curator,
+                      limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> RevisionList:
+    """The latest changes to any article, newest first."""
+    revisions = await asyncio.to_thread(services.knowledge_base.audit, limit)
+    return RevisionList(revisions=[_revision_out(r, with_body=False) for r in revisions])
+
+
+@router.post("/ask")
+async def what_would_the_bot_answer(question: Question, services: ServicesDep, _: Curator) -> Consultation:
+    """The ranked candidates, their scores, and the decision the bot would make for ``question``."""
+    kb = services.knowledge_base
+    consultation = await asyncio.to_thread(kb.consult, question.question)
+    decision = consultation.decision
+    offered = {c.article_id for c in decision.candidates} if decision.action != "escalate" else set()
+    answer = decision.candidates[0].body if decision.action == "answer" else None
+    return Consultation(
+        decision=DecisionOut(action=decision.action.value, reason=decision.reason.value,
+                             article_ids=sorted(offered, key=[c.article_id for c in decision.candidates].index),
+                             answer=answer),
+        candidates=[_candidate_out(c, c.article_id in offered) for c in consultation.candidates],
+        thresholds={k: float(v) for k, v in kb.thresholds.__dict__.items()},
+    )
+
+
+@router.post("/import", responses={400: {"description": "The file has problems; nothing was imported"}})
+async def import_articles(file: UploadFile, services: ServicesDep, curator: Curator) -> ImportOut:
+    """Import a ``.csv``, a ``.json``, or a ``.zip`` of Markdown files; importing the same file again changes nothing."""
+    name = Path(file.filename or "upload").name
+    data = await file.read(MAX_IMPORT_BYTES + 1)
+    if len(data) > MAX_IMPORT_BYTES:
+        raise UnsupportedFormat(f"{name} (larger than {MAX_IMPORT_BYTES // 2**20} MiB)")
+    articles = await asyncio.to_thread(_read_upload, name, data)
+    report = await asyncio.to_thread(services.knowledge_base.import_articles, articles, curator.username,
+                                     f"import {name}")
+    return _import_out(report)
+
+
+@router.get("/export", response_class=Response,
+            responses={200: {"content": {"application/json": {}, "text/csv": {}, "application/zip": {}}}})
+async def export_articles(services: ServicesDep, _: Curator, format: ExportFormat = ExportFormat.JSON,
+                          status_: Annotated[ArticleStatus | None, Query(alias="status")] = None) -> Response:
+    """All articles (or those with ``status``) as JSON, CSV, or a zip of Markdown files; they import back as they are."""
+    articles = await asyncio.to_thread(services.knowledge_base.list_articles, status_)
+    if format is ExportFormat.CSV:
+        return _download(to_csv(articles).encode(), "text/csv; charset=utf-8", "articles.csv")
+    if format is ExportFormat.MARKDOWN:
+        return _download(_markdown_zip(articles), "application/zip", "articles.zip")
+    return _download(to_json(articles).encode(), "application/json", "articles.json")
+
+
+def _read_upload(name: str, data: bytes) -> list[Article]:
+    if name.lower().endswith(".zip"):
+        with tempfile.TemporaryDirectory() as folder:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                for member in archive.namelist():
+                    if member.endswith(".md") and "/" not in member.strip("/"):
+                        (Path(folder) / member).write_bytes(archive.read(member))
+            return read_articles(Path(folder))
+    return parse(data.decode("utf-8-sig", errors="replace"), name)
+
+
+def _markdown_zip(articles: list[Article]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for article in articles:
+            archive.writestr(f"{article.id}.md", markdown_file(article))
+    return buffer.getvalue()
+
+
+def _download(content: bytes, media_type: str, filename: str) -> Response:
+    return Response(content, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def _article_out(article: Article) -> ArticleOut:
+    fields: dict[str, Any] = article_fields(article)
+    return ArticleOut(**fields, version=article.version, created_at=article.created_at,
+                      updated_at=article.updated_at)
+
+
+def _revision_out(revision: Revision, with_body: bool) -> RevisionOut:
+    article = revision.article
+    return RevisionOut(seq=revision.seq, article_id=article.id, version=article.version, action=revision.action.value,
+                       actor=revision.actor, at=revision.at, note=revision.note, title=article.title,
+                       status=article.status, body=article.body if with_body else None)
+
+
+def _candidate_out(candidate: Candidate, offered: bool) -> CandidateOut:
+    return CandidateOut(article_id=candidate.article_id, title=candidate.title, score=round(candidate.score, 4),
+                        signals={k: round(v, 4) for k, v in candidate.signals.items()}, offered=offered)
+
+
+def _import_out(report: ImportReport) -> ImportOut:
+    return ImportOut(created=list(report.created), updated=list(report.updated), unchanged=list(report.unchanged))

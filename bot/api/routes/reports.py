@@ -1,0 +1,121 @@
+"""Service figures, reports, customer ratings and the knowledge-base gap view, for any period.
+
+Supervisors and admins read the figures and reports; the content team (and admins) read the
+gap view. Every endpoint takes the period as ``since``/``until`` (ISO 8601; a time without an
+offset is read in ``timezone``, which defaults to the reports' configured zone).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi.responses import HTMLResponse, Response
+
+from bot.api.deps import ServicesDep, require_role
+from bot.core.security import Principal, StaffRole
+from bot.services import Services
+from outcomes import KB_GAP_REASONS, EscalationReason, Period, ServiceReport, build_report, knowledge_gaps, summarize
+from outcomes.metrics import conversation_rows
+from outcomes.rendering import render_csv, render_html, render_pdf
+from outcomes.report import comments
+
+router = APIRouter(tags=["reports"])
+Supervisor = Annotated[Principal, Depends(require_role(StaffRole.SUPERVISOR))]
+Content = Annotated[Principal, Depends(require_role(StaffRole.CONTENT))]
+
+
+def period(
+    services: ServicesDep,
+    since: Annotated[datetime | None, Query(description="start of the period (inclusive), ISO 8601")] = None,
+    until: Annotated[datetime | None, Query(description="end of the period (exclusive), ISO 8601")] = None,
+    timezone: Annotated[str | None, Query(description="IANA zone for days and hours, e.g. Europe/Berlin")] = None,
+) -> Period:
+    """The period the caller asked for; a bad zone or an empty period is a 422."""
+    zone_name = timezone or services.settings.service.timezone
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown time zone {zone_name!r}") from exc
+
+    def local(moment: datetime | None) -> datetime | None:
+        return moment.replace(tzinfo=zone) if moment and moment.tzinfo is None else moment
+
+    return Period(local(since), local(until), zone_name)
+
+
+PeriodDep = Annotated[Period, Depends(period)]
+
+
+@router.get("/api/metrics/summary")
+async def metrics_summary(services: ServicesDep, _: Supervisor, selected: PeriodDep) -> dict[str, Any]:
+    """Volume by day and hour, outcomes, resolution, containment, escalations by reason, CSAT,
+    first responses within target, response-time percentiles, queue waits and handling times."""
+    target = services.settings.service.targets.first_response_s
+    metrics = await asyncio.to_thread(summarize, services.engine, selected, target)
+    return metrics.as_dict()
+
+
+@router.get("/api/metrics/csat")
+async def csat(services: ServicesDep, _: Supervisor, selected: PeriodDep,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> dict[str, Any]:
+    """Ratings (count, response rate, share of 4-5, distribution) and the newest comments (redacted)."""
+    rows = await asyncio.to_thread(conversation_rows, services.engine, selected)
+    metrics = await asyncio.to_thread(summarize, services.engine, selected)
+    return {"csat": metrics.csat, "comments": comments(rows, limit)}
+
+
+class ReportFormat(StrEnum):
+    JSON = "json"
+    HTML = "html"
+    PDF = "pdf"
+    CSV = "csv"
+
+
+def _service_report(services: Services, selected: Period) -> ServiceReport:
+    service = services.settings.service
+    return build_report(services.engine, selected, service.targets, service.fees, embed=services.embedder.embed)
+
+
+def _filename(selected: Period, extension: str) -> str:
+    def day(moment: datetime | None) -> str:
+        return moment.date().isoformat() if moment else "all"
+
+    return f"tandem-service-report_{day(selected.since)}_{day(selected.until)}.{extension}"
+
+
+@router.get("/api/reports/service", response_model=None)
+async def service_report(services: ServicesDep, _: Supervisor, selected: PeriodDep,
+                         format: ReportFormat = ReportFormat.JSON) -> dict[str, Any] | Response:
+    """The service report against the configured targets: JSON, HTML, PDF, or CSV of the underlying rows."""
+    if format == ReportFormat.CSV:
+        rows = await asyncio.to_thread(conversation_rows, services.engine, selected)
+        return Response(render_csv(rows), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": f'attachment; filename="{_filename(selected, "csv")}"'})
+    report = await asyncio.to_thread(_service_report, services, selected)
+    if format == ReportFormat.HTML:
+        return HTMLResponse(await asyncio.to_thread(render_html, report))
+    if format == ReportFormat.PDF:
+        return Response(await asyncio.to_thread(render_pdf, report), media_type="application/pdf",
+                        headers={"Content-Disposition": f'inline; filename="{_filename(selected, "pdf")}"'})
+    return report.as_dict()
+
+
+@router.get("/api/reports/kb-gaps")
+async def kb_gaps(
+    services: ServicesDep, _: Content, selected: PeriodDep,
+    reasons: Annotated[list[EscalationReason] | None, Query(description="default: low_confidence, "
+                                                            "repeated_fallback, not_helpful")] = None,
+    threshold: Annotated[float, Query(ge=0.3, le=0.95, description="cosine similarity to join a group")] = 0.6,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """Questions that went to a person because the knowledge base could not answer them, grouped by
+    meaning, largest group first, each with examples (redacted)."""
+    chosen = reasons or list(KB_GAP_REASONS)
+    clusters = await asyncio.to_thread(knowledge_gaps, services.engine, selected, services.embedder.embed,
+                                       chosen, threshold, limit)
+    return {"period": selected.as_dict(), "reasons": chosen, "clusters": [c.as_dict() for c in clusters]}

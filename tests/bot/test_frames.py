@@ -1,0 +1,43 @@
+"""Inbound frame validation: each kind of bad input has its own clear error code."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.ws.frames import AGENT_FRAMES, CUSTOMER_FRAMES, AgentMessage, FrameError, Hello, clean_text, parse_frame
+
+pytestmark = [pytest.mark.unit]
+
+
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("{", "invalid_json"),
+        ("42", "invalid_frame"),
+        ('{"type": 1}', "invalid_frame"),
+        ('{"type": "nope"}', "unknown_type"),
+        ('{"type": "message", "client_id": "bad id!", "text": "x"}', "invalid_frame"),
+        ('{"type": "hello", "last_message_id": "not-an-id"}', "invalid_frame"),
+        ('{"type": "rate", "score": 9}', "invalid_frame"),
+        ('{"type": "hello", "x": "' + "y" * 70_000 + '"}', "text_too_long"),
+    ],
+)
+def test_bad_customer_frames(raw: str, code: str) -> None:
+    with pytest.raises(FrameError) as caught:
+        parse_frame(CUSTOMER_FRAMES, raw, 64 * 1024)
+    assert caught.value.code == code and caught.value.detail
+
+
+def test_good_frames_parse() -> None:
+    assert parse_frame(CUSTOMER_FRAMES, '{"type": "hello"}', 1024) == Hello(type="hello")
+    frame = parse_frame(AGENT_FRAMES, '{"type":"message","session_id":"ab12","client_id":"c1","text":"hi"}', 1024)
+    assert isinstance(frame, AgentMessage) and not frame.internal
+
+
+def test_text_is_trimmed_and_bounded() -> None:
+    assert clean_text("  hi \n", 10) == "hi"
+    with pytest.raises(FrameError, match="empty"):
+        clean_text(" \t ", 10)
+    with pytest.raises(FrameError) as caught:
+        clean_text("x" * 11, 10)
+    assert caught.value.code == "text_too_long"

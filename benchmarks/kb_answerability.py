@@ -220,11 +220,12 @@ def speed(models: Models, faq: StackFaq, thresholds: Thresholds, size: int) -> d
         build_s = time.perf_counter() - start
         sample = random.Random(0).sample(faq.queries, 200)
         latencies = [timed_search(kb, question)[1] for question, _ in sample]
-        edited = replace(articles[0], body=articles[0].body + "\n\nUpdated: also works on the mobile site.")
-        start = time.perf_counter()
+        edited = replace(articles[0], questions=("Can I strike text out in GitHub comments?",))
+        start = time.perf_counter()  # until the edit is saved, indexed, and found by a search
         kb.upsert_article(edited, "benchmark")
+        found = kb.search(edited.questions[0], 3)
         update_ms = (time.perf_counter() - start) * 1000
-        assert any(c.article_id == edited.id for c in kb.search(edited.title, 3)), "the edit is not searchable"
+        assert found[0].article_id == edited.id, "the edit is not searchable"
     return {
         "latency_ms_p50_10k": _percentile(latencies, 50),
         "latency_ms_p95_10k": _percentile(latencies, 95),

@@ -19,6 +19,7 @@ from bot.core.config import Settings
 from bot.core.security import TokenSigner
 from bot.periodic import run_every
 from bot.rasa_client import RasaClient
+from bot.ratelimit import RateLimiter
 from bot.relay import BotRelay
 from handoff import HandoffService, LiveBus, PresenceRegistry
 from handoff.service import OFFLINE_NOTE
@@ -48,6 +49,7 @@ class Services:
     recorder: OutcomeRecorder
     signer: TokenSigner
     executor: ActionExecutor
+    limiter: RateLimiter
     redactor: Redactor
     embedder: Embedder
     background: list[asyncio.Task[None]] = field(default_factory=list)
@@ -112,8 +114,10 @@ async def build_services(settings: Settings) -> Services:
         closer=ConversationCloser(handoff, recorder, bus, redis, settings.simulated_times), accounts=accounts,
         recorder=recorder, signer=TokenSigner(settings.secret_key.get_secret_value(), settings.token_ttl_s),
         executor=executor, redactor=redactor, embedder=embedder,
+        limiter=RateLimiter(settings.redis_url, settings.rate_limits),
     )
     services.background.append(asyncio.create_task(bus.run()))
+    services.background.append(asyncio.create_task(knowledge_base.follow_changes()))  # other processes' edits
     services.background.append(asyncio.create_task(
         services.closer.sweep_forever(settings.session_idle_timeout_s, settings.sweep_interval_s,
                                       settings.handoff.agent_grace_s)

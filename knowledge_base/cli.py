@@ -1,15 +1,24 @@
-"""``python -m knowledge_base``: import articles, rebuild the index, try questions.
+"""``python -m knowledge_base``: curate articles, import and export them, try questions.
 
 Examples::
 
-    python -m knowledge_base import knowledge_base/demo/articles
+    python -m knowledge_base import knowledge_base/demo/articles      # or faq.csv, articles.json
+    python -m knowledge_base create --id hub-wifi --title "Does the hub need Wi-Fi?" --body "No..." --publish
+    python -m knowledge_base edit hub-wifi --question "Can the hub use Ethernet?"
+    python -m knowledge_base publish hub-wifi
     python -m knowledge_base search "my hub blinks amber"
+    python -m knowledge_base history hub-wifi
+    python -m knowledge_base export backup.json
     python -m knowledge_base reindex --database-url postgresql+psycopg://tandem@db/tandem
+
+Changes made here reach running gateways within a second (they follow the store's revisions).
 """
 
 from __future__ import annotations
 
+import getpass
 import logging
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, Self
 
@@ -18,12 +27,15 @@ from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
+from knowledge_base.articles import Article, ArticleStatus
 from knowledge_base.decision import Thresholds
 from knowledge_base.errors import KnowledgeBaseError
+from knowledge_base.exchange import write_articles
+from knowledge_base.folder import read_article
 from knowledge_base.service import IndexReport, KnowledgeBase, build_knowledge_base
 
 app = typer.Typer(
-    help="Tandem's knowledge base: articles, the vector index, and retrieval.",
+    help="Tandem's knowledge base: articles, their history, the index, and retrieval.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,  # main() turns our errors into one line of advice
 )
@@ -32,22 +44,138 @@ DatabaseUrl = Annotated[
     str,
     typer.Option(envvar="TANDEM_DATABASE_URL", help="SQLAlchemy URL of the article database."),
 ]
-IndexDir = Annotated[Path, typer.Option(help="Directory of the saved vector index.")]
+IndexDir = Annotated[Path, typer.Option(help="Directory of the saved index.")]
+Actor = Annotated[str, typer.Option(help="Who makes the change (recorded in the history).")]
+Questions = Annotated[list[str] | None, typer.Option("--question", help="Another way customers ask it (repeatable).")]
+Tags = Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")]
 DEFAULT_DATABASE_URL = "sqlite:///state/tandem.db"
 DEFAULT_INDEX_DIR = Path("state/kb_index")
+DEFAULT_ACTOR = getpass.getuser()
 
 
 @app.command("import")
 def import_command(
-    folder: Annotated[Path, typer.Argument(help="Folder of Markdown articles with YAML front matter.")],
+    path: Annotated[Path, typer.Argument(help="A folder of Markdown articles, a .csv or a .json file.")],
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    index_dir: IndexDir = DEFAULT_INDEX_DIR,
+    actor: Actor = DEFAULT_ACTOR,
+) -> None:
+    """Import (or re-import) articles; only new or changed ones are saved and indexed."""
+    knowledge_base = _open(database_url, index_dir)
+    with _ProgressBar() as bar:
+        report = knowledge_base.import_path(path, actor, on_progress=bar.update)
+    typer.echo(f"created {len(report.created)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}")
+
+
+@app.command()
+def export(
+    path: Annotated[Path, typer.Argument(help="A .csv or .json file, or else a folder for Markdown files.")],
+    status: Annotated[ArticleStatus | None, typer.Option(help="Only articles with this status.")] = None,
     database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
     index_dir: IndexDir = DEFAULT_INDEX_DIR,
 ) -> None:
-    """Import (or re-import) a folder of articles and index the published ones."""
+    """Write articles to a file or folder that ``import`` reads back unchanged."""
+    articles = _open(database_url, index_dir, ensure_index=False).list_articles(status)
+    write_articles(path, articles)
+    typer.echo(f"exported {len(articles)} articles to {path}")
+
+
+@app.command("list")
+def list_command(
+    text: Annotated[str, typer.Argument(help="Only articles containing this text.")] = "",
+    status: Annotated[ArticleStatus | None, typer.Option(help="Only articles with this status.")] = None,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    index_dir: IndexDir = DEFAULT_INDEX_DIR,
+) -> None:
+    """List articles (id, status, version, title)."""
+    for article in _open(database_url, index_dir, ensure_index=False).list_articles(status, text):
+        typer.echo(f"{article.id}  {article.status}  v{article.version}  {article.title}")
+
+
+@app.command()
+def create(
+    article_id: Annotated[str, typer.Option("--id", help="A slug such as 'hub-reset'.")] = "",
+    title: Annotated[str, typer.Option(help="The question the article answers.")] = "",
+    body: Annotated[str, typer.Option(help="The answer, in Markdown.")] = "",
+    from_file: Annotated[Path | None, typer.Option(help="A Markdown file with front matter instead.")] = None,
+    product: Annotated[str | None, typer.Option()] = None,
+    question: Questions = None,
+    tag: Tags = None,
+    publish: Annotated[bool, typer.Option(help="Publish it at once.")] = False,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    index_dir: IndexDir = DEFAULT_INDEX_DIR,
+    actor: Actor = DEFAULT_ACTOR,
+) -> None:
+    """Create an article (a draft unless --publish)."""
+    if from_file is not None:
+        article = read_article(from_file)
+    else:
+        article = Article(id=article_id, title=title, body=body, product=product, tags=tuple(tag or ()),
+                          questions=tuple(question or ()))
+    if publish:
+        article = replace(article, status=ArticleStatus.PUBLISHED)
+    saved = _open(database_url, index_dir).create_article(article, actor)
+    typer.echo(f"created {saved.id} (version {saved.version}, {saved.status})")
+
+
+@app.command()
+def edit(
+    article_id: Annotated[str, typer.Argument(help="The article's id.")],
+    title: Annotated[str | None, typer.Option()] = None,
+    body: Annotated[str | None, typer.Option(help="The new answer, in Markdown.")] = None,
+    body_file: Annotated[Path | None, typer.Option(help="Read the new answer from this file.")] = None,
+    product: Annotated[str | None, typer.Option()] = None,
+    question: Questions = None,
+    tag: Tags = None,
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    index_dir: IndexDir = DEFAULT_INDEX_DIR,
+    actor: Actor = DEFAULT_ACTOR,
+) -> None:
+    """Change the given fields of an article (--question and --tag replace the whole list)."""
     knowledge_base = _open(database_url, index_dir)
-    with _ProgressBar() as bar:
-        report = knowledge_base.import_folder(folder, on_progress=bar.update)
-    typer.echo(f"created {len(report.created)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}")
+    article = knowledge_base.get_article(article_id)
+    changes: dict[str, object] = {"title": title, "product": product,
+                                  "body": body_file.read_text() if body_file else body,
+                                  "questions": tuple(question) if question else None,
+                                  "tags": tuple(tag) if tag else None}
+    article = replace(article, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
+    saved = knowledge_base.update_article(article, actor)
+    typer.echo(f"saved {saved.id} (version {saved.version}, {saved.status})")
+
+
+@app.command()
+def publish(
+    article_id: Annotated[str, typer.Argument(help="The article's id.")],
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    index_dir: IndexDir = DEFAULT_INDEX_DIR,
+    actor: Actor = DEFAULT_ACTOR,
+) -> None:
+    """Make an article answerable."""
+    _echo_status(_open(database_url, index_dir).publish(article_id, actor))
+
+
+@app.command()
+def retire(
+    article_id: Annotated[str, typer.Argument(help="The article's id.")],
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    index_dir: IndexDir = DEFAULT_INDEX_DIR,
+    actor: Actor = DEFAULT_ACTOR,
+) -> None:
+    """Stop answering with an article (it stays, with its history)."""
+    _echo_status(_open(database_url, index_dir).retire(article_id, actor))
+
+
+@app.command()
+def history(
+    article_id: Annotated[str, typer.Argument(help="The article's id.")],
+    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
+    index_dir: IndexDir = DEFAULT_INDEX_DIR,
+) -> None:
+    """Every version of an article: when, who, what."""
+    for revision in _open(database_url, index_dir, ensure_index=False).history(article_id):
+        note = f"  ({revision.note})" if revision.note else ""
+        typer.echo(f"v{revision.version}  {revision.at:%Y-%m-%d %H:%M:%S}  {revision.action:<9}  "
+                   f"{revision.actor}  {revision.article.status}{note}")
 
 
 @app.command()
@@ -85,10 +213,11 @@ def main() -> None:
         raise SystemExit(1) from error
 
 
-def _open(database_url: str, index_dir: Path) -> KnowledgeBase:
+def _open(database_url: str, index_dir: Path, ensure_index: bool = True) -> KnowledgeBase:
     """The knowledge base the gateway would build, with a progress bar while it catches up."""
     with _ProgressBar() as bar:
-        return build_knowledge_base(_engine(database_url), index_dir, Thresholds(), on_progress=bar.update)
+        return build_knowledge_base(_engine(database_url), index_dir, Thresholds(), ensure_index=ensure_index,
+                                    on_progress=bar.update)
 
 
 def _engine(database_url: str) -> Engine:
@@ -97,6 +226,10 @@ def _engine(database_url: str) -> Engine:
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
     return create_engine(url)
+
+
+def _echo_status(article: Article) -> None:
+    typer.echo(f"{article.id} is {article.status} (version {article.version})")
 
 
 def _echo_index_report(report: IndexReport) -> None:

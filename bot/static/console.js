@@ -11,6 +11,12 @@
 
   const TOKEN_KEY = 'tandem.agent_token';
   const NAME_KEY = 'tandem.agent_name';
+  const PRESENCE_KEY = 'tandem.agent_presence';
+  const SUPERVISOR_ROLES = new Set(['supervisor', 'admin']);
+  const PRESENCES = new Set(['online', 'away']);
+  const AGENTS_REFRESH_MS = 1000; // at most one GET /api/handoff/agents a second on live events
+  const AGENTS_POLL_MS = 30000; // and now and then anyway (an expired presence sends no event)
+  const SIGN_OFF_WAIT_MS = 3000; // how long to wait for the server to close after `logout`
   const CONSOLE_ROLES = new Set(['agent', 'supervisor', 'admin']);
   const MESSAGE_ROLES = new Set(['customer', 'bot', 'agent', 'system']);
   const MAX_TEXT = 2000;
@@ -51,6 +57,17 @@
     replySend: $('reply-send'),
     resolve: $('resolve-btn'),
     handback: $('handback-btn'),
+    presence: $('presence-select'),
+    queueFilter: $('queue-filter'),
+    agentsPanel: $('agents-panel'),
+    agentsList: $('agents-list'),
+    agentsCount: $('agents-count'),
+    agentsEmpty: $('agents-empty'),
+    meta: $('conversation-meta'),
+    transferSelect: $('transfer-select'),
+    transfer: $('transfer-btn'),
+    cannedWrap: $('canned-wrap'),
+    canned: $('canned-replies'),
   };
 
   const state = {
@@ -76,6 +93,17 @@
     customerTypingTimer: null,
     errorTimer: null,
     ticker: null,
+    presence: PRESENCES.has(sessionGet(PRESENCE_KEY)) ? sessionGet(PRESENCE_KEY) : 'online', // what the agent chose
+    capacity: null, // from the server's `presence` answer
+    config: { queues: [], canned_replies: [] }, // GET /api/handoff/config
+    agents: [], // GET /api/handoff/agents (supervisors and admins)
+    agentsTimer: null,
+    agentsPoller: null,
+    agentsFetchedAt: 0,
+    agentsRequest: 0, // sequence number, so a slow old answer cannot overwrite a newer one
+    queueFilter: 'all',
+    signingOff: false,
+    signOffTimer: null,
   };
 
   /* ---------- helpers ---------- */
@@ -237,9 +265,11 @@
     ui.agentName.textContent = sessionGet(NAME_KEY) || '';
     clearInterval(state.ticker);
     state.ticker = setInterval(updateWaitTimes, 1000);
+    showPresence(state.presence);
     updateControls();
     state.retries = 0;
     connect();
+    loadConfig();
   }
 
   function logout(message) {
@@ -248,8 +278,21 @@
     if (old) old.close(1000, 'sign out');
     clearTimeout(state.reconnectTimer);
     clearInterval(state.ticker);
+    clearTimeout(state.signOffTimer);
+    clearTimeout(state.agentsTimer);
+    clearInterval(state.agentsPoller);
+    state.agentsTimer = null;
+    state.agentsPoller = null;
+    state.signingOff = false;
+    ui.logout.disabled = false;
     sessionRemove(TOKEN_KEY);
     sessionRemove(NAME_KEY);
+    sessionRemove(PRESENCE_KEY);
+    state.presence = 'online';
+    state.agents = [];
+    state.agentsRequest += 1; // answers still on their way are for the old sign-in
+    renderAgents();
+    ui.agentsPanel.hidden = true;
     state.token = null;
     state.agent = null;
     state.ready = false;
@@ -268,6 +311,7 @@
   function connect() {
     clearTimeout(state.reconnectTimer);
     state.ready = false;
+    ui.appView.dataset.ready = 'false';
     setConnection(state.retries === 0 ? 'Connecting…' : 'Reconnecting…');
 
     let socket;
@@ -294,8 +338,13 @@
   function onSocketClosed(event) {
     state.socket = null;
     state.ready = false;
+    ui.appView.dataset.ready = 'false';
     hideCustomerTyping();
     updateControls();
+    if (state.signingOff) { // the server closes the socket once `logout` is done
+      logout('');
+      return;
+    }
     if (event.code === 4401) { // auth_failed: the token expired or was revoked
       logout('Your sign-in has expired. Please sign in again.');
       return;
@@ -369,6 +418,8 @@
       case 'ack': onAck(frame); break;
       case 'session_state': onSessionState(frame); break;
       case 'typing': onCustomerTyping(frame); break;
+      case 'presence': onPresence(frame); break;
+      case 'agent_presence': scheduleAgentsRefresh(); break;
       case 'error': onErrorFrame(frame); break;
       default: break; // ignore what a newer server may add
     }
@@ -383,14 +434,19 @@
       sessionSet(NAME_KEY, state.agent.name);
     }
     setConnection('');
+    // A new socket starts online: tell the server if the agent had chosen "away".
+    if (state.presence !== 'online') send({ type: 'presence', presence: state.presence });
     // After a reconnect: subscribe again to what was open, then re-send replies
     // that were never acknowledged (the server de-duplicates by client_id).
     if (state.currentId) send({ type: 'open', session_id: state.currentId });
     for (const frameToSend of state.outbox.values()) send(frameToSend);
+    setUpSupervising();
+    renderTransferOptions();
     updateControls();
   }
 
   function onQueue(frame) {
+    ui.appView.dataset.ready = 'true'; // authenticated and live (the first snapshot follows `ready`)
     const sessions = Array.isArray(frame.sessions) ? frame.sessions : [];
     state.queue = new Map(sessions.map((entry) => [String(entry.session_id), entry]));
 
@@ -474,6 +530,8 @@
     }
 
     const mine = frame.state === 'assigned' && state.agent && sameId(frame.agent_id, state.agent.id);
+    // Given to us by someone else (a transfer or a supervisor's assignment): flag it until opened.
+    if (mine && !state.held.has(id) && id !== state.currentId) state.unread.add(id);
     if (mine) state.held.add(id);
     else state.held.delete(id);
 
@@ -486,6 +544,7 @@
     }
     renderQueue();
     updateControls();
+    scheduleAgentsRefresh(); // an agent's load may have changed
   }
 
   function onCustomerTyping(frame) {
@@ -535,9 +594,27 @@
         state.queueEls.delete(id);
       }
     }
-    const waiting = ids.filter((id) => state.queue.get(id).state === 'queued').length;
-    ui.queueCount.textContent = ids.length ? `${waiting} waiting` : '';
-    ui.queueEmpty.hidden = ids.length > 0;
+    // The filter hides other queues' items; the agent's own chats always stay in view.
+    const shown = ids.filter((id) => {
+      const visible = passesFilter(state.queue.get(id));
+      state.queueEls.get(id).hidden = !visible;
+      return visible;
+    });
+    const waiting = shown.filter((id) => state.queue.get(id).state === 'queued').length;
+    ui.queueCount.textContent = shown.length ? `${waiting} waiting` : '';
+    ui.queueEmpty.textContent = ids.length > 0
+      ? 'Nothing in this queue right now.'
+      : 'No one is waiting. New handoffs appear here.';
+    ui.queueEmpty.hidden = shown.length > 0;
+  }
+
+  function passesFilter(entry) {
+    return state.queueFilter === 'all' || isMine(entry) || (entry.queue || '') === state.queueFilter;
+  }
+
+  function onQueueFilterChange() {
+    state.queueFilter = ui.queueFilter.value || 'all';
+    renderQueue();
   }
 
   function createQueueItem(id) {
@@ -546,6 +623,12 @@
       h('span', { class: 'queue-top' }, [
         h('span', { class: 'queue-reason' }),
         h('span', { class: 'queue-wait', title: 'Waiting time' }),
+      ]),
+      h('span', { class: 'queue-tags' }, [
+        h('span', { class: 'tag tag-queue', title: 'Queue' }),
+        h('span', { class: 'tag tag-product', title: 'Product' }),
+        h('span', { class: 'tag tag-offline', text: 'Offline ticket', title: 'Left while nobody was available' }),
+        h('span', { class: 'queue-contact', title: 'How to reach the customer' }),
       ]),
       h('span', { class: 'queue-state' }),
       h('span', { class: 'queue-preview' }),
@@ -566,13 +649,20 @@
     const mine = isMine(entry);
 
     item.dataset.state = entry.state;
-    item.dataset.queuedAt = entry.queued_at || '';
+    item.dataset.queue = entry.queue || '';
+    const since = timestampMs(entry.queued_at);
+    item.dataset.queuedAt = Number.isNaN(since) ? '' : String(since);
     item.classList.toggle('is-current', id === state.currentId);
     item.classList.toggle('is-mine', mine);
     item.classList.toggle('has-unread', state.unread.has(id));
     item.querySelector('.queue-open').setAttribute('aria-current', id === state.currentId ? 'true' : 'false');
 
     item.querySelector('.queue-reason').textContent = humanize(entry.reason);
+    setTag(item.querySelector('.tag-queue'), entry.queue ? humanize(entry.queue) : '');
+    setTag(item.querySelector('.tag-product'), entry.product || '');
+    item.querySelector('.tag-offline').hidden = !entry.offline;
+    setTag(item.querySelector('.queue-contact'), entry.offline ? (entry.contact || 'no contact left yet') : '');
+    item.classList.toggle('is-offline', Boolean(entry.offline));
     item.querySelector('.queue-state').textContent = queued
       ? 'Queued'
       : `Assigned to ${mine ? 'you' : (entry.agent_name || 'another agent')}`;
@@ -584,8 +674,21 @@
     claim.setAttribute('aria-label', `Claim conversation ${shortId(id)}`);
   }
 
+  function setTag(node, text) {
+    node.textContent = text;
+    node.hidden = text === '';
+  }
+
+  // `queued_at` is epoch seconds (a number); accept an ISO 8601 string too.
+  function timestampMs(value) {
+    if (typeof value === 'number') return Number.isFinite(value) ? value * 1000 : NaN;
+    if (typeof value !== 'string' || value === '') return NaN;
+    const number = Number(value);
+    return Number.isFinite(number) ? number * 1000 : Date.parse(value);
+  }
+
   function updateWaitTime(item) {
-    const since = Date.parse(item.dataset.queuedAt);
+    const since = item.dataset.queuedAt === '' ? NaN : Number(item.dataset.queuedAt);
     item.querySelector('.queue-wait').textContent = Number.isNaN(since) ? '' : formatDuration(Date.now() - since);
   }
 
@@ -620,6 +723,7 @@
     ui.title.textContent = `Conversation ${shortId(id)}`;
     ui.title.title = id;
     ui.replyInput.value = '';
+    ui.transferSelect.value = '';
     updateControls();
   }
 
@@ -733,9 +837,15 @@
 
   function updateControls() {
     const canAct = holdsCurrent();
-    for (const control of [ui.replyInput, ui.replyInternal, ui.replySend, ui.resolve, ui.handback]) {
+    for (const control of [ui.replyInput, ui.replyInternal, ui.replySend, ui.resolve, ui.handback, ui.canned]) {
       control.disabled = !canAct;
     }
+    ui.replyForm.classList.toggle('is-internal', canAct && ui.replyInternal.checked);
+    const transferable = canTransfer();
+    ui.transferSelect.disabled = !transferable;
+    ui.transfer.disabled = !transferable || ui.transferSelect.value === '';
+    ui.transfer.textContent = transferable && state.currentState === 'queued' && !holdsCurrent() ? 'Assign' : 'Transfer';
+    renderMeta();
     ui.hint.textContent = conversationHint();
     const stateText = state.currentState ? humanize(state.currentState) : '';
     ui.stateBadge.textContent = stateText;
@@ -780,6 +890,7 @@
     stopTyping();
     ui.replyInput.value = '';
     ui.replyInternal.checked = false;
+    ui.replyForm.classList.remove('is-internal');
     ui.replyInput.focus();
   }
 
@@ -830,17 +941,265 @@
     sendOrComplain({ type: 'handback', session_id: state.currentId });
   }
 
+  /* ---------- queue details of the open conversation ---------- */
+
+  function renderMeta() {
+    const entry = state.currentId ? state.queue.get(state.currentId) : null;
+    const parts = [];
+    if (entry && entry.queue) parts.push(`Queue: ${entry.queue}`);
+    if (entry && entry.product) parts.push(`Product: ${entry.product}`);
+    if (entry && entry.offline) parts.push(`Offline ticket — contact: ${entry.contact || 'none yet'}`);
+    ui.meta.textContent = parts.join(' · ');
+    ui.meta.hidden = parts.length === 0;
+  }
+
+  /* ---------- console settings: queues and canned replies ---------- */
+
+  // GET an agent API with the bearer token; null when it failed (the reason is shown).
+  async function apiGet(path) {
+    const token = state.token;
+    let response;
+    try {
+      response = await fetch(path, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } });
+    } catch {
+      return null; // offline: the socket's reconnect shows that already
+    }
+    if (token !== state.token) return null; // signed out (or in again) meanwhile
+    const body = await response.json().catch(() => null);
+    if (response.status === 401) {
+      logout('Your sign-in has expired. Please sign in again.');
+      return null;
+    }
+    if (!response.ok) {
+      showError(errorDetail(body) || `The server refused ${path} (HTTP ${response.status}).`);
+      return null;
+    }
+    return body;
+  }
+
+  async function loadConfig() {
+    const body = await apiGet('/api/handoff/config');
+    if (!body) return;
+    state.config = {
+      queues: Array.isArray(body.queues) ? body.queues.filter((q) => typeof q === 'string' && q !== '') : [],
+      canned_replies: Array.isArray(body.canned_replies)
+        ? body.canned_replies.filter((r) => typeof r === 'string' && r.trim() !== '')
+        : [],
+    };
+    renderQueueFilter();
+    renderCannedReplies();
+    renderTransferOptions();
+    updateControls();
+  }
+
+  function renderQueueFilter() {
+    const options = [h('option', { value: 'all', text: 'All queues' })];
+    for (const queue of state.config.queues) options.push(h('option', { value: queue, text: humanize(queue) }));
+    ui.queueFilter.replaceChildren(...options);
+    if (state.queueFilter !== 'all' && !state.config.queues.includes(state.queueFilter)) state.queueFilter = 'all';
+    ui.queueFilter.value = state.queueFilter;
+    renderQueue();
+  }
+
+  function renderCannedReplies() {
+    const replies = state.config.canned_replies;
+    const options = [h('option', { value: '', text: 'Canned replies…' })];
+    replies.forEach((reply, index) => {
+      const label = reply.length > 70 ? `${reply.slice(0, 69)}…` : reply;
+      options.push(h('option', { value: String(index), text: label, title: reply }));
+    });
+    ui.canned.replaceChildren(...options);
+    ui.cannedWrap.hidden = replies.length === 0;
+  }
+
+  // Picking a canned reply puts its text in the reply box (at the cursor), to edit before sending.
+  function onCannedChange() {
+    const reply = state.config.canned_replies[Number(ui.canned.value)];
+    ui.canned.value = '';
+    if (reply == null || !holdsCurrent()) return;
+    const input = ui.replyInput;
+    if (input.value.trim() === '') input.value = reply;
+    else input.setRangeText(reply, input.selectionStart, input.selectionEnd, 'end');
+    input.focus();
+    onReplyInput();
+  }
+
+  /* ---------- presence and signing off ---------- */
+
+  function showPresence(presence) {
+    ui.presence.value = presence;
+    ui.presence.dataset.presence = presence;
+  }
+
+  function onPresenceChange() {
+    const presence = ui.presence.value;
+    if (!PRESENCES.has(presence)) return;
+    state.presence = presence;
+    sessionSet(PRESENCE_KEY, presence);
+    showPresence(presence);
+    send({ type: 'presence', presence }); // if offline, onReady sends it
+  }
+
+  // The server's answer: the presence and capacity as stored.
+  function onPresence(frame) {
+    if (frame.capacity != null) state.capacity = frame.capacity;
+    if (PRESENCES.has(frame.presence) && frame.presence === state.presence) showPresence(frame.presence);
+    ui.presence.title = state.capacity ? `Whether you take new chats (up to ${state.capacity} at once)` : ui.presence.title;
+  }
+
+  // Going off shift: `logout` makes the server mark us offline and put our chats at the
+  // front of the queue, then close the socket; only then is the page signed out.
+  function signOff() {
+    if (state.signingOff) return;
+    if (!state.ready || !send({ type: 'logout' })) {
+      logout(''); // not connected: the presence expires and the chats are requeued anyway
+      return;
+    }
+    state.signingOff = true;
+    ui.logout.disabled = true;
+    setConnection('Signing off…');
+    clearTimeout(state.signOffTimer);
+    state.signOffTimer = setTimeout(() => logout(''), SIGN_OFF_WAIT_MS);
+  }
+
+  /* ---------- supervising: agents, transfer and assignment ---------- */
+
+  function isSupervisor() {
+    return state.agent != null && SUPERVISOR_ROLES.has(state.agent.role);
+  }
+
+  function setUpSupervising() {
+    ui.agentsPanel.hidden = !isSupervisor();
+    clearInterval(state.agentsPoller);
+    state.agentsPoller = null;
+    if (!isSupervisor()) return;
+    state.agentsPoller = setInterval(scheduleAgentsRefresh, AGENTS_POLL_MS);
+    scheduleAgentsRefresh();
+  }
+
+  // Throttled: a burst of presence and session events costs one request a second at most,
+  // and the last event of a burst is always followed by a fresh list.
+  function scheduleAgentsRefresh() {
+    if (!isSupervisor() || state.agentsTimer) return;
+    const wait = Math.max(0, state.agentsFetchedAt + AGENTS_REFRESH_MS - Date.now());
+    state.agentsTimer = setTimeout(() => {
+      state.agentsTimer = null;
+      loadAgents();
+    }, wait);
+  }
+
+  async function loadAgents() {
+    state.agentsFetchedAt = Date.now();
+    const request = ++state.agentsRequest;
+    const body = await apiGet('/api/handoff/agents');
+    if (request !== state.agentsRequest || !Array.isArray(body)) return;
+    state.agents = body.filter((a) => a && a.id != null);
+    renderAgents();
+    renderTransferOptions();
+    updateControls();
+  }
+
+  const PRESENCE_ORDER = { online: 0, away: 1, offline: 2 };
+
+  function sortedAgents() {
+    return [...state.agents].sort((a, b) => (PRESENCE_ORDER[a.presence] ?? 3) - (PRESENCE_ORDER[b.presence] ?? 3)
+      || String(a.name || a.id).localeCompare(String(b.name || b.id)));
+  }
+
+  function agentLabel(agent) {
+    const name = String(agent.name || agent.id);
+    return state.agent && sameId(agent.id, state.agent.id) ? `${name} (you)` : name;
+  }
+
+  function renderAgents() {
+    const agents = sortedAgents();
+    ui.agentsList.replaceChildren(...agents.map((agent) => {
+      const presence = ['online', 'away', 'offline'].includes(agent.presence) ? agent.presence : 'offline';
+      const load = Number(agent.load) || 0;
+      const capacity = Number(agent.capacity) || 0;
+      return h('li', { class: 'agent-row', 'data-agent-id': String(agent.id), 'data-presence': presence }, [
+        h('span', { class: 'agent-row-name' }, [
+          h('span', { class: 'agent-row-label', text: agentLabel(agent) }),
+          agent.role && agent.role !== 'agent' ? h('span', { class: 'agent-row-role', text: humanize(agent.role) }) : null,
+        ]),
+        h('span', { class: 'presence-badge', 'data-presence': presence, text: humanize(presence) }),
+        h('span', {
+          class: `agent-row-load${capacity && load >= capacity ? ' is-full' : ''}`,
+          title: 'Chats held / capacity',
+          text: `${load}/${capacity || '–'}`,
+        }),
+      ]);
+    }));
+    const online = agents.filter((a) => a.presence === 'online').length;
+    ui.agentsCount.textContent = agents.length ? `${online} online` : '';
+    ui.agentsEmpty.hidden = agents.length > 0;
+  }
+
+  // Queues for everyone; agents too for supervisors and admins (an offline agent
+  // cannot take a chat, so they are listed but not selectable).
+  function renderTransferOptions() {
+    const previous = ui.transferSelect.value;
+    const options = [h('option', { value: '', text: 'Transfer to…' })];
+    if (state.config.queues.length > 0) {
+      options.push(h('optgroup', { label: 'Queues' }, state.config.queues.map((queue) => (
+        h('option', { value: `queue:${queue}`, text: `${humanize(queue)} queue` })
+      ))));
+    }
+    if (isSupervisor() && state.agents.length > 0) {
+      options.push(h('optgroup', { label: 'Agents' }, sortedAgents().map((agent) => {
+        const presence = agent.presence || 'offline';
+        return h('option', {
+          value: `agent:${agent.id}`,
+          text: `${agentLabel(agent)} — ${presence}, ${Number(agent.load) || 0}/${Number(agent.capacity) || '–'}`,
+          disabled: presence === 'offline',
+        });
+      })));
+    }
+    ui.transferSelect.replaceChildren(...options);
+    const still = [...ui.transferSelect.options].some((o) => o.value === previous && !o.disabled);
+    ui.transferSelect.value = still ? previous : '';
+  }
+
+  function canTransfer() {
+    if (state.currentId === null) return false;
+    if (holdsCurrent()) return true;
+    // Supervisors may move any open handoff, and assign a waiting one to an agent.
+    return isSupervisor() && (state.currentState === 'queued' || state.currentState === 'assigned');
+  }
+
+  function transferCurrent() {
+    const choice = ui.transferSelect.value;
+    if (!canTransfer() || choice === '') return;
+    const frame = { type: 'transfer', session_id: state.currentId };
+    if (choice.startsWith('queue:')) frame.to_queue = choice.slice('queue:'.length);
+    else if (choice.startsWith('agent:')) frame.to_agent_id = choice.slice('agent:'.length);
+    else return;
+    if (holdsCurrent()) stopTyping();
+    if (sendOrComplain(frame)) {
+      ui.transferSelect.value = '';
+      updateControls();
+    }
+  }
+
   /* ---------- start ---------- */
 
   ui.loginForm.addEventListener('submit', onLoginSubmit);
-  ui.logout.addEventListener('click', () => logout(''));
+  ui.logout.addEventListener('click', signOff);
   ui.replyForm.addEventListener('submit', onReplySubmit);
   ui.replyInput.addEventListener('keydown', onReplyKeydown);
   ui.replyInput.addEventListener('input', onReplyInput);
   ui.replyInput.addEventListener('blur', stopTyping);
-  ui.replyInternal.addEventListener('change', onReplyInput);
+  ui.replyInternal.addEventListener('change', () => {
+    ui.replyForm.classList.toggle('is-internal', ui.replyInternal.checked);
+    onReplyInput();
+  });
   ui.resolve.addEventListener('click', resolveCurrent);
   ui.handback.addEventListener('click', handBackCurrent);
+  ui.presence.addEventListener('change', onPresenceChange);
+  ui.queueFilter.addEventListener('change', onQueueFilterChange);
+  ui.canned.addEventListener('change', onCannedChange);
+  ui.transferSelect.addEventListener('change', updateControls);
+  ui.transfer.addEventListener('click', transferCurrent);
 
   if (state.token) startConsole(); // still signed in from earlier in this tab
   else showLogin('');

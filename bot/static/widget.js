@@ -75,6 +75,9 @@
     remoteTypingTimer: null,
     errorTimer: null,
     unread: 0,
+    sessionState: null, // bot, queued, assigned or closed, from `session` and `state` frames
+    contactLeft: false, // an offline ticket was left for this session (contact_left)
+    pendingContact: null, // {clientId, contact, text}: a `contact` frame not yet answered by `ack`
     rating: 0, // the score picked in the rating form (1-5), 0 before
     pendingRating: null, // a `rate` frame not yet answered by `rated`; resent after a reconnect
   };
@@ -135,7 +138,16 @@
       closeButton,
     ]);
 
-    ui.status = h('div', { id: 'tandem-status', class: 'tandem-status', role: 'status', hidden: true });
+    ui.statusText = h('span', { class: 'tandem-status__text' });
+    ui.cancelHandoff = h('button', {
+      id: 'tandem-cancel-handoff', type: 'button', class: 'tandem-status__cancel', hidden: true,
+      text: 'Back to the assistant', onclick: cancelHandoff,
+    });
+    ui.status = h('div', { id: 'tandem-status', class: 'tandem-status', hidden: true }, [
+      h('span', { role: 'status', class: 'tandem-status__live' }, [ui.statusText]),
+      ui.cancelHandoff,
+    ]);
+    ui.contactBox = buildContactForm();
     ui.transcript = h('ol', {
       id: 'tandem-transcript', class: 'tandem-transcript',
       role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation',
@@ -176,7 +188,7 @@
     ui.panel = h('section', {
       id: 'tandem-panel', class: 'tandem-panel', role: 'dialog', 'aria-labelledby': 'tandem-title', hidden: true,
       onkeydown: (event) => { if (event.key === 'Escape') closePanel(); },
-    }, [header, ui.status, ui.transcript, ui.typing, ui.endedBox, ui.error, ui.composer, footer]);
+    }, [header, ui.status, ui.transcript, ui.typing, ui.contactBox, ui.endedBox, ui.error, ui.composer, footer]);
 
     ui.root = h('div', { id: 'tandem-root', class: 'tandem' }, [ui.panel, ui.launcher]);
     document.body.append(ui.root);
@@ -424,6 +436,7 @@
     setConnection('');
     if (frame.state) applyState({ state: frame.state });
     flushOutbox();
+    if (state.pendingContact) sendContactFrame(state.pendingContact); // its ack was lost with the old socket
     if (state.pendingRating) sendRaw(state.pendingRating);
   }
 
@@ -452,9 +465,11 @@
     rememberMessageId(id);
     scrollToEnd(shouldStick);
     if (!state.isOpen && msg.role !== 'customer') setUnread(state.unread + 1);
+    if (msg.ask_contact) onAskContact();
   }
 
   function onAck(frame) {
+    if (onContactAck(frame)) return;
     state.outbox.delete(frame.client_id);
     const own = state.ownMessages.get(frame.client_id);
     if (own) markSent(own, frame.id != null ? String(frame.id) : null);
@@ -464,12 +479,17 @@
   }
 
   function applyState(frame) {
+    state.sessionState = frame.state || null;
+    ui.cancelHandoff.hidden = frame.state !== 'queued';
+    if (frame.state !== 'queued') {
+      ui.cancelHandoff.disabled = false;
+      hideContactBox();
+    }
     switch (frame.state) {
-      case 'queued': {
-        const position = Number.isInteger(frame.position) ? ` You are number ${frame.position} in the queue.` : '';
-        showStatus(`Connecting you to a person…${position}`);
+      case 'queued':
+        showStatus(queueStatusText(frame));
+        updateContactForm(frame);
         break;
-      }
       case 'assigned':
         if (frame.agent_name) state.agentName = frame.agent_name;
         showStatus(`You are chatting with ${state.agentName || 'a member of our team'}`);
@@ -483,7 +503,7 @@
   }
 
   function showStatus(text) {
-    ui.status.textContent = text;
+    ui.statusText.textContent = text;
     ui.status.hidden = text === '';
   }
 
@@ -526,6 +546,7 @@
   }
 
   function onErrorFrame(frame) {
+    if (onWaitingError(frame)) return; // shown in the contact form instead
     showError(frame.detail || 'Something went wrong.');
     if (state.pendingRating && !frame.ref) { // the rating was refused; let the customer try again
       state.pendingRating = null;
@@ -554,6 +575,179 @@
     state.renderedIds.add(id);
     state.lastMessageId = id;
     store.set(STORAGE_LAST_ID, id);
+  }
+
+  /* ---------- waiting for a person: place in the queue, going back, offline contact ---------- */
+
+  // The server's estimate in seconds, in words ("about 3 min").
+  function formatWait(seconds) {
+    if (typeof seconds !== 'number' || !Number.isFinite(seconds) || seconds < 0) return '';
+    if (seconds < 45) return 'less than a minute';
+    const minutes = Math.round(seconds / 60);
+    if (minutes < 90) return `about ${Math.max(1, minutes)} min`;
+    return `about ${Math.round(minutes / 60)} h`;
+  }
+
+  // `state` frames while queued carry the position and estimate (refreshed every 15 s).
+  function queueStatusText(frame) {
+    const parts = [];
+    if (Number.isInteger(frame.position) && frame.position > 0) {
+      parts.push(`You are number ${frame.position} in the queue.`);
+    }
+    if (frame.offline) {
+      parts.push(frame.contact_left || state.contactLeft
+        ? 'We have your details and will get back to you.'
+        : 'Nobody from our team is available right now.');
+    } else if (parts.length > 0) {
+      const wait = formatWait(frame.estimated_wait_s);
+      if (wait) parts.push(`Estimated wait: ${wait}.`);
+    }
+    return parts.length > 0 ? parts.join(' ') : 'Connecting you to a person…';
+  }
+
+  function cancelHandoff() {
+    if (state.sessionState !== 'queued' || state.ended) return;
+    if (!send({ type: 'cancel_handoff' })) {
+      showError('You are offline right now. Please try again in a moment.');
+      return;
+    }
+    ui.cancelHandoff.disabled = true; // until the state changes, or an error comes back
+  }
+
+  // Nobody is available: the customer leaves an e-mail address or phone number and
+  // their question (the `contact` frame); the server checks the contact.
+  function buildContactForm() {
+    ui.contactInput = h('input', {
+      id: 'tandem-contact', class: 'tandem-contact__field', type: 'text', maxlength: 254, required: true,
+      autocomplete: 'email', spellcheck: 'false', placeholder: 'you@example.com or +44 20 7946 0000',
+    });
+    ui.contactQuestion = h('textarea', {
+      id: 'tandem-contact-question', class: 'tandem-contact__field', rows: 2, maxlength: MAX_TEXT, required: true,
+      placeholder: 'What can we help you with?',
+    });
+    ui.contactError = h('p', { id: 'tandem-contact-error', class: 'tandem-contact__error', role: 'alert', hidden: true });
+    ui.contactSubmit = h('button', {
+      id: 'tandem-contact-submit', type: 'submit', class: 'tandem-button tandem-button--primary', text: 'Send',
+    });
+    ui.contactForm = h('form', {
+      id: 'tandem-contact-form', class: 'tandem-contact__form', novalidate: true, onsubmit: onContactSubmit,
+    }, [
+      h('p', { class: 'tandem-contact__title', text: 'Leave a message for our team' }),
+      h('label', { for: 'tandem-contact', text: 'E-mail address or phone number' }),
+      ui.contactInput,
+      h('label', { for: 'tandem-contact-question', text: 'Your question' }),
+      ui.contactQuestion,
+      ui.contactError,
+      ui.contactSubmit,
+    ]);
+    ui.contactThanks = h('p', { id: 'tandem-contact-thanks', class: 'tandem-contact__thanks', role: 'status', hidden: true });
+    return h('div', { id: 'tandem-contact-box', class: 'tandem-contact', hidden: true }, [ui.contactForm, ui.contactThanks]);
+  }
+
+  // A message with `ask_contact`: the bot or the server asks an offline customer for a contact.
+  function onAskContact() {
+    if (state.sessionState === 'queued' && !state.contactLeft) showContactForm();
+  }
+
+  function updateContactForm(frame) {
+    if (frame.contact_left) state.contactLeft = true;
+    if (state.contactLeft) {
+      if (ui.contactThanks.hidden) hideContactBox(); // left before this page was loaded
+    } else if (frame.offline === true) {
+      showContactForm();
+    }
+  }
+
+  function showContactForm() {
+    ui.contactForm.hidden = false;
+    ui.contactThanks.hidden = true;
+    ui.contactBox.hidden = false;
+  }
+
+  function hideContactBox() {
+    ui.contactBox.hidden = true;
+  }
+
+  function resetContact() {
+    state.contactLeft = false;
+    state.pendingContact = null;
+    ui.contactInput.value = '';
+    ui.contactQuestion.value = '';
+    ui.contactThanks.textContent = '';
+    setContactSending(false);
+    showContactError('');
+    showContactForm();
+    hideContactBox();
+  }
+
+  function showContactError(text) {
+    ui.contactError.textContent = text;
+    ui.contactError.hidden = !text;
+  }
+
+  function setContactSending(sending) {
+    ui.contactSubmit.disabled = sending;
+    ui.contactSubmit.textContent = sending ? 'Sending…' : 'Send';
+  }
+
+  function onContactSubmit(event) {
+    event.preventDefault();
+    if (state.pendingContact || state.ended) return;
+    const contact = ui.contactInput.value.trim();
+    const text = ui.contactQuestion.value.trim();
+    if (contact === '') {
+      showContactError('Enter your e-mail address or phone number.');
+      ui.contactInput.focus();
+      return;
+    }
+    if (text === '') {
+      showContactError('Enter your question.');
+      ui.contactQuestion.focus();
+      return;
+    }
+    if (text.length > MAX_TEXT) {
+      showContactError(`Your question can be at most ${MAX_TEXT} characters long.`);
+      return;
+    }
+    showContactError('');
+    state.pendingContact = { clientId: newClientId(), contact, text };
+    setContactSending(true);
+    // Offline: sent again when the session is back (the server de-duplicates by client_id).
+    if (!sendContactFrame(state.pendingContact)) setConnection('Reconnecting… your details will be sent when we are back.');
+  }
+
+  function sendContactFrame(pending) {
+    return send({ type: 'contact', client_id: pending.clientId, contact: pending.contact, text: pending.text });
+  }
+
+  // True when `frame` acknowledges the contact form. Its id is not marked as rendered,
+  // so the question still appears in the transcript when its `message` comes.
+  function onContactAck(frame) {
+    const pending = state.pendingContact;
+    if (!pending || frame.client_id !== pending.clientId) return false;
+    state.pendingContact = null;
+    state.contactLeft = true;
+    setContactSending(false);
+    ui.contactForm.hidden = true;
+    ui.contactThanks.textContent = `Thanks — we'll get back to you at ${pending.contact}.`;
+    ui.contactThanks.hidden = false;
+    ui.contactBox.hidden = false;
+    return true;
+  }
+
+  // True when the error is about the contact form (shown there). A contact refused by
+  // validation comes back without `ref`, so an error without one while a contact is
+  // pending is taken to be about it.
+  function onWaitingError(frame) {
+    if (!frame.ref) ui.cancelHandoff.disabled = false; // e.g. cancel_handoff after an agent took over
+    const pending = state.pendingContact;
+    if (!pending || (frame.ref && frame.ref !== pending.clientId)) return false;
+    state.pendingContact = null;
+    setContactSending(false);
+    const detail = String(frame.detail || 'We could not take your details. Please check them and try again.');
+    showContactError(detail.replace(/^contact:\s*contact:\s*/, ''));
+    ui.contactInput.focus();
+    return true;
   }
 
   /* ---------- rendering messages ---------- */
@@ -775,6 +969,7 @@
     state.ownMessages.clear();
     state.agentName = null;
     showStatus('');
+    resetContact();
   }
 
   function startNewChat() {

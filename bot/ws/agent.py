@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from typing import Any
 
 from starlette.websockets import WebSocket
 
 from bot.core.security import InvalidToken, Principal, StaffRole
+from bot.ratelimit import RateLimited
 from bot.services import Services
 from bot.ws.connection import Outbox, SessionFeed, error_frame, message_frame, read_frames
 from bot.ws.frames import (
@@ -50,6 +52,7 @@ class AgentConnection:
         self._presence = Presence.ONLINE
         self._capacity = services.settings.handoff.default_capacity
         self._logged_out = False
+        self._connection_id = uuid.uuid4().hex
 
     async def serve(self) -> None:
         """Accept, authenticate, then handle frames until the agent goes away."""
@@ -62,6 +65,11 @@ class AgentConnection:
 
     async def _handle_frames(self) -> None:
         async for frame in read_frames(self._ws, AGENT_FRAMES, self._services.settings.max_frame_bytes):
+            try:
+                await self._services.limiter.frame(self._connection_id)
+            except RateLimited as exc:
+                self._outbox.put(error_frame("rate_limited", str(exc)))
+                continue
             if isinstance(frame, FrameError):
                 self._outbox.put(error_frame(frame.code, frame.detail))
                 continue

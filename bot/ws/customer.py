@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from typing import Any
 
 from starlette.websockets import WebSocket
 
 from bot.core.security import InvalidToken
+from bot.ratelimit import RateLimited
 from bot.services import Services
 from bot.ws.connection import Outbox, SessionFeed, error_frame, read_frames
 from bot.ws.frames import (
@@ -54,6 +56,8 @@ class CustomerConnection:
         self._tasks: list[asyncio.Task[None]] = []
         self._state_dirty = asyncio.Event()
         self._state_always = False
+        self._connection_id = uuid.uuid4().hex
+        self._client_ip = websocket.client.host if websocket.client else "unknown"
 
     async def serve(self) -> None:
         """Accept, then handle frames until the customer goes away."""
@@ -70,6 +74,11 @@ class CustomerConnection:
     async def _handle_frames(self) -> None:
         settings = self._services.settings
         async for frame in read_frames(self._ws, CUSTOMER_FRAMES, settings.max_frame_bytes):
+            try:
+                await self._services.limiter.frame(self._connection_id)
+            except RateLimited as exc:
+                self._outbox.put(error_frame("rate_limited", str(exc)))
+                continue
             if isinstance(frame, FrameError):
                 self._outbox.put(error_frame(frame.code, frame.detail))
                 continue
@@ -80,12 +89,16 @@ class CustomerConnection:
                 self._outbox.put(error_frame(exc.code, exc.detail, getattr(frame, "client_id", None)))
             except HandoffError as exc:
                 self._outbox.put(error_frame(exc.code, str(exc)))
+            except RateLimited as exc:
+                self._outbox.put(error_frame("rate_limited", str(exc), getattr(frame, "client_id", None)))
             except Exception:  # a bug must cost one frame, not the customer's connection
                 logger.exception("frame handling failed")
                 self._outbox.put(error_frame("internal", "something went wrong; please try again"))
 
     async def _dispatch(self, frame: Any) -> bool:
         """Handle one valid frame; False ends the connection."""
+        if isinstance(frame, CustomerMessage | Choose | Contact):
+            await self._services.limiter.customer_message(self._session_id or "-", self._client_ip)
         if isinstance(frame, Hello):
             return await self._hello(frame)
         if not self._session_id:
@@ -143,6 +156,7 @@ class CustomerConnection:
 
     async def _bind(self, token: str | None) -> Session:
         if token is None:
+            await self._services.limiter.new_session(self._client_ip)
             return await self._handoff.start_session()
         return await self._handoff.get_session(self._services.signer.read_customer_token(token))
 

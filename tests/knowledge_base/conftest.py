@@ -1,4 +1,4 @@
-"""Fixtures: the real MiniLM once per session, and article stores on SQLite and PostgreSQL."""
+"""Fixtures: the real models once per session, and article stores on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from knowledge_base import Thresholds
-from knowledge_base.articles import ArticleStore
-from knowledge_base.embedder import MiniLMEmbedder
+from knowledge_base.embedder import MiniLMEmbedder, MpnetEmbedder
 from knowledge_base.index import VectorIndex
+from knowledge_base.retrieval import HybridIndex
 from knowledge_base.service import KnowledgeBase
+from knowledge_base.store import ArticleStore
 from tests.knowledge_base.factories import SpyEmbedder
 
 POSTGRES_URL = os.environ.get("TANDEM_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -26,6 +27,14 @@ def minilm() -> MiniLMEmbedder:
     """The packaged all-MiniLM-L6-v2, loaded once (about 4 s)."""
     embedder = MiniLMEmbedder()
     assert embedder.dimension == 384
+    return embedder
+
+
+@pytest.fixture(scope="session")
+def mpnet() -> MpnetEmbedder:
+    """The packaged all-mpnet-base-v2 (the paraphrase signal), loaded once."""
+    embedder = MpnetEmbedder()
+    assert embedder.dimension == 768
     return embedder
 
 
@@ -88,3 +97,9 @@ def index_dir(tmp_path: Path) -> Path:
 def knowledge_base(sqlite_store: ArticleStore, spy: SpyEmbedder, index_dir: Path) -> KnowledgeBase:
     """An empty knowledge base over SQLite and the real model (spied)."""
     return KnowledgeBase(sqlite_store, VectorIndex(spy), Thresholds(), index_dir)
+
+
+@pytest.fixture
+def hybrid(sqlite_store: ArticleStore, spy: SpyEmbedder, mpnet: MpnetEmbedder, index_dir: Path) -> KnowledgeBase:
+    """An empty knowledge base with the gateway's hybrid retrieval (MiniLM spied)."""
+    return KnowledgeBase(sqlite_store, HybridIndex(spy, mpnet), Thresholds(), index_dir)

@@ -61,6 +61,16 @@ def hand_written_articles() -> list[Article]:
     ]
 
 
+PARAPHRASED_QUESTIONS = {
+    "my hub isn't responding, how do I wipe it and start over": "hub-reset",
+    "the light bulb will not connect, I want to reset it": "bulb-reset",
+    "how many days until my package gets here": "shipping-times",
+    "is it possible to trim the LED strip to fit my shelf": "strip-cutting",
+    "I no longer want to pay for the subscription": "plus-cancel",
+}
+"""Customer questions worded unlike any text of the hand-written articles, with the article each means."""
+
+
 def write_folder(folder: Path, count: int) -> None:
     """The first ``count`` hand-written articles as Markdown files, as a curator would write them."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -20,12 +20,12 @@ def candidates(*scores: float) -> list[Candidate]:
     [
         ((0.8, 0.5, 0.3), Action.ANSWER, Reason.CONFIDENT, 1),  # good and clearly ahead
         ((0.8,), Action.ANSWER, Reason.CONFIDENT, 1),  # the only candidate
-        ((0.8, 0.3), Action.ANSWER, Reason.CONFIDENT, 1),  # runner-up is no contender
         ((0.7, 0.64), Action.ANSWER, Reason.CONFIDENT, 1),  # ahead by more than the margin
         ((0.7, 0.66), Action.CLARIFY, Reason.AMBIGUOUS, 2),  # good, but not clearly ahead
         ((0.8, 0.78, 0.5, 0.45, 0.41), Action.CLARIFY, Reason.AMBIGUOUS, 3),  # too close: offer at most 3
-        ((0.55, 0.45), Action.CLARIFY, Reason.AMBIGUOUS, 2),  # two plausible, none good enough
-        ((0.55, 0.2), Action.ESCALATE, Reason.LOW_CONFIDENCE, 2),  # one plausible, not convincing
+        ((0.55, 0.45), Action.CLARIFY, Reason.LOW_CONFIDENCE, 2),  # plausible, not good enough: ask
+        ((0.55, 0.2), Action.CLARIFY, Reason.LOW_CONFIDENCE, 2),  # the customer can still say "none of these"
+        ((0.55,), Action.CLARIFY, Reason.LOW_CONFIDENCE, 1),  # a one-article knowledge base
         ((0.39, 0.3), Action.ESCALATE, Reason.NO_MATCH, 2),  # nothing close
         ((), Action.ESCALATE, Reason.NO_MATCH, 0),  # empty knowledge base
     ],

@@ -1,7 +1,8 @@
-"""``python -m knowledge_base``: import, search and reindex as a curator runs them."""
+"""``python -m knowledge_base``: the curation verbs as a curator runs them."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -9,16 +10,17 @@ import pytest
 from typer.testing import CliRunner
 
 from knowledge_base import cli, service
-from knowledge_base.embedder import MiniLMEmbedder
+from knowledge_base.embedder import MiniLMEmbedder, MpnetEmbedder
 from tests.knowledge_base.factories import write_folder
 
-pytestmark = pytest.mark.integration
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 
 @pytest.fixture(autouse=True)
-def shared_model(monkeypatch: pytest.MonkeyPatch, minilm: MiniLMEmbedder) -> None:
-    """Each command would load the model afresh (about 4 s); hand it the session's instead."""
+def shared_models(monkeypatch: pytest.MonkeyPatch, minilm: MiniLMEmbedder, mpnet: MpnetEmbedder) -> None:
+    """Each command would load the models afresh (seconds); hand it the session's instead."""
     monkeypatch.setattr(service, "MiniLMEmbedder", lambda: minilm)
+    monkeypatch.setattr(service, "MpnetEmbedder", lambda: mpnet)
 
 
 @pytest.fixture
@@ -26,22 +28,58 @@ def options(tmp_path: Path) -> list[str]:
     return ["--database-url", f"sqlite:///{tmp_path / 'state' / 'kb.db'}", "--index-dir", str(tmp_path / "index")]
 
 
+def run(*args: str) -> str:
+    result = CliRunner().invoke(cli.app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 def test_import_search_and_reindex(tmp_path: Path, options: list[str]) -> None:
-    runner = CliRunner()
     folder = tmp_path / "articles"
     write_folder(folder, 5)
 
-    imported = runner.invoke(cli.app, ["import", str(folder), *options])
-    again = runner.invoke(cli.app, ["import", str(folder), *options])
-    found = runner.invoke(cli.app, ["search", "how do I cancel my Lumen Plus subscription", *options])
-    rebuilt = runner.invoke(cli.app, ["reindex", *options])
+    imported = run("import", str(folder), *options)
+    again = run("import", str(folder), *options)
+    found = run("search", "how do I cancel my Lumen Plus subscription", *options)
+    rebuilt = run("reindex", *options)
 
-    assert imported.exit_code == 0 and "created 5, updated 0, unchanged 0" in imported.output
-    assert again.exit_code == 0 and "created 0, updated 0, unchanged 5" in again.output
-    assert found.exit_code == 0
-    assert found.output.splitlines()[0].endswith("plus-cancel  How do I cancel Lumen Plus?")
-    assert "decision: answer (confident); candidates: plus-cancel" in found.output
-    assert rebuilt.exit_code == 0 and "indexed 5 published articles (5 embedded)" in rebuilt.output
+    assert "created 5, updated 0, unchanged 0" in imported
+    assert "created 0, updated 0, unchanged 5" in again
+    assert found.splitlines()[0].endswith("plus-cancel  How do I cancel Lumen Plus?")
+    assert "decision: answer (confident); candidates: plus-cancel" in found
+    assert "indexed 5 published articles (5 embedded)" in rebuilt
+
+
+def test_create_edit_publish_retire_and_history(options: list[str]) -> None:
+    created = run("create", "--id", "hub-wifi", "--title", "Does the Lumen Hub need Wi-Fi?",
+                  "--body", "No: plug it into your router with the Ethernet cable.", "--actor", "cora", *options)
+    run("edit", "hub-wifi", "--question", "Can the hub work without a wireless network?", "--actor", "dan", *options)
+    published = run("publish", "hub-wifi", "--actor", "eve", *options)
+    found = run("search", "can the hub work without a wireless network", *options)
+    retired = run("retire", "hub-wifi", "--actor", "eve", *options)
+    history = run("history", "hub-wifi", *options)
+
+    assert "created hub-wifi (version 1, draft)" in created
+    assert "hub-wifi is published (version 3)" in published
+    assert "decision: answer (confident); candidates: hub-wifi" in found
+    assert "hub-wifi is retired (version 4)" in retired
+    lines = history.splitlines()
+    assert [line.split()[3:5] for line in lines] == [["created", "cora"], ["edited", "dan"],
+                                                     ["published", "eve"], ["retired", "eve"]]
+
+
+def test_export_to_json_and_csv_imports_back_unchanged(tmp_path: Path, options: list[str]) -> None:
+    folder = tmp_path / "articles"
+    write_folder(folder, 3)
+    run("import", str(folder), *options)
+
+    run("export", str(tmp_path / "all.json"), *options)
+    run("export", str(tmp_path / "all.csv"), *options)
+
+    assert [a["id"] for a in json.loads((tmp_path / "all.json").read_text())] == ["bulb-reset", "hub-reset",
+                                                                                 "shipping-times"]
+    assert "created 0, updated 0, unchanged 3" in run("import", str(tmp_path / "all.csv"), *options)
+    assert "created 0, updated 0, unchanged 3" in run("import", str(tmp_path / "all.json"), *options)
 
 
 def test_a_knowledge_base_error_ends_with_advice_not_a_traceback(

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from knowledge_base import (
+    ArticleAlreadyExists,
     ArticleNotFound,
     ArticleStatus,
     Change,
@@ -20,20 +21,21 @@ from knowledge_base import (
     Thresholds,
     build_knowledge_base,
 )
-from knowledge_base.articles import ArticleStore
-from knowledge_base.embedder import MiniLMEmbedder
+from knowledge_base.embedder import MiniLMEmbedder, MpnetEmbedder
+from knowledge_base.exchange import read_articles, write_articles
 from knowledge_base.index import MANIFEST_FILE, VectorIndex
-from tests.knowledge_base.factories import SpyEmbedder, hand_written_articles, make_article, write_folder
+from knowledge_base.store import ArticleStore
+from tests.knowledge_base.factories import (
+    PARAPHRASED_QUESTIONS,
+    SpyEmbedder,
+    hand_written_articles,
+    make_article,
+    write_folder,
+)
 
 pytestmark = pytest.mark.integration
 
-QUESTIONS = {
-    "my hub isn't responding, how do I wipe it and start over": "hub-reset",
-    "the light bulb will not connect, I want to reset it": "bulb-reset",
-    "how many days until my package gets here": "shipping-times",
-    "is it possible to trim the LED strip to fit my shelf": "strip-cutting",
-    "I no longer want to pay for the subscription": "plus-cancel",
-}
+QUESTIONS = PARAPHRASED_QUESTIONS
 
 
 @pytest.fixture
@@ -149,8 +151,8 @@ def test_a_restart_reuses_the_saved_index(
 def test_a_restart_embeds_only_what_changed_while_it_was_down(
     filled: KnowledgeBase, sqlite_store: ArticleStore, spy: SpyEmbedder, index_dir: Path
 ) -> None:
-    sqlite_store.upsert(make_article(id="returns", title="What is the return policy?", body="30 days."))
-    sqlite_store.set_status("plus-cancel", ArticleStatus.RETIRED)
+    sqlite_store.upsert(make_article(id="returns", title="What is the return policy?", body="30 days."), "cora")
+    sqlite_store.set_status("plus-cancel", ArticleStatus.RETIRED, "cora")
     restarted = KnowledgeBase(sqlite_store, VectorIndex(spy), Thresholds(), index_dir)
 
     report = restarted.ensure_index()
@@ -184,20 +186,20 @@ def test_an_index_from_another_model_stops_the_start_until_reindexed(
 
 
 def test_the_factory_builds_a_ready_knowledge_base_from_gateway_settings(
-    minilm: MiniLMEmbedder, tmp_path: Path
+    minilm: MiniLMEmbedder, mpnet: MpnetEmbedder, tmp_path: Path
 ) -> None:
     engine = create_engine(f"sqlite:///{tmp_path / 'tandem.db'}")
     settings = SimpleNamespace(answer_threshold=0.6, clarify_threshold=0.45, clarify_max_options=2)
     folder = tmp_path / "articles"
     write_folder(folder, 5)
 
-    knowledge_base = build_knowledge_base(engine, tmp_path / "index", settings, minilm)
+    knowledge_base = build_knowledge_base(engine, tmp_path / "index", settings, minilm, paraphraser=mpnet)
     assert knowledge_base.is_empty()
     knowledge_base.import_folder(folder)
 
     assert knowledge_base.thresholds.clarify_max_options == 2
     assert knowledge_base.decide("How long does shipping take?").candidates[0].article_id == "shipping-times"
-    reopened = build_knowledge_base(engine, tmp_path / "index", settings, minilm)
+    reopened = build_knowledge_base(engine, tmp_path / "index", settings, minilm, paraphraser=mpnet)
     assert reopened.search("cancel my subscription")[0].article_id == "plus-cancel"
     engine.dispose()
 
@@ -217,3 +219,45 @@ def test_searches_and_curation_can_run_in_parallel(filled: KnowledgeBase) -> Non
     assert found == list(QUESTIONS.values()) * 4
     assert len(filled.list_articles(ArticleStatus.RETIRED)) == 6
     assert filled.ensure_index().embedded == ()  # memory, disk and store agree
+
+
+def test_creating_refuses_an_existing_id_and_editing_an_unknown_one(knowledge_base: KnowledgeBase) -> None:
+    created = knowledge_base.create_article(make_article(), "cora")
+
+    with pytest.raises(ArticleAlreadyExists, match="edit it, or choose another id"):
+        knowledge_base.create_article(replace(make_article(), body="Something else."), "dan")
+    with pytest.raises(ArticleNotFound):
+        knowledge_base.update_article(make_article(id="no-such-article"), "dan")
+    assert created.version == 1
+    assert knowledge_base.get_article("hub-reset").body == make_article().body
+
+
+def test_an_edit_is_answerable_at_once_and_kept_in_the_history(knowledge_base: KnowledgeBase) -> None:
+    knowledge_base.create_article(make_article(status=ArticleStatus.DRAFT), "cora")
+    assert knowledge_base.search("How do I reset the Lumen Hub?") == []  # a draft is not answerable
+
+    knowledge_base.update_article(make_article(status=ArticleStatus.DRAFT, body="Hold it for 15 seconds."), "dan")
+    knowledge_base.publish("hub-reset", "eve")
+
+    assert knowledge_base.decide("How do I reset the Lumen Hub?").candidates[0].body == "Hold it for 15 seconds."
+    history = knowledge_base.history("hub-reset")
+    assert [(r.version, r.action.value, r.actor) for r in history] == [
+        (1, "created", "cora"), (2, "edited", "dan"), (3, "published", "eve")]
+    assert knowledge_base.audit(limit=1)[0].action.value == "published"
+
+
+def test_a_csv_import_is_idempotent_and_exports_back(knowledge_base: KnowledgeBase, tmp_path: Path) -> None:
+    faq = tmp_path / "faq.csv"
+    faq.write_text("question,answer,status\nHow long does shipping take?,3-5 business days.,published\n")
+
+    first = knowledge_base.import_path(faq, "cora")
+    second = knowledge_base.import_path(faq, "cora")
+    knowledge_base.import_path(tmp_path / "faq.csv", "cora")
+    export = tmp_path / "export.json"
+    write_articles(export, knowledge_base.list_articles())
+
+    assert (first.created, second.unchanged) == (("how-long-does-shipping-take",), ("how-long-does-shipping-take",))
+    assert knowledge_base.history("how-long-does-shipping-take")[0].note == "import faq.csv"
+    assert len(knowledge_base.history("how-long-does-shipping-take")) == 1
+    assert read_articles(export) == knowledge_base.list_articles()
+    assert knowledge_base.search("when will my parcel arrive")[0].article_id == "how-long-does-shipping-take"

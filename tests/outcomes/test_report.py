@@ -48,7 +48,7 @@ def test_fees_come_from_the_billable_volumes(engine: Engine, conversations: None
 
 def test_comments_and_unanswered_questions_are_included(engine: Engine, conversations: None) -> None:
     report = build_report(engine, PERIOD, Targets(), FEES)
-    assert [c.text for c in report.comments][0] == "comment 2 <b>bold</b>"  # newest first
+    assert [c.text for c in report.comments] == [f"comment {n} <b>bold</b>" for n in (2, 1, 0)]  # newest first
     [question] = report.unanswered
     assert (question.label, question.size) == ("Does the hub support Zigbee?", 6)
 

@@ -2,7 +2,9 @@
 
 Values are written the ways customers write them (spaced, dashed, dotted, with and without
 country codes). Card numbers pass the Luhn check and IBANs their mod-97 check, as real ones do;
-the negative cases below fail those checks and must be left alone.
+the negative cases below fail those checks and must be left alone. Phone numbers are valid for
+their country (libphonenumber), as real ones are; reserved "drama" ranges such as +44 7700 900xxx
+are not numbers anyone can have.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ PHONES = [
     "+44 20 7946 0958", "+1 (415) 555-0132", "415-555-0187", "(212) 555-0199", "212.555.0143",
     "07700 900123", "020 7946 0018", "+49 30 12345678", "0049 30 1234567", "030 1234567",
     "+33 1 42 68 53 00", "+34 912 345 678", "+39 06 6982 1234", "+31 20 123 4567", "+353 1 234 5678",
-    "+61 2 9374 4000", "+91 98765 43210", "+1-202-555-0175", "1-800-555-0199", "+44 7700 900456",
+    "+61 2 9374 4000", "+91 98765 43210", "+1-202-555-0175", "1-800-555-0199", "+44 7911 123456",
 ]
 CARDS = [
     "4111 1111 1111 1111", "4111-1111-1111-1111", "4111111111111111", "5555 5555 5555 4444",
@@ -52,6 +54,8 @@ HARMLESS = [
     "My Lumen Strip flickers after the firmware update",
     "Can I pair the dimmer switch with Alexa and Google Home?",
     "The status LED blinks blue for 10 seconds",
+    "My order number is 4471 and it arrived in 2026",
+    "I bought 3 bulbs for 45 euros, firmware 2.14.1003",
 ]
 
 

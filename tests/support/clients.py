@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 Frame = dict[str, Any]
 DEFAULT_TIMEOUT_S = 30.0
@@ -78,7 +79,8 @@ class CustomerClient(ProtocolClient):
                    origin: str | None = None) -> CustomerClient:
         headers = {"Origin": origin} if origin else None
         client = cls(await connect(f"{ws_url}/ws/customer", additional_headers=headers, max_size=4 * 2**20))
-        await client.send({"type": "hello", "session_token": token, "last_message_id": last_message_id})
+        with contextlib.suppress(ConnectionClosed):  # the server may refuse (and close) before hello
+            await client.send({"type": "hello", "session_token": token, "last_message_id": last_message_id})
         session = await client.wait_for(lambda f: f["type"] in ("session", "error"))
         client.session_id = session.get("session_id", "")
         client.session_token = session.get("session_token", "")

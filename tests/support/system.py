@@ -86,12 +86,21 @@ class RunningSystem:
             "TANDEM_SECRET_KEY": SECRET,
             "TANDEM_ACTION_TOKEN": ACTION_TOKEN,
             "TANDEM_SESSION_IDLE_TIMEOUT_S": "3600",
+            # Fast presence and sweeps, so lost-agent tests take seconds, not minutes.
+            "TANDEM_SWEEP_INTERVAL_S": "1",
+            "TANDEM_HANDOFF__HEARTBEAT_S": "1",
+            "TANDEM_HANDOFF__AGENT_GRACE_S": "2",
+            # Every test client comes from 127.0.0.1: per-address limits are tested on their own.
+            "TANDEM_RATE_LIMITS__MESSAGES_PER_IP": "100000/minute",
+            "TANDEM_RATE_LIMITS__SESSIONS_PER_IP": "100000/minute",
+            "TANDEM_RATE_LIMITS__LOGINS_PER_IP": "100000/minute",
         }
 
-    def start_gateway(self, port: int | None = None) -> Gateway:
+    def start_gateway(self, port: int | None = None, extra_env: dict[str, str] | None = None) -> Gateway:
+        """Start one more gateway process (``extra_env`` overrides settings for it alone)."""
         port = port or free_port()
         log = self.state_dir / "logs" / f"gateway-{port}.log"
-        child = start_gateway(port=port, env=self.gateway_env(), log=log)
+        child = start_gateway(port=port, env=self.gateway_env() | (extra_env or {}), log=log)
         gateway = Gateway(f"http://127.0.0.1:{port}", child)
         wait_until(lambda: http_ok(f"{gateway.url}/openapi.json"), child, timeout_s=180)
         self.gateways.append(gateway)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter, HTTPException, Request, status
 from pydantic import BaseModel, Field
 
 from bot.api.deps import ServicesDep
+from bot.ratelimit import RateLimited
 
 router = APIRouter(prefix="/api/auth", tags=["auth"])
 
@@ -25,9 +26,14 @@ class TokenResponse(BaseModel):
     username: str
 
 
-@router.post("/token", responses={401: {"description": "Wrong username or password"}})
-async def issue_token(credentials: Credentials, services: ServicesDep) -> TokenResponse:
+@router.post("/token", responses={401: {"description": "Wrong username or password"},
+                                   429: {"description": "Too many login attempts from this address"}})
+async def issue_token(credentials: Credentials, services: ServicesDep, request: Request) -> TokenResponse:
     """Log in; the token goes in ``Authorization: Bearer`` or the agent socket's ``auth`` frame."""
+    try:
+        await services.limiter.login(request.client.host if request.client else "unknown")
+    except RateLimited as exc:
+        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS, str(exc)) from exc
     principal = await asyncio.to_thread(services.accounts.authenticate, credentials.username, credentials.password)
     if principal is None:
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "wrong username or password")

@@ -188,7 +188,7 @@ async def what_would_the_bot_answer(question: Question, services: ServicesDep, _
 
 @router.post("/import", responses={400: {"description": "The file has problems; nothing was imported"}})
 async def import_articles(file: UploadFile, services: ServicesDep, curator: Curator) -> ImportOut:
-    """Import a ``.csv``, a ``.json``, or a ``.zip`` of Markdown files; importing the same file again changes nothing."""
+    """Import a ``.csv``, a ``.json`` or a ``.zip`` of Markdown files; importing it again changes nothing."""
     name = Path(file.filename or "upload").name
     data = await file.read(MAX_IMPORT_BYTES + 1)
     if len(data) > MAX_IMPORT_BYTES:
@@ -203,7 +203,7 @@ async def import_articles(file: UploadFile, services: ServicesDep, curator: Cura
             responses={200: {"content": {"application/json": {}, "text/csv": {}, "application/zip": {}}}})
 async def export_articles(services: ServicesDep, _: Curator, format: ExportFormat = ExportFormat.JSON,
                           status_: Annotated[ArticleStatus | None, Query(alias="status")] = None) -> Response:
-    """All articles (or those with ``status``) as JSON, CSV, or a zip of Markdown files; they import back as they are."""
+    """All articles (or those with ``status``) as JSON, CSV or a zip of Markdown files, to import back as they are."""
     articles = await asyncio.to_thread(services.knowledge_base.list_articles, status_)
     if format is ExportFormat.CSV:
         return _download(to_csv(articles).encode(), "text/csv; charset=utf-8", "articles.csv")

@@ -27,3 +27,9 @@ async def agent_console() -> FileResponse:
 async def service_dashboard() -> FileResponse:
     """The service dashboard (figures, reports, knowledge gaps)."""
     return FileResponse(STATIC_DIR / "dashboard.html")
+
+
+@router.get("/content")
+async def content_page() -> FileResponse:
+    """The knowledge-base page: curate articles and try what the bot would answer."""
+    return FileResponse(STATIC_DIR / "content.html")

@@ -1,0 +1,57 @@
+"""Rate limits shared by every gateway (the ``limits`` library, counters in Redis).
+
+Limits are per customer session, per client IP and per staff login IP; the strings are ``limits``
+notation (``"30/minute"``) and live in Settings so a deployment can change them.
+"""
+
+from __future__ import annotations
+
+from limits import RateLimitItem, parse
+from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
+
+from bot.core.config import RateLimitSettings
+
+
+class RateLimited(Exception):
+    """Too many requests; the message says which limit and when to try again."""
+
+    def __init__(self, what: str, limit: RateLimitItem) -> None:
+        super().__init__(f"too many {what}: the limit is {limit}; slow down and try again shortly")
+
+
+class RateLimiter:
+    """One per process; the counters are in Redis, so every gateway enforces the same budget."""
+
+    def __init__(self, redis_url: str, settings: RateLimitSettings) -> None:
+        storage_url = redis_url.replace("redis://", "async+redis://", 1).replace("rediss://", "async+rediss://", 1)
+        self._limiter = SlidingWindowCounterRateLimiter(RedisStorage(storage_url, implementation="redispy"))
+        self._message_session = parse(settings.messages_per_session)
+        self._message_ip = parse(settings.messages_per_ip)
+        self._session_ip = parse(settings.sessions_per_ip)
+        self._login_ip = parse(settings.logins_per_ip)
+        # Frame floods are judged per socket, so an in-process window is enough (and costs no I/O).
+        self._frames = MovingWindowRateLimiter(MemoryStorage())
+        self._frame_limit = parse(settings.frames_per_connection)
+
+    async def customer_message(self, session_id: str, ip: str) -> None:
+        """Count one customer message; raise RateLimited over the session's or the IP's budget."""
+        await self._hit(self._message_session, "messages in this conversation", "msg-session", session_id)
+        await self._hit(self._message_ip, "messages from your network", "msg-ip", ip)
+
+    async def new_session(self, ip: str) -> None:
+        """Count one new conversation from ``ip``."""
+        await self._hit(self._session_ip, "new conversations from your network", "session-ip", ip)
+
+    async def login(self, ip: str) -> None:
+        """Count one staff login attempt from ``ip`` (slows password guessing)."""
+        await self._hit(self._login_ip, "login attempts", "login-ip", ip)
+
+    async def frame(self, connection_id: str) -> None:
+        """Count one inbound frame on a socket; raise RateLimited when a client floods."""
+        if not await self._frames.hit(self._frame_limit, "frames", connection_id):
+            raise RateLimited("frames on this connection", self._frame_limit)
+
+    async def _hit(self, limit: RateLimitItem, what: str, *identifiers: str) -> None:
+        if not await self._limiter.hit(limit, "tandem", *identifiers):
+            raise RateLimited(what, limit)

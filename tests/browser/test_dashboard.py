@@ -1,0 +1,116 @@
+"""The service dashboard and the widget's rating, in real Chromium against the running system."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from playwright.sync_api import BrowserContext, Page, expect
+from sqlalchemy import create_engine, text
+
+from outcomes import OutcomeRecorder
+from tests.outcomes.factories import Script, record
+from tests.support.system import PASSWORD, RunningSystem
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration]
+TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+FIRST_DAY = TODAY - timedelta(days=30)  # a week no other test writes to
+ZIGBEE = ["Does the hub work with Zigbee bulbs?", "Can I pair zigbee lights from another brand?",
+          "Is Zigbee supported?"]
+
+
+@pytest.fixture(scope="module")
+def week(system: RunningSystem) -> None:
+    """A week of 12 known conversations: 6 bot-resolved, 3 agent-resolved, 3 unanswered (Zigbee)."""
+    recorder = OutcomeRecorder(create_engine(system.database_url))
+    for n in range(6):
+        record(recorder, Script(start=FIRST_DAY + timedelta(days=n % 3, hours=9 + n), csat=5 if n % 2 else 4,
+                                comment="Very quick, thank you" if n == 0 else None))
+    for n in range(3):
+        record(recorder, Script(start=FIRST_DAY + timedelta(days=4, hours=14 + n), article=None,
+                                reason="third_party", queued_after=2, claimed_after=8, agent_reply_after=20,
+                                ended_by="agent", ended_after=200, csat=2, comment="Took a while"))
+    for n, question in enumerate(ZIGBEE):
+        record(recorder, Script(start=FIRST_DAY + timedelta(days=5, hours=n), article=None, question=question,
+                                reason="low_confidence", queued_after=2, ended_after=40))
+
+
+def sign_in(context: BrowserContext, url: str, username: str) -> Page:
+    page = context.new_page()
+    page.goto(url + "/dashboard")
+    page.fill("#login-username", username)
+    page.fill("#login-password", PASSWORD)
+    page.click("#login-submit")
+    expect(page.locator("#app-view")).to_be_visible()
+    return page
+
+
+def show_week(page: Page) -> None:
+    page.fill("#period-from", FIRST_DAY.date().isoformat())
+    page.fill("#period-to", (FIRST_DAY + timedelta(days=6)).date().isoformat())
+    page.click("#period-apply")
+    expect(page.locator("body")).to_have_attribute("data-loaded", f"since={FIRST_DAY.date().isoformat()}T00%3A00%3A00"
+                                                   f"&until={(FIRST_DAY + timedelta(days=7)).date().isoformat()}"
+                                                   "T00%3A00%3A00")
+
+
+def test_a_supervisor_sees_the_figures_and_charts_of_a_period(system: RunningSystem, context: BrowserContext,
+                                                              week: None) -> None:
+    page = sign_in(context, system.gateway.url, "super")
+    show_week(page)
+    expect(page.locator("[data-kpi='conversations'] .kpi-value")).to_have_text("12")
+    expect(page.locator("[data-kpi='resolution'] .kpi-value")).to_have_text("75.0 %")
+    expect(page.locator("[data-kpi='containment'] .kpi-value")).to_have_text("50.0 %")
+    expect(page.locator("[data-kpi='csat'] .kpi-value")).to_have_text("66.7 %")  # 6 of 9 ratings are 4-5
+    expect(page.locator("[data-kpi='first-response'] .kpi-value")).to_have_text("100.0 %")
+    assert page.locator("#chart-days rect.bar").count() == 7 * 4  # 7 days × 4 outcomes, stacked
+    hours = page.locator("#chart-hours rect.bar")
+    assert sum(float(hours.nth(i).get_attribute("data-value") or 0) for i in range(24)) == 12
+    expect(page.locator("#chart-reasons rect.bar[data-label='third party']")).to_have_attribute("data-value", "3")
+    expect(page.locator("#chart-csat rect.bar[data-label='2']")).to_have_attribute("data-value", "3")
+    expect(page.locator("#agents")).to_contain_text("Alex Agent")
+    expect(page.locator("#comments")).to_contain_text("Very quick, thank you")
+    expect(page.locator("#gaps-section")).to_be_hidden()  # the content team's view
+
+    with context.expect_page() as popup:
+        page.click("[data-report='html']")
+    report = popup.value
+    expect(report.locator("h1")).to_have_text("Service report")
+    expect(report.locator("[data-check='resolution_rate']")).to_contain_text("75.0 %")
+    expect(report.locator("figure.chart svg")).to_have_count(6)
+
+
+def test_the_content_team_sees_the_knowledge_gaps_only(system: RunningSystem, context: BrowserContext,
+                                                       week: None) -> None:
+    page = sign_in(context, system.gateway.url, "content")
+    show_week(page)
+    expect(page.locator("#metrics-section")).to_be_hidden()
+    first = page.locator("#gaps .gap").first
+    expect(first.locator(".gap-size")).to_have_text("3×")
+    expect(first).to_contain_text("Zigbee")
+
+
+def test_a_customer_rates_the_conversation_in_the_widget(system: RunningSystem, context: BrowserContext) -> None:
+    page = context.new_page()
+    page.goto(system.gateway.url + "/")
+    page.click("#tandem-launcher")
+    page.fill("#tandem-input", "How long does shipping take?")
+    page.click("#tandem-send")
+    expect(page.locator(".tandem-msg[data-role='bot']").last).to_contain_text("From:")
+    page.click("#tandem-end")
+    expect(page.locator("#tandem-rating")).to_be_visible()
+    reference = page.locator("#tandem-reference").inner_text().rsplit(" ", 1)[-1]
+    expect(page.locator("#tandem-rating-send")).to_be_disabled()
+    page.click(".tandem-rating__score[data-score='4']")
+    page.fill("#tandem-rating-comment", "Good answer, mail me at jo.bloggs@example.com")
+    page.click("#tandem-rating-send")
+    expect(page.locator("#tandem-rating-thanks")).to_be_visible()
+
+    with create_engine(system.database_url).connect() as db:
+        row = db.execute(text("SELECT csat, csat_comment FROM outcome_conversations WHERE session_id = :s"),
+                         {"s": reference}).one()
+    assert tuple(row) == (4, "Good answer, mail me at [EMAIL]")
+    page.reload()
+    page.click("#tandem-launcher")
+    expect(page.locator("#tandem-rating-thanks")).to_be_visible()  # not asked twice
+    expect(page.locator("#tandem-rating")).to_be_hidden()

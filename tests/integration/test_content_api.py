@@ -1,0 +1,155 @@
+"""The content API on the running system: curation, "what would the bot answer?", files, freshness."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+import zipfile
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.support.system import Gateway, RunningSystem, staff_token
+
+pytestmark = [pytest.mark.integration]
+
+GODS = {
+    "id": "bulb-names-gods",
+    "title": "Can I name my Lumen bulbs after Greek gods?",
+    "body": "Yes. Open the Lumen app, tap the bulb, then **Rename**. Zeus and Athena are popular choices.",
+    "product": "Lumen app",
+    "tags": ["app", "names"],
+    "questions": ["Is it allowed to call my lights Zeus or Apollo?"],
+}
+
+
+@pytest.fixture(scope="module")
+def content(system: RunningSystem) -> httpx.Client:
+    """An HTTP client signed in as the content curator."""
+    token = staff_token(system.gateway.url, "content")
+    with httpx.Client(base_url=system.gateway.url, headers={"Authorization": f"Bearer {token}"},
+                      timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def gateway_b(system: RunningSystem) -> Gateway:
+    """A second gateway process with its own in-memory index (Rasa's actions still go to the first)."""
+    if len(system.gateways) < 2:
+        system.start_gateway()
+    return system.gateways[1]
+
+
+def ask(client: httpx.Client, question: str, base_url: str | None = None) -> dict[str, Any]:
+    url = f"{base_url}/api/content/ask" if base_url else "/api/content/ask"
+    response = client.post(url, json={"question": question})
+    response.raise_for_status()
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def test_curation_needs_a_content_or_admin_token(system: RunningSystem, agent_token: str) -> None:
+    url = f"{system.gateway.url}/api/content/articles"
+
+    assert httpx.get(url).status_code == 401
+    assert httpx.get(url, headers={"Authorization": f"Bearer {agent_token}"}).status_code == 403
+    admin = staff_token(system.gateway.url, "admin")
+    assert httpx.get(url, headers={"Authorization": f"Bearer {admin}"}).status_code == 200
+
+
+def test_an_article_goes_from_draft_to_answer_to_retired_with_its_history(content: httpx.Client) -> None:
+    created = content.post("/api/content/articles", json=GODS)
+    assert created.status_code == 201 and created.json()["status"] == "draft"
+    assert content.post("/api/content/articles", json=GODS).status_code == 409
+    assert ask(content, GODS["title"])["decision"]["article_ids"] != [GODS["id"]]  # drafts are not answered
+
+    edited = content.put(f"/api/content/articles/{GODS['id']}", json={**GODS, "body": "Yes, any name you like."})
+    published = content.post(f"/api/content/articles/{GODS['id']}/publish")
+    answered = ask(content, "Is it allowed to call my lights Zeus or Apollo?")
+    content.post(f"/api/content/articles/{GODS['id']}/retire")
+    after = ask(content, "Is it allowed to call my lights Zeus or Apollo?")
+    history = content.get(f"/api/content/articles/{GODS['id']}/history").json()["revisions"]
+
+    assert edited.json()["version"] == 2 and published.json()["status"] == "published"
+    assert answered["decision"] | {"reason": None} == {
+        "action": "answer", "reason": None, "article_ids": [GODS["id"]], "answer": "Yes, any name you like."}
+    best = answered["candidates"][0]
+    assert best["offered"] and set(best["signals"]) == {"paraphrase", "question", "body", "lexical"}
+    assert GODS["id"] not in [c["article_id"] for c in after["candidates"]]
+    assert [(r["version"], r["action"], r["actor"]) for r in history] == [
+        (1, "created", "content"), (2, "edited", "content"), (3, "published", "content"), (4, "retired", "content")]
+    assert history[0]["body"] == GODS["body"]
+    audit = content.get("/api/content/audit", params={"limit": 1}).json()["revisions"]
+    assert (audit[0]["article_id"], audit[0]["action"]) == (GODS["id"], "retired")
+
+
+def test_unknown_articles_and_invalid_ones_get_clear_errors(content: httpx.Client) -> None:
+    missing = content.post("/api/content/articles/no-such-article/publish")
+    invalid = content.post("/api/content/articles", json={**GODS, "id": "Not A Slug!"})
+
+    assert missing.status_code == 404 and "no-such-article" in missing.json()["detail"]
+    assert invalid.status_code == 400 and "id must be a slug" in invalid.json()["detail"]
+
+
+def test_what_would_the_bot_answer_shows_a_clarification_and_an_escalation(content: httpx.Client) -> None:
+    unrelated = ask(content, "What is the boiling point of tungsten?")
+
+    assert unrelated["decision"]["action"] == "escalate"
+    assert unrelated["decision"]["article_ids"] == [] and len(unrelated["candidates"]) >= 3
+    assert {"answer_threshold", "answer_margin", "clarify_threshold"} <= set(unrelated["thresholds"])
+
+
+def test_a_csv_import_is_idempotent_and_every_export_format_reads_back(content: httpx.Client) -> None:
+    faq = "question,answer,status\nDo Lumen bulbs work in a sauna?,No: they are rated up to 40 °C.,published\n"
+    files = {"file": ("sauna.csv", faq.encode(), "text/csv")}
+
+    first = content.post("/api/content/import", files=files)
+    second = content.post("/api/content/import", files=files)
+    as_json = content.get("/api/content/export", params={"format": "json", "status": "published"})
+    as_csv = content.get("/api/content/export", params={"format": "csv"})
+    as_zip = content.get("/api/content/export", params={"format": "markdown"})
+
+    assert first.json()["created"] == ["do-lumen-bulbs-work-in-a-sauna"]
+    assert second.json() | {"unchanged": []} == {"created": [], "updated": [], "unchanged": []}
+    assert "do-lumen-bulbs-work-in-a-sauna" in second.json()["unchanged"]
+    assert ask(content, "can I put a lumen bulb in my sauna")["decision"]["article_ids"][0] == \
+        "do-lumen-bulbs-work-in-a-sauna"
+    published = {a["id"] for a in json.loads(as_json.content)}
+    assert "do-lumen-bulbs-work-in-a-sauna" in published and len(published) >= 60  # the demo articles too
+    assert as_csv.headers["content-type"].startswith("text/csv")
+    assert {row["id"] for row in csv.DictReader(io.StringIO(as_csv.text))} >= published
+    names = zipfile.ZipFile(io.BytesIO(as_zip.content)).namelist()
+    assert "do-lumen-bulbs-work-in-a-sauna.md" in names
+    again = content.post("/api/content/import", files={"file": ("all.zip", as_zip.content, "application/zip")})
+    assert again.json()["created"] == [] and again.json()["updated"] == []
+
+
+def test_an_invalid_upload_imports_nothing_and_says_why(content: httpx.Client) -> None:
+    bad = "question,answer\nFine question?,Fine answer.\n,An answer without a question.\n"
+
+    response = content.post("/api/content/import", files={"file": ("bad.csv", bad.encode(), "text/csv")})
+
+    assert response.status_code == 400 and "bad.csv row 3" in response.json()["detail"]
+    assert content.get("/api/content/articles", params={"q": "Fine answer"}).json()["articles"] == []
+
+
+def test_an_edit_on_one_gateway_is_answerable_on_another_within_a_second(
+    content: httpx.Client, gateway_b: Gateway
+) -> None:
+    article = {**GODS, "id": "bulb-names-planets", "title": "Can I name my Lumen bulbs after the planets?",
+               "questions": ["May I call my lamps Jupiter and Saturn?"], "status": "published"}
+    question = "May I call my lamps Jupiter and Saturn?"
+    assert ask(content, question, gateway_b.url)["decision"]["action"] != "answer"
+
+    content.post("/api/content/articles", json=article).raise_for_status()
+    saved_at = time.monotonic()
+    while True:
+        asked_after = time.monotonic() - saved_at
+        decision = ask(content, question, gateway_b.url)["decision"]
+        if decision["article_ids"][:1] == [article["id"]] and decision["action"] == "answer":
+            break
+        assert asked_after < 1.0, f"gateway B still decides {decision} {asked_after:.2f}s after the edit"
+    assert asked_after < 1.0

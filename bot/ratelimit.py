@@ -6,11 +6,15 @@ notation (``"30/minute"``) and live in Settings so a deployment can change them.
 
 from __future__ import annotations
 
+import logging
+
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
 
 from bot.core.config import RateLimitSettings
+
+logger = logging.getLogger(__name__)
 
 
 class RateLimited(Exception):
@@ -53,5 +57,11 @@ class RateLimiter:
             raise RateLimited("frames on this connection", self._frame_limit)
 
     async def _hit(self, limit: RateLimitItem, what: str, *identifiers: str) -> None:
-        if not await self._limiter.hit(limit, "tandem", *identifiers):
+        """Fails open: while Redis is unreachable nobody is limited, and no message is refused for it."""
+        try:
+            allowed = await self._limiter.hit(limit, "tandem", *identifiers)
+        except Exception:
+            logger.warning("rate-limit storage unavailable; allowing the request", exc_info=True)
+            return
+        if not allowed:
             raise RateLimited(what, limit)

@@ -10,6 +10,10 @@ from datetime import UTC, datetime
 
 from rasa_sdk.executor import ActionExecutor
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff, NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import Engine, create_engine
 
 from actions import build_actions
@@ -26,7 +30,7 @@ from handoff.service import OFFLINE_NOTE
 from knowledge_base import Embedder, KnowledgeBase, build_knowledge_base
 from knowledge_base.embedder import MiniLMEmbedder
 from outcomes import OutcomeRecorder, purge_older_than
-from privacy import PresidioRedactor, Redactor
+from privacy import PresidioRedactor, RedactionSettings, Redactor
 
 logger = logging.getLogger(__name__)
 RETENTION_LOCK = "tandem:retention-lock"
@@ -62,6 +66,7 @@ class Services:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.rasa.aclose()
+        await self.bus.aclose()
         await self.redis.aclose()
         self.engine.dispose()
 
@@ -88,8 +93,14 @@ async def build_services(settings: Settings) -> Services:
     """Connect to Redis, SQL and Rasa, load the knowledge base, and start background tasks."""
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
-    redis = Redis.from_url(settings.redis_url, decode_responses=True, health_check_interval=10)
-    bus = LiveBus(redis)
+    redis = Redis.from_url(
+        settings.redis_url, decode_responses=True, health_check_interval=10,
+        # Ride out a Redis restart or failover (about 5 s) instead of failing the customer's message.
+        retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=10),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+    )
+    subscriber = Redis.from_url(settings.redis_url, decode_responses=True, retry=Retry(NoBackoff(), 0))
+    bus = LiveBus(redis, subscriber=subscriber)
     hours = settings.handoff.business_hours
     presence = PresenceRegistry(redis, bus, ttl_s=settings.handoff.heartbeat_s * 3)
     handoff = HandoffService(
@@ -97,7 +108,8 @@ async def build_services(settings: Settings) -> Services:
         is_open=lambda: hours.is_open(datetime.now(UTC)),
         offline_note=OFFLINE_NOTE if hours.always else f"{OFFLINE_NOTE} Our hours: {hours.describe()}.",
     )
-    embedder, redactor = MiniLMEmbedder(), PresidioRedactor()
+    embedder = MiniLMEmbedder()
+    redactor = PresidioRedactor(RedactionSettings(keep_words=tuple(settings.privacy.keep_words)))
     knowledge_base, _ = await asyncio.gather(  # both load a model: in parallel
         asyncio.to_thread(load_knowledge_base, settings, engine, embedder), asyncio.to_thread(redactor.warm_up))
     rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token.get_secret_value())
@@ -123,7 +135,7 @@ async def build_services(settings: Settings) -> Services:
                                       settings.handoff.agent_grace_s)
     ))
     services.background.append(asyncio.create_task(run_every(
-        redis, RETENTION_LOCK, settings.retention_interval_s,
-        lambda: asyncio.to_thread(purge_older_than, engine, settings.retention_days), "transcript retention")))
+        redis, RETENTION_LOCK, settings.privacy.retention_interval_s,
+        lambda: asyncio.to_thread(purge_older_than, engine, settings.privacy.retention_days), "transcript retention")))
     await asyncio.wait_for(bus.connected.wait(), timeout=10)
     return services

@@ -45,10 +45,18 @@ class Subscription:
 class LiveBus:
     """Publish events to every gateway; deliver them to this process's listeners."""
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, subscriber: Redis | None = None) -> None:
+        """``subscriber`` should be a client without automatic retries, so that a lost connection
+        reaches :meth:`run` (which then tells listeners to resync) instead of being healed silently."""
         self._redis = redis
+        self._subscriber = subscriber or redis
         self._listeners: dict[str, set[Listener]] = defaultdict(set)
         self.connected = asyncio.Event()
+
+    async def aclose(self) -> None:
+        """Close the subscriber connection if it is the bus's own."""
+        if self._subscriber is not self._redis:
+            await self._subscriber.aclose()
 
     async def publish_session(self, session_id: str, event: Event) -> None:
         """Send an event to everyone following one session (its customer and agents)."""
@@ -89,7 +97,7 @@ class LiveBus:
                 delay = 0.1
 
     async def _receive(self) -> None:
-        async with self._redis.pubsub(ignore_subscribe_messages=True) as pubsub:
+        async with self._subscriber.pubsub(ignore_subscribe_messages=True) as pubsub:
             await pubsub.psubscribe(keys.LIVE_PREFIX + "*")
             self.connected.set()
             async for message in pubsub.listen():

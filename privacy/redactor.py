@@ -62,12 +62,17 @@ PHONE_REGIONS = ("US", "CA", "GB", "IE", "DE", "AT", "CH", "FR", "BE", "NL", "ES
 
 @dataclass(frozen=True)
 class RedactionSettings:
-    """What to look for and how sure a recogniser must be; ``allow_list`` words are never hidden."""
+    """What to look for and how sure a recogniser must be.
+
+    ``keep_words`` are product and brand names: spaCy's small model sometimes takes "Will Lumen"
+    for a person, so a name finding containing one of these words is not hidden. They never
+    protect an e-mail address, a phone, card or IBAN.
+    """
 
     labels: dict[str, str] = field(default_factory=lambda: dict(LABELS))
     score_threshold: float = 0.3
     phone_regions: tuple[str, ...] = PHONE_REGIONS
-    allow_list: tuple[str, ...] = ()
+    keep_words: tuple[str, ...] = ()
 
 
 class PresidioRedactor:
@@ -89,14 +94,16 @@ class PresidioRedactor:
             return text
         with self._lock:
             analyzer, anonymizer = self._engines()
-            findings = analyzer.analyze(
-                text, language="en", entities=list(self._settings.labels),
-                score_threshold=self._settings.score_threshold, allow_list=list(self._settings.allow_list) or None,
-            )
+            findings = analyzer.analyze(text, language="en", entities=list(self._settings.labels),
+                                        score_threshold=self._settings.score_threshold)
+            findings = [f for f in findings if not self._is_kept_name(text[f.start:f.end], f.entity_type)]
             if not findings:
                 return text
             spans = [Span(entity_type=f.entity_type, start=f.start, end=f.end, score=f.score) for f in findings]
             return str(anonymizer.anonymize(text, spans, operators=self._operators()).text)
+
+    def _is_kept_name(self, found: str, entity: str) -> bool:
+        return entity == "PERSON" and any(word in found.split() for word in self._settings.keep_words)
 
     def redact_many(self, texts: Iterable[str]) -> list[str]:
         """:meth:`redact` for each text, in order."""

@@ -121,6 +121,14 @@ class ServiceSettings(BaseModel):
         return value
 
 
+class PrivacySettings(BaseModel):
+    """Retention of stored transcripts, and words the name recogniser must not hide (``tandem: privacy:``)."""
+
+    retention_days: int = Field(default=90, ge=1)  # stored transcripts older than this are anonymised
+    retention_interval_s: float = Field(default=3600.0, gt=0)  # how often the retention job runs
+    keep_words: list[str] = Field(default_factory=list)  # product and brand names, e.g. ["Lumen"]
+
+
 class RateLimitSettings(BaseModel):
     """Request budgets in ``limits`` notation ("30/minute"), enforced across gateways via Redis."""
 
@@ -164,8 +172,7 @@ class Settings(BaseSettings):
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
-    retention_days: int = Field(default=90, ge=1)  # stored transcripts older than this are anonymised
-    retention_interval_s: float = Field(default=3600.0, gt=0)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     # Benchmarks only: honour the simulated start times benchmarks/simulated_month.py puts in Redis.
     simulated_times: bool = False
 

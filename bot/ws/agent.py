@@ -8,6 +8,7 @@ import logging
 import uuid
 from typing import Any
 
+from redis.exceptions import RedisError
 from starlette.websockets import WebSocket
 
 from bot.core.security import InvalidToken, Principal, StaffRole
@@ -53,6 +54,7 @@ class AgentConnection:
         self._capacity = services.settings.handoff.default_capacity
         self._logged_out = False
         self._connection_id = uuid.uuid4().hex
+        self._beat_now = asyncio.Event()
 
     async def serve(self) -> None:
         """Accept, authenticate, then handle frames until the agent goes away."""
@@ -83,6 +85,10 @@ class AgentConnection:
                 self._outbox.put(error_frame(exc.code, exc.detail, getattr(frame, "client_id", None)))
             except HandoffError as exc:
                 self._outbox.put(error_frame(exc.code, str(exc), getattr(frame, "client_id", None)))
+            except RedisError:
+                logger.warning("redis unavailable while handling a frame", exc_info=True)
+                self._outbox.put(error_frame("unavailable", "we could not save that just now; please send it again",
+                                             getattr(frame, "client_id", None)))
             except Exception:  # a bug must cost one frame, not the customer's connection
                 logger.exception("frame handling failed")
                 self._outbox.put(error_frame("internal", "something went wrong; please try again"))
@@ -116,7 +122,9 @@ class AgentConnection:
         """Keep this agent's presence alive while the console is connected."""
         assert self._agent is not None
         while True:
-            await asyncio.sleep(self._services.settings.handoff.heartbeat_s)
+            with contextlib.suppress(TimeoutError):  # a resync (Redis came back) beats at once
+                await asyncio.wait_for(self._beat_now.wait(), timeout=self._services.settings.handoff.heartbeat_s)
+            self._beat_now.clear()
             try:
                 await self._handoff.presence.heartbeat(self._agent, self._presence, self._capacity)
             except Exception:
@@ -204,6 +212,8 @@ class AgentConnection:
             self._outbox.put({"type": "typing", "session_id": session_id, "role": "customer", "on": event["on"]})
 
     def _on_agents_event(self, event: dict[str, Any]) -> None:
+        if event.get("kind") == RESYNC["kind"]:
+            self._beat_now.set()  # our presence may have expired while Redis was away
         if event.get("kind") == "presence":
             self._outbox.put({"type": "agent_presence", "agent_id": event["agent_id"],
                               "presence": event["presence"]})

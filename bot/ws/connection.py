@@ -20,6 +20,7 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 OUTBOX_LIMIT = 1000
 CLOSE_TOO_SLOW = 1008
+POLL_S = 5.0  # feeds also read the transcript this often, in case a live event was lost
 
 
 def message_frame(entry: TranscriptEntry) -> dict[str, Any]:
@@ -128,7 +129,8 @@ class SessionFeed:
 
     async def _run(self) -> None:
         while True:
-            await self._wake.wait()
+            with contextlib.suppress(TimeoutError):  # a missed live event costs at most one poll period
+                await asyncio.wait_for(self._wake.wait(), timeout=POLL_S)
             self._wake.clear()
             try:
                 await self._deliver_new()

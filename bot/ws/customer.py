@@ -8,6 +8,7 @@ import logging
 import uuid
 from typing import Any
 
+from redis.exceptions import RedisError
 from starlette.websockets import WebSocket
 
 from bot.core.security import InvalidToken
@@ -91,6 +92,10 @@ class CustomerConnection:
                 self._outbox.put(error_frame(exc.code, str(exc)))
             except RateLimited as exc:
                 self._outbox.put(error_frame("rate_limited", str(exc), getattr(frame, "client_id", None)))
+            except RedisError:
+                logger.warning("redis unavailable while handling a frame", exc_info=True)
+                self._outbox.put(error_frame("unavailable", "we could not save that just now; please send it again",
+                                             getattr(frame, "client_id", None)))
             except Exception:  # a bug must cost one frame, not the customer's connection
                 logger.exception("frame handling failed")
                 self._outbox.put(error_frame("internal", "something went wrong; please try again"))
@@ -215,10 +220,14 @@ class CustomerConnection:
                 await asyncio.wait_for(self._state_dirty.wait(), timeout=WAIT_REFRESH_S)
             self._state_dirty.clear()
             always, self._state_always = self._state_always, False
-            with contextlib.suppress(HandoffError):
+            try:
                 session = await self._handoff.get_session(self._session_id)
                 if always or session.state == SessionState.QUEUED:
                     await self._send_state(session)
+            except HandoffError:
+                continue
+            except Exception:  # e.g. Redis away: try again on the next change or refresh
+                logger.warning("state refresh failed", exc_info=True)
 
     async def _send_state(self, session: Session) -> None:
         frame: dict[str, Any] = {"type": "state", "state": session.state.value}

@@ -82,6 +82,24 @@ def queue_item(agent: Page, customer: Customer) -> Locator:
     return agent.locator(f".queue-item[data-session-id='{customer.session_id}']")
 
 
+def claim(agent: Page, customer: Customer) -> None:
+    item = queue_item(agent, customer)
+    item.locator(".claim-btn").click()
+    try:
+        expect(item).to_contain_text("Assigned to you")
+    except AssertionError as exc:  # say why the server refused, if it did
+        refusal = agent.locator("#console-error").text_content()
+        raise AssertionError(f"claim failed; console error: {refusal!r}") from exc
+
+
+@pytest.fixture(autouse=True)
+def patient_expect() -> Iterator[None]:
+    """The bot and three browsers share two cores here: give each expectation some slack."""
+    expect.set_options(timeout=10_000)
+    yield
+    expect.set_options(timeout=5_000)
+
+
 @pytest.fixture
 def contexts(browser: Browser) -> Iterator[list[BrowserContext]]:
     """Separate browser profiles (one per person), closed at the end."""
@@ -143,8 +161,7 @@ def test_an_agent_uses_canned_replies_internal_notes_and_transfers_to_billing(
 
     item = queue_item(agent, customer)
     expect(item.locator(".tag-queue")).to_have_text("General")
-    item.locator(".claim-btn").click()
-    expect(item).to_contain_text("Assigned to you")
+    claim(agent, customer)
     expect(customer.page.locator("#tandem-status")).to_contain_text("Alex Agent")
 
     # Agents (role agent) may move a chat to a queue, not to a colleague.
@@ -226,7 +243,7 @@ def test_presence_and_signing_off_put_held_chats_back_in_the_queue(
 
     customer = open_customer(new_context(browser, contexts), url)
     customer.ask_for_a_person()
-    queue_item(agent, customer).locator(".claim-btn").click()
+    claim(agent, customer)
     expect(customer.page.locator("#tandem-status")).to_contain_text("Alex Agent")
 
     agent.click("#logout-btn")

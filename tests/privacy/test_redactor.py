@@ -55,3 +55,11 @@ def test_text_without_personal_data_is_unchanged(redactor: PresidioRedactor, tex
 
 def test_empty_text_is_returned_as_is(redactor: PresidioRedactor) -> None:
     assert redactor.redact("") == "" and redactor.redact("   ") == "   "
+
+
+def test_product_names_are_not_taken_for_people() -> None:
+    from privacy import RedactionSettings
+
+    text = "Will Lumen lights disturb my radio? Ask Maria Garcia."
+    plain = PresidioRedactor(RedactionSettings(keep_words=("Lumen",))).redact(text)
+    assert plain == "Will Lumen lights disturb my radio? Ask [NAME]."

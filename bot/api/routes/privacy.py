@@ -41,7 +41,7 @@ async def erase(session_id: str, services: ServicesDep, principal: Admin) -> Res
 
 @router.post("/retention/run")
 async def run_retention(services: ServicesDep, _: Admin) -> dict[str, int]:
-    """Run the retention job now (it also runs every ``retention_interval_s``)."""
-    days = services.settings.retention_days
+    """Run the retention job now (it also runs every ``privacy.retention_interval_s``)."""
+    days = services.settings.privacy.retention_days
     purged = await asyncio.to_thread(purge_older_than, services.engine, days)
     return {"purged": purged, "retention_days": days}

@@ -1,0 +1,120 @@
+"""Faults on loopback: Rasa killed, Redis restarted. Customers are told, nothing is lost."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+
+from bot.processes import free_port
+from tests.support.clients import AgentClient, CustomerClient
+from tests.support.system import Gateway, RunningSystem, staff_token
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+
+async def test_killing_rasa_mid_conversation_holds_and_escalates_then_the_bot_returns(
+    system: RunningSystem, agent_token: str
+) -> None:
+    agent = await AgentClient.open(system.gateway.ws_url, agent_token)
+    customer = await CustomerClient.open(system.gateway.ws_url)
+    first = await customer.bot_reply_after(await customer.say("How do I cut the Lumen Strip?"))
+    assert first["role"] == "bot"
+
+    assert system.rasa is not None
+    system.rasa.kill()  # SIGKILL
+    sent = await customer.say("And how do I extend it to 10 metres?")
+    holding = await customer.bot_reply_after(sent)
+    assert holding["role"] == "system" and "kept" in holding["text"]
+    state = await customer.wait_for(lambda f: f["type"] == "state" and f["state"] == "queued")
+    assert state["reason"] == "bot_unavailable"
+    await agent.wait_queued(customer.session_id)
+    await agent.send({"type": "open", "session_id": customer.session_id})
+    transcript = await agent.wait_for(lambda f: f["type"] == "transcript")
+    assert "And how do I extend it to 10 metres?" in [m["text"] for m in transcript["messages"]]
+
+    await asyncio.to_thread(system.spawn_rasa, int(system.gateway.url.rsplit(":", 1)[1]))
+    await asyncio.to_thread(system.wait_for_rasa)  # in a thread: the sockets keep answering pings
+    again = await CustomerClient.open(system.gateway.ws_url)
+    answer = await again.bot_reply_after(await again.say("How do I factory reset my Lumen Hub?"))
+    assert answer["role"] == "bot" and answer["article"]["id"] == "hub-reset"
+    for client in (customer, again):
+        await client.send({"type": "end"})
+        await client.close()
+    await agent.close()
+
+
+async def claim_when_present_again(agent: AgentClient, session_id: str) -> dict[str, object]:
+    """Claim as an agent would: the first heartbeat after the outage restores the agent's presence."""
+    deadline = time.monotonic() + 15
+    while True:
+        start = len(agent.frames)
+        await agent.send({"type": "claim", "session_id": session_id})
+        answer = await agent.wait_for(lambda f: f["type"] in ("claimed", "error"), start=start)
+        if answer["type"] == "claimed" or time.monotonic() > deadline:
+            return answer
+        assert answer["code"] == "at_capacity", answer
+        await asyncio.sleep(0.5)
+
+
+@pytest.fixture
+def persistent_redis(tmp_path: Path) -> Iterator[tuple[str, Path, int]]:
+    """A redis-server of its own with AOF persistence, as the README recommends for production."""
+    port = free_port()
+    process = start_redis(tmp_path, port)
+    yield f"redis://127.0.0.1:{port}/0", tmp_path, port
+    if process.poll() is None:
+        redis.Redis(port=port).shutdown(nosave=True)
+
+
+def start_redis(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
+         "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if redis.Redis(port=port).ping():
+                return process
+        except redis.ConnectionError:
+            time.sleep(0.05)
+    raise RuntimeError("redis-server did not start")
+
+
+async def test_queued_handoffs_and_sessions_survive_a_redis_restart(
+    system: RunningSystem, persistent_redis: tuple[str, Path, int]
+) -> None:
+    redis_url, data_dir, port = persistent_redis
+    gateway: Gateway = await asyncio.to_thread(system.start_gateway, None, {
+        "TANDEM_REDIS_URL": redis_url,
+        "TANDEM_RASA_URL": f"http://127.0.0.1:{free_port()}",  # no bot here: every message is escalated
+    })
+    token = staff_token(gateway.url, "agent1")
+    agent = await AgentClient.open(gateway.ws_url, token)
+    customer = await CustomerClient.open(gateway.ws_url)
+    await customer.say("my hub keeps blinking amber")
+    await customer.wait_for(lambda f: f["type"] == "state" and f["state"] == "queued")
+    await agent.wait_queued(customer.session_id)
+
+    redis.Redis(port=port).shutdown()  # the AOF is fsynced on every write
+    await asyncio.to_thread(start_redis, data_dir, port)
+
+    await customer.say("are you still there?")  # the gateway reconnects by itself
+    queue = httpx.get(f"{gateway.url}/api/handoff/queue", headers={"Authorization": f"Bearer {token}"}).json()
+    assert [item["session_id"] for item in queue if item["state"] == "queued"] == [customer.session_id]
+    claimed = await claim_when_present_again(agent, customer.session_id)
+    texts = [m["text"] for m in claimed["messages"]]
+    assert texts.count("my hub keeps blinking amber") == 1 and texts.count("are you still there?") == 1
+    await agent.reply(customer.session_id, "Yes, I'm here.")
+    await customer.wait_for(lambda f: f["type"] == "message" and f["text"] == "Yes, I'm here.", timeout_s=15)
+    await customer.close()
+    await agent.close()
+    gateway.child.stop()
+    system.gateways.remove(gateway)

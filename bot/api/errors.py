@@ -21,7 +21,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(OutcomesError)
     async def outcomes_error(_: Request, exc: OutcomesError) -> JSONResponse:
         code = (status.HTTP_404_NOT_FOUND if isinstance(exc, UnknownConversation)
-                else status.HTTP_422_UNPROCESSABLE_CONTENT)
+                else status.HTTP_400_BAD_REQUEST)  # 422 is reserved for FastAPI's field-level validation
         return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=code)
 
     @app.exception_handler(KnowledgeBaseError)

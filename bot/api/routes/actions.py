@@ -30,7 +30,7 @@ async def run_action(
     if not expected or not hmac.compare_digest(token, expected):
         raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing or wrong action token")
     if not isinstance(action_call.get("next_action"), str) or not isinstance(action_call.get("tracker"), dict):
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "next_action and tracker are required")
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, "next_action and tracker are required")
     try:
         result = await services.executor.run(action_call)
     except ActionNotFoundException as exc:

@@ -35,12 +35,12 @@ def period(
     until: Annotated[datetime | None, Query(description="end of the period (exclusive), ISO 8601")] = None,
     timezone: Annotated[str | None, Query(description="IANA zone for days and hours, e.g. Europe/Berlin")] = None,
 ) -> Period:
-    """The period the caller asked for; a bad zone or an empty period is a 422."""
+    """The period the caller asked for; a bad zone or an empty period is a 400 with the reason."""
     zone_name = timezone or services.settings.service.timezone
     try:
         zone = ZoneInfo(zone_name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"unknown time zone {zone_name!r}") from exc
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, f"unknown time zone {zone_name!r}") from exc
 
     def local(moment: datetime | None) -> datetime | None:
         return moment.replace(tzinfo=zone) if moment and moment.tzinfo is None else moment

@@ -21,13 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import redis as redis_sync  # noqa: E402
-from redis.asyncio import Redis  # noqa: E402
+import redis as redis_sync
+from redis.asyncio import Redis
 
-from bot.core.security import Principal, StaffRole, TokenSigner  # noqa: E402
-from handoff import HandoffService, LiveBus, PresenceRegistry  # noqa: E402
-from tests.support.clients import AgentClient, CustomerClient  # noqa: E402
-from tests.support.system import SECRET, RunningSystem, test_redis_url  # noqa: E402
+from bot.core.security import Principal, StaffRole, TokenSigner
+from handoff import HandoffService, LiveBus, PresenceRegistry
+from tests.support.clients import AgentClient, CustomerClient
+from tests.support.system import SECRET, RunningSystem, test_redis_url
 
 
 def percentile(values: list[float], q: float) -> float:

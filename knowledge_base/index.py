@@ -293,6 +293,7 @@ def _write_atomically(path: Path, write: Callable[[str], object]) -> None:
     """Write to a uniquely named temporary file and rename it, so readers never see half a file."""
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(handle)
+    os.chmod(temporary, 0o644)  # mkstemp makes it private; the index is no secret, and other users run the CLI
     try:
         write(temporary)
         os.replace(temporary, path)

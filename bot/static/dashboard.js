@@ -174,6 +174,10 @@
     ui.error.hidden = !text;
   }
 
+  // Loads run concurrently; only the newest one may draw, so a slow answer for an older period
+  // never replaces a newer one.
+  let latestLoad = 0;
+
   async function refresh() {
     if (!ui.from.value || !ui.to.value || ui.from.value > ui.to.value) {
       showError('Choose a start date on or before the end date.');
@@ -182,42 +186,53 @@
     showError('');
     ui.loading.textContent = 'Loading…';
     const role = session.get(ROLE_KEY);
+    const load = ++latestLoad;
+    const query = periodQuery();
     try {
       const jobs = [];
-      if (METRICS_ROLES.has(role)) jobs.push(loadMetrics());
-      if (GAPS_ROLES.has(role)) jobs.push(loadGaps());
-      await Promise.all(jobs);
+      if (METRICS_ROLES.has(role)) jobs.push(loadMetrics(query));
+      if (GAPS_ROLES.has(role)) jobs.push(loadGaps(query));
+      const draws = await Promise.all(jobs);
+      if (load !== latestLoad) return;
+      for (const draw of draws) draw();
       ui.loading.textContent = '';
-      document.body.dataset.loaded = periodQuery(); // lets tests wait for a finished load
+      document.body.dataset.loaded = query; // lets tests wait for a finished load
     } catch (err) {
+      if (load !== latestLoad) return;
       ui.loading.textContent = '';
       if (err instanceof Unauthorized) logout(err.message);
       else showError(err.message);
     }
   }
 
-  async function loadMetrics() {
+  async function loadMetrics(query) {
     const [metrics, csat] = await Promise.all([
-      api(`/api/metrics/summary?${periodQuery()}`).then((r) => r.json()),
-      api(`/api/metrics/csat?${periodQuery()}&limit=20`).then((r) => r.json()),
+      api(`/api/metrics/summary?${query}`).then((r) => r.json()),
+      api(`/api/metrics/csat?${query}&limit=20`).then((r) => r.json()),
     ]);
-    ui.zone.textContent = `Times in ${metrics.period.timezone}`;
-    renderKpis(metrics);
-    renderCharts(metrics);
-    renderAgents(metrics.agents);
-    renderComments(csat.comments);
+    return () => {
+      ui.zone.textContent = `Times in ${metrics.period.timezone}`;
+      renderKpis(metrics);
+      renderCharts(metrics);
+      renderAgents(metrics.agents);
+      renderComments(csat.comments);
+    };
   }
 
-  async function loadGaps() {
-    const body = await api(`/api/reports/kb-gaps?${periodQuery()}&limit=30`).then((r) => r.json());
-    ui.gaps.replaceChildren(...body.clusters.map((cluster) => h('li', { class: 'gap' }, [
+  async function loadGaps(query) {
+    const body = await api(`/api/reports/kb-gaps?${query}&limit=30`).then((r) => r.json());
+    return () => renderGaps(body.clusters);
+  }
+
+  function renderGaps(clusters) {
+    ui.gaps.replaceChildren(...clusters.map((cluster) => h('li', { class: 'gap' }, [
       h('div', { class: 'gap-head' }, [h('span', { class: 'gap-label', text: cluster.label }),
         h('span', { class: 'gap-size', text: `${cluster.size}×` })]),
       cluster.examples.length > 1
         ? h('ul', {}, cluster.examples.slice(1).map((example) => h('li', { text: example })))
         : null,
     ])));
-    if (!body.clusters.length) ui.gaps.append(h('li', { class: 'empty', text: 'No unanswered questions in this period.' }));
+    if (!clusters.length) ui.gaps.append(h('li', { class: 'empty', text: 'No unanswered questions in this period.' }));
   }
 
   async function openReport(format) {

@@ -5,16 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from typing import Any
 
-from redis.exceptions import RedisError
 from starlette.websockets import WebSocket
 
 from bot.core.security import InvalidToken, Principal, StaffRole
-from bot.ratelimit import RateLimited
 from bot.services import Services
-from bot.ws.connection import Outbox, SessionFeed, error_frame, message_frame, read_frames
+from bot.ws.connection import Outbox, SessionFeed, error_frame, message_frame, serve_frames
 from bot.ws.frames import (
     AGENT_FRAMES,
     AgentMessage,
@@ -30,7 +27,7 @@ from bot.ws.frames import (
     Transfer,
     clean_text,
 )
-from handoff import RESYNC, Agent, HandoffError, Presence, Role, SessionNotHeld, SessionState, Subscription
+from handoff import RESYNC, Agent, Presence, Role, SessionNotHeld, SessionState, Subscription
 
 logger = logging.getLogger(__name__)
 CLOSE_AUTH = 4401
@@ -53,7 +50,6 @@ class AgentConnection:
         self._presence = Presence.ONLINE
         self._capacity = services.settings.handoff.default_capacity
         self._logged_out = False
-        self._connection_id = uuid.uuid4().hex
         self._beat_now = asyncio.Event()
 
     async def serve(self) -> None:
@@ -66,32 +62,15 @@ class AgentConnection:
             await self._shutdown()
 
     async def _handle_frames(self) -> None:
-        async for frame in read_frames(self._ws, AGENT_FRAMES, self._services.settings.max_frame_bytes):
-            try:
-                await self._services.limiter.frame(self._connection_id)
-            except RateLimited as exc:
-                self._outbox.put(error_frame("rate_limited", str(exc)))
-                continue
-            if isinstance(frame, FrameError):
-                self._outbox.put(error_frame(frame.code, frame.detail))
-                continue
-            if isinstance(frame, Auth):
-                if not await self._auth(frame):
-                    return
-                continue
-            try:
-                await self._dispatch(frame, self._require_agent())
-            except FrameError as exc:
-                self._outbox.put(error_frame(exc.code, exc.detail, getattr(frame, "client_id", None)))
-            except HandoffError as exc:
-                self._outbox.put(error_frame(exc.code, str(exc), getattr(frame, "client_id", None)))
-            except RedisError:
-                logger.warning("redis unavailable while handling a frame", exc_info=True)
-                self._outbox.put(error_frame("unavailable", "we could not save that just now; please send it again",
-                                             getattr(frame, "client_id", None)))
-            except Exception:  # a bug must cost one frame, not the customer's connection
-                logger.exception("frame handling failed")
-                self._outbox.put(error_frame("internal", "something went wrong; please try again"))
+        await serve_frames(self._ws, AGENT_FRAMES, self._outbox, self._services.limiter,
+                           self._services.settings.max_frame_bytes, self._handle)
+
+    async def _handle(self, frame: Any) -> bool:
+        """Authenticate first; then each frame acts for the agent. False ends the connection."""
+        if isinstance(frame, Auth):
+            return await self._auth(frame)
+        await self._dispatch(frame, self._require_agent())
+        return True
 
     def _require_agent(self) -> Agent:
         if self._agent is None:

@@ -6,15 +6,18 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
+from redis.exceptions import RedisError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from bot.ratelimit import RateLimited, RateLimiter
 from bot.ws.frames import FrameError, parse_frame
-from handoff import HandoffService, TranscriptEntry
+from handoff import HandoffError, HandoffService, TranscriptEntry
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -151,3 +154,47 @@ class SessionFeed:
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
+
+
+FrameHandler = Callable[[Any], Awaitable[bool]]
+
+
+async def serve_frames(
+    websocket: WebSocket,
+    adapter: TypeAdapter[T],
+    outbox: Outbox,
+    limiter: RateLimiter,
+    max_bytes: int,
+    handle: FrameHandler,
+) -> None:
+    """Read frames until the socket closes (or ``handle`` returns False), answering every refusal.
+
+    One place decides what each failure costs: a flood or a bad frame costs an ``error`` frame;
+    a domain error, a rate limit or a Redis outage costs the frame, never the connection.
+    """
+    connection_id = uuid.uuid4().hex
+    async for frame in read_frames(websocket, adapter, max_bytes):
+        try:
+            await limiter.frame(connection_id)
+        except RateLimited as exc:
+            outbox.put(error_frame("rate_limited", str(exc)))
+            continue
+        if isinstance(frame, FrameError):
+            outbox.put(error_frame(frame.code, frame.detail))
+            continue
+        ref = getattr(frame, "client_id", None)
+        try:
+            if not await handle(frame):
+                return
+        except FrameError as exc:
+            outbox.put(error_frame(exc.code, exc.detail, ref))
+        except HandoffError as exc:
+            outbox.put(error_frame(exc.code, str(exc), ref))
+        except RateLimited as exc:
+            outbox.put(error_frame("rate_limited", str(exc), ref))
+        except RedisError:
+            logger.warning("redis unavailable while handling a frame", exc_info=True)
+            outbox.put(error_frame("unavailable", "we could not save that just now; please send it again", ref))
+        except Exception:  # a bug must cost one frame, not the connection
+            logger.exception("frame handling failed")
+            outbox.put(error_frame("internal", "something went wrong; please try again", ref))

@@ -5,16 +5,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from typing import Any
 
-from redis.exceptions import RedisError
 from starlette.websockets import WebSocket
 
 from bot.core.security import InvalidToken
-from bot.ratelimit import RateLimited
 from bot.services import Services
-from bot.ws.connection import Outbox, SessionFeed, error_frame, read_frames
+from bot.ws.connection import Outbox, SessionFeed, error_frame, serve_frames
 from bot.ws.frames import (
     CUSTOMER_FRAMES,
     CancelHandoff,
@@ -57,7 +54,6 @@ class CustomerConnection:
         self._tasks: list[asyncio.Task[None]] = []
         self._state_dirty = asyncio.Event()
         self._state_always = False
-        self._connection_id = uuid.uuid4().hex
         self._client_ip = websocket.client.host if websocket.client else "unknown"
 
     async def serve(self) -> None:
@@ -74,31 +70,8 @@ class CustomerConnection:
 
     async def _handle_frames(self) -> None:
         settings = self._services.settings
-        async for frame in read_frames(self._ws, CUSTOMER_FRAMES, settings.max_frame_bytes):
-            try:
-                await self._services.limiter.frame(self._connection_id)
-            except RateLimited as exc:
-                self._outbox.put(error_frame("rate_limited", str(exc)))
-                continue
-            if isinstance(frame, FrameError):
-                self._outbox.put(error_frame(frame.code, frame.detail))
-                continue
-            try:
-                if not await self._dispatch(frame):
-                    return
-            except FrameError as exc:
-                self._outbox.put(error_frame(exc.code, exc.detail, getattr(frame, "client_id", None)))
-            except HandoffError as exc:
-                self._outbox.put(error_frame(exc.code, str(exc)))
-            except RateLimited as exc:
-                self._outbox.put(error_frame("rate_limited", str(exc), getattr(frame, "client_id", None)))
-            except RedisError:
-                logger.warning("redis unavailable while handling a frame", exc_info=True)
-                self._outbox.put(error_frame("unavailable", "we could not save that just now; please send it again",
-                                             getattr(frame, "client_id", None)))
-            except Exception:  # a bug must cost one frame, not the customer's connection
-                logger.exception("frame handling failed")
-                self._outbox.put(error_frame("internal", "something went wrong; please try again"))
+        await serve_frames(self._ws, CUSTOMER_FRAMES, self._outbox, self._services.limiter,
+                           settings.max_frame_bytes, self._dispatch)
 
     async def _dispatch(self, frame: Any) -> bool:
         """Handle one valid frame; False ends the connection."""

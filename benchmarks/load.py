@@ -1,0 +1,154 @@
+"""Load: simulated customers over the real WebSocket protocol, side by side with raw Rasa.
+
+Starts Redis (the machine's or an embedded one), the trained Rasa server and a gateway on
+loopback, ramps to ``--concurrency`` conversations that each send realistic messages with think
+time, then sends the same messages straight to Rasa's REST webhook. Prints one JSON line:
+concurrency, msgs_per_s, rasa_msgs_per_s, latency_ms_p50/p95/p99, lost, duplicated,
+rss_growth_pct (gateway + Rasa, start vs end). ``--quick`` is a short run; the default soaks for
+``--seconds`` (600).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+import httpx
+import psutil
+import redis as redis_sync
+
+from bot.processes import free_port
+from tests.support.clients import CustomerClient
+from tests.support.system import RunningSystem, seed_accounts, test_redis_url
+
+MESSAGES = [
+    "How do I factory reset my Lumen Hub?", "How long does shipping take?", "Can I cut the Lumen Strip?",
+    "What does Lumen Plus cost?", "My bulb is unreachable in the app", "Does Lumen work with Alexa?",
+    "How do I reset my iPhone?", "hello", "thanks!", "How do I change my password?",
+]
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1) if ordered else 0.0
+
+
+def rss_mb(*pids: int) -> float:
+    total = 0
+    for pid in pids:
+        process = psutil.Process(pid)
+        total += process.memory_info().rss + sum(c.memory_info().rss for c in process.children(recursive=True))
+    return total / 2**20
+
+
+async def customer(url: str, until: float, think_s: float, latencies: list[float], counts: dict[str, int]) -> None:
+    client = await CustomerClient.open(url)
+    while time.monotonic() < until:
+        text = random.choice(MESSAGES)
+        started = time.perf_counter()
+        sent = await client.say(text)
+        counts["sent"] += 1
+        try:
+            await client.bot_reply_after(sent, timeout_s=60)
+            latencies.append((time.perf_counter() - started) * 1000)
+        except AssertionError:
+            counts["lost"] += 1
+        if any(f["type"] == "state" and f["state"] == "queued" for f in client.frames):
+            break  # escalated: a real customer now waits for a person
+        await asyncio.sleep(random.uniform(0.5, 1.5) * think_s)
+    ids = [m["id"] for m in client.frames if m.get("type") == "message"]
+    counts["duplicated"] += len(ids) - len(set(ids))
+    await client.close()
+
+
+async def gateway_load(system: RunningSystem, concurrency: int, seconds: float, think_s: float) -> dict[str, float]:
+    latencies: list[float] = []
+    counts = {"sent": 0, "lost": 0, "duplicated": 0}
+    until = time.monotonic() + seconds
+    started = time.monotonic()
+    tasks = []
+    for _ in range(concurrency):  # ramp: one new conversation every 50 ms, each replaced when escalated
+        tasks.append(asyncio.create_task(keep_customer(system.gateway.ws_url, until, think_s, latencies, counts)))
+        await asyncio.sleep(0.05)
+    await asyncio.gather(*tasks)
+    elapsed = time.monotonic() - started
+    return {"msgs_per_s": round(len(latencies) / elapsed, 1), "latency_ms_p50": percentile(latencies, 0.5),
+            "latency_ms_p95": percentile(latencies, 0.95), "latency_ms_p99": percentile(latencies, 0.99),
+            "sent": counts["sent"], "lost": counts["lost"], "duplicated": counts["duplicated"]}
+
+
+async def keep_customer(url: str, until: float, think_s: float, latencies: list[float], counts: dict[str, int]) -> None:
+    while time.monotonic() < until:
+        await customer(url, until, think_s, latencies, counts)
+
+
+async def rasa_load(system: RunningSystem, concurrency: int, seconds: float, think_s: float) -> float:
+    """The same kind of traffic straight to Rasa's REST webhook (its actions still run on the gateway)."""
+    done = 0
+    until = time.monotonic() + seconds
+    async with httpx.AsyncClient(base_url=system.rasa_url, timeout=60) as http:
+
+        async def sender() -> None:
+            nonlocal done
+            sender_id = uuid.uuid4().hex
+            while time.monotonic() < until:
+                message = {"sender": sender_id, "message": random.choice(MESSAGES)}
+                await http.post("/webhooks/rest/webhook", json=message)
+                done += 1
+                await asyncio.sleep(random.uniform(0.5, 1.5) * think_s)
+
+        started = time.monotonic()
+        await asyncio.gather(*(sender() for _ in range(concurrency)))
+    return round(done / (time.monotonic() - started), 1)
+
+
+async def main(concurrency: int, seconds: float, think_s: float) -> dict[str, object]:
+    state_dir = Path(tempfile.mkdtemp(prefix="tandem-load-"))
+    redis_url, embedded = test_redis_url()
+    redis_url = redis_url.rsplit("/", 1)[0] + "/12"
+    redis_sync.Redis.from_url(redis_url).flushdb()
+    system = RunningSystem(state_dir=state_dir, redis_url=redis_url,
+                           database_url=f"sqlite:///{state_dir / 'tandem.db'}",
+                           rasa_url=f"http://127.0.0.1:{free_port()}")
+    seed_accounts(system.database_url)
+    port = free_port()
+    try:
+        system.spawn_rasa(port)
+        await asyncio.to_thread(system.start_gateway, port)
+        await asyncio.to_thread(system.wait_for_rasa)
+        assert system.rasa is not None
+        pids = (system.gateway.child.process.pid, system.rasa.process.pid)
+        await gateway_load(system, min(10, concurrency), 10, think_s)  # warm-up
+        rss_start = rss_mb(*pids)
+        figures = await gateway_load(system, concurrency, seconds, think_s)
+        rss_end = rss_mb(*pids)
+        rasa_rate = await rasa_load(system, concurrency, min(seconds, 60), think_s)
+    finally:
+        system.stop()
+        if embedded:
+            embedded.stop()
+    return {"concurrency": concurrency, "seconds": seconds, **figures, "rasa_msgs_per_s": rasa_rate,
+            "ratio_to_rasa": round(figures["msgs_per_s"] / rasa_rate, 2) if rasa_rate else None,
+            "rss_start_mb": round(rss_start), "rss_end_mb": round(rss_end),
+            "rss_growth_pct": round(100 * (rss_end - rss_start) / rss_start, 1)}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--seconds", type=float, default=600)
+    parser.add_argument("--think", type=float, default=2.0, help="mean think time between messages (s)")
+    parser.add_argument("--quick", action="store_true", help="50 conversations for 60 s")
+    args = parser.parse_args()
+    if args.quick:
+        args.concurrency, args.seconds = 50, 60
+    print(json.dumps(asyncio.run(main(args.concurrency, args.seconds, args.think))))

@@ -95,7 +95,7 @@ def claim(agent: Page, customer: Customer) -> None:
 @pytest.fixture(autouse=True)
 def patient_expect() -> Iterator[None]:
     """The bot and three browsers share two cores here: give each expectation some slack."""
-    expect.set_options(timeout=10_000)
+    expect.set_options(timeout=15_000)
     yield
     expect.set_options(timeout=5_000)
 

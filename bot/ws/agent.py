@@ -51,6 +51,8 @@ class AgentConnection:
         self._capacity = services.settings.handoff.default_capacity
         self._logged_out = False
         self._beat_now = asyncio.Event()
+        self._presence_lock = asyncio.Lock()
+        self._gone = False
 
     async def serve(self) -> None:
         """Accept, authenticate, then handle frames until the agent goes away."""
@@ -91,11 +93,18 @@ class AgentConnection:
         self._outbox.put({"type": "ready", "agent": {"id": principal.username, "name": principal.name,
                                                      "role": principal.role.value}})
         self._subscriptions.append(self._services.bus.follow_agents(self._on_agents_event))
-        await self._handoff.presence.heartbeat(self._agent, self._presence, self._capacity)
+        await self._beat()
         self._tasks.append(asyncio.create_task(self._queue_sender()))
         self._tasks.append(asyncio.create_task(self._heartbeats()))
         self._queue_dirty.set()
         return True
+
+    async def _beat(self) -> None:
+        """Write this console's presence; serialised, so a late beat never undoes a change or a logout."""
+        assert self._agent is not None
+        async with self._presence_lock:
+            if not (self._logged_out or self._gone):
+                await self._handoff.presence.heartbeat(self._agent, self._presence, self._capacity)
 
     async def _heartbeats(self) -> None:
         """Keep this agent's presence alive while the console is connected."""
@@ -105,7 +114,7 @@ class AgentConnection:
                 await asyncio.wait_for(self._beat_now.wait(), timeout=self._services.settings.handoff.heartbeat_s)
             self._beat_now.clear()
             try:
-                await self._handoff.presence.heartbeat(self._agent, self._presence, self._capacity)
+                await self._beat()
             except Exception:
                 logger.warning("presence heartbeat failed", exc_info=True)
 
@@ -132,7 +141,7 @@ class AgentConnection:
         elif isinstance(frame, SetPresence):
             self._presence = Presence(frame.presence)
             self._capacity = frame.capacity or self._capacity
-            await self._handoff.presence.heartbeat(agent, self._presence, self._capacity)
+            await self._beat()
             self._outbox.put({"type": "presence", "presence": self._presence.value, "capacity": self._capacity})
         elif isinstance(frame, Logout):
             await self._log_out(agent)
@@ -175,8 +184,9 @@ class AgentConnection:
 
     async def _log_out(self, agent: Agent) -> None:
         """Going off shift: the agent's chats go back to the front of the queue at once."""
-        self._logged_out = True
-        await self._handoff.presence.disconnected(agent, logged_out=True)
+        async with self._presence_lock:
+            self._logged_out = True
+            await self._handoff.presence.disconnected(agent, logged_out=True)
         for item in await self._handoff.queue():
             if item.agent_id == agent.id:
                 await self._handoff.requeue(item.session_id, LOGGED_OUT_NOTE)
@@ -218,7 +228,9 @@ class AgentConnection:
     async def _shutdown(self) -> None:
         if self._agent is not None and not self._logged_out:
             with contextlib.suppress(Exception):  # Redis may be away; the presence then expires
-                await self._handoff.presence.disconnected(self._agent, logged_out=False)
+                async with self._presence_lock:
+                    self._gone = True
+                    await self._handoff.presence.disconnected(self._agent, logged_out=False)
         for subscription in self._subscriptions:
             subscription.close()
         for feed in self._feeds.values():

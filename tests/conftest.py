@@ -44,3 +44,9 @@ def agent_token(system: RunningSystem) -> str:
 @pytest.fixture(scope="session")
 def supervisor_token(system: RunningSystem) -> str:
     return staff_token(system.gateway.url, "super")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Browser tests run last: sync Playwright keeps an event loop running in the main thread for
+    the rest of the session, and the asyncio tests need that thread's loop to themselves."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)

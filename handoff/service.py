@@ -30,7 +30,7 @@ from handoff.live import LiveBus
 from handoff.models import Agent, Role, Session, SessionState, TranscriptEntry
 from handoff.presence import PresenceRegistry
 
-CLOSED_SESSION_TTL_S = 7 * 24 * 3600
+CLOSED_SESSION_TTL_S = 24 * 3600  # long enough to resume and rate; the SQL record (redacted) stays
 DEFAULT_WAIT_S = 60.0
 OFFLINE_NOTE = (
     "Nobody from our team is available right now. Leave your e-mail address or phone number and "

@@ -18,6 +18,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from bot.ratelimit import RateLimited, RateLimiter
 from bot.ws.frames import FrameError, parse_frame
 from handoff import HandoffError, HandoffService, TranscriptEntry
+from outcomes import OutcomesError
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -188,7 +189,7 @@ async def serve_frames(
                 return
         except FrameError as exc:
             outbox.put(error_frame(exc.code, exc.detail, ref))
-        except HandoffError as exc:
+        except (HandoffError, OutcomesError) as exc:
             outbox.put(error_frame(exc.code, str(exc), ref))
         except RateLimited as exc:
             outbox.put(error_frame("rate_limited", str(exc), ref))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
 from tests.support.clients import AgentClient, CustomerClient
@@ -58,9 +59,10 @@ async def test_an_agent_whose_connection_drops_has_the_chat_requeued_and_the_cus
     requeued = await customer.wait_for(lambda f: f["type"] == "state" and f["state"] == "queued", timeout_s=20,
                                        start=customer.frames.index(note))
     assert requeued["position"] == 1
-    snapshot = await watcher.wait_queued(customer.session_id)
-    waiting = [s["session_id"] for s in snapshot["sessions"] if s["state"] == "queued"]
-    assert waiting[0] == customer.session_id  # at the front
+    queue = httpx.get(f"{system.gateway.url}/api/handoff/queue",
+                      headers={"Authorization": f"Bearer {supervisor_token}"}).json()
+    waiting = [item["session_id"] for item in queue if item["state"] == "queued"]
+    assert waiting[0] == customer.session_id  # at the front, ahead of older waiting customers
     await customer.send({"type": "end"})
     await customer.close()
     await watcher.close()

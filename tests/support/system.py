@@ -90,6 +90,8 @@ class RunningSystem:
             "TANDEM_SWEEP_INTERVAL_S": "1",
             "TANDEM_HANDOFF__HEARTBEAT_S": "1",
             "TANDEM_HANDOFF__AGENT_GRACE_S": "2",
+            # The suite's agents hold chats across many tests; capacity is tested on its own.
+            "TANDEM_HANDOFF__DEFAULT_CAPACITY": "50",
             # Every test client comes from 127.0.0.1: per-address limits are tested on their own.
             "TANDEM_RATE_LIMITS__MESSAGES_PER_IP": "100000/minute",
             "TANDEM_RATE_LIMITS__SESSIONS_PER_IP": "100000/minute",

@@ -19,11 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import redis as redis_sync
-
-from bot.processes import free_port
 from tests.support.clients import CustomerClient
-from tests.support.system import RunningSystem, seed_accounts, test_redis_url
+from tests.support.system import RunningSystem, running_system
 
 QUESTIONS = [
     "How do I factory reset my Lumen Hub?", "How long does shipping take?", "Can I cut the Lumen Strip?",
@@ -47,24 +44,8 @@ async def measure(system: RunningSystem, count: int) -> list[float]:
 
 
 async def main(count: int) -> dict[str, object]:
-    state_dir = Path(tempfile.mkdtemp(prefix="tandem-latency-"))
-    redis_url, embedded = test_redis_url()
-    redis_url = redis_url.rsplit("/", 1)[0] + "/13"
-    redis_sync.Redis.from_url(redis_url).flushdb()
-    system = RunningSystem(state_dir=state_dir, redis_url=redis_url,
-                           database_url=f"sqlite:///{state_dir / 'tandem.db'}",
-                           rasa_url=f"http://127.0.0.1:{free_port()}")
-    seed_accounts(system.database_url)
-    port = free_port()
-    try:
-        system.spawn_rasa(port)
-        await asyncio.to_thread(system.start_gateway, port)
-        await asyncio.to_thread(system.wait_for_rasa)
+    with running_system(Path(tempfile.mkdtemp(prefix="tandem-latency-")), redis_db=13) as system:
         latencies = await measure(system, count)
-    finally:
-        system.stop()
-        if embedded:
-            embedded.stop()
     articles = len(list((Path(__file__).resolve().parents[1] / "knowledge_base/demo/articles").glob("*.md")))
     ordered = sorted(latencies)
     return {"questions": count, "answer_ms_median": round(statistics.median(latencies), 1),

@@ -24,11 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import httpx
 import psutil
-import redis as redis_sync
 
-from bot.processes import free_port
 from tests.support.clients import CustomerClient
-from tests.support.system import RunningSystem, seed_accounts, test_redis_url
+from tests.support.system import RunningSystem, running_system
 
 MESSAGES = [
     "How do I factory reset my Lumen Hub?", "How long does shipping take?", "Can I cut the Lumen Strip?",
@@ -112,19 +110,7 @@ async def rasa_load(system: RunningSystem, concurrency: int, seconds: float, thi
 
 
 async def main(concurrency: int, seconds: float, think_s: float) -> dict[str, object]:
-    state_dir = Path(tempfile.mkdtemp(prefix="tandem-load-"))
-    redis_url, embedded = test_redis_url()
-    redis_url = redis_url.rsplit("/", 1)[0] + "/12"
-    redis_sync.Redis.from_url(redis_url).flushdb()
-    system = RunningSystem(state_dir=state_dir, redis_url=redis_url,
-                           database_url=f"sqlite:///{state_dir / 'tandem.db'}",
-                           rasa_url=f"http://127.0.0.1:{free_port()}")
-    seed_accounts(system.database_url)
-    port = free_port()
-    try:
-        system.spawn_rasa(port)
-        await asyncio.to_thread(system.start_gateway, port)
-        await asyncio.to_thread(system.wait_for_rasa)
+    with running_system(Path(tempfile.mkdtemp(prefix="tandem-load-")), redis_db=12) as system:
         assert system.rasa is not None
         pids = (system.gateway.child.process.pid, system.rasa.process.pid)
         await gateway_load(system, min(10, concurrency), 10, think_s)  # warm-up
@@ -132,10 +118,6 @@ async def main(concurrency: int, seconds: float, think_s: float) -> dict[str, ob
         figures = await gateway_load(system, concurrency, seconds, think_s)
         rss_end = rss_mb(*pids)
         rasa_rate = await rasa_load(system, concurrency, min(seconds, 60), think_s)
-    finally:
-        system.stop()
-        if embedded:
-            embedded.stop()
     return {"concurrency": concurrency, "seconds": seconds, **figures, "rasa_msgs_per_s": rasa_rate,
             "ratio_to_rasa": round(figures["msgs_per_s"] / rasa_rate, 2) if rasa_rate else None,
             "rss_start_mb": round(rss_start), "rss_end_mb": round(rss_end),

@@ -7,10 +7,13 @@ temporary folder, so the tests exercise what a user runs.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import redis as redis_sync
 
 from bot.accounts import AccountStore
 from bot.core.security import StaffRole
@@ -149,3 +152,29 @@ def staff_token(gateway_url: str, username: str) -> str:
     response = httpx.post(f"{gateway_url}/api/auth/token", json={"username": username, "password": PASSWORD})
     response.raise_for_status()
     return str(response.json()["access_token"])
+
+
+@contextmanager
+def running_system(state_dir: Path, redis_db: int | None = None, *, with_rasa: bool = True) -> Iterator[RunningSystem]:
+    """Redis (emptied), SQL with the staff accounts, Rasa (trained if needed) and one gateway; all
+    stopped on exit. Tests use the default Redis database; benchmarks pass one of their own."""
+    redis_url, embedded = test_redis_url()
+    if redis_db is not None:
+        redis_url = redis_url.rsplit("/", 1)[0] + f"/{redis_db}"
+    redis_sync.Redis.from_url(redis_url).flushdb()
+    running = RunningSystem(state_dir=state_dir, redis_url=redis_url,
+                            database_url=f"sqlite:///{state_dir / 'tandem.db'}",
+                            rasa_url=f"http://127.0.0.1:{free_port()}")
+    seed_accounts(running.database_url)
+    gateway_port = free_port()
+    try:
+        if with_rasa:
+            running.spawn_rasa(gateway_port)
+        running.start_gateway(gateway_port)
+        if with_rasa:
+            running.wait_for_rasa()
+        yield running
+    finally:
+        running.stop()
+        if embedded:
+            embedded.stop()

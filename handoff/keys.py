@@ -5,7 +5,8 @@ them stay in one slot on Redis Cluster.
 """
 
 PREFIX = "tandem:"
-QUEUE = PREFIX + "queue"  # sorted set: queued session ids by queue time
+QUEUE = PREFIX + "queue"  # sorted set: queued session ids by ticket number (arrival order)
+QUEUE_TICKETS = PREFIX + "queue:tickets"  # counter: the next ticket number
 HANDOFFS = PREFIX + "handoffs"  # sorted set: queued or assigned session ids
 OPEN_SESSIONS = PREFIX + "open"  # sorted set: open session ids by last activity
 LIVE_PREFIX = PREFIX + "live:"

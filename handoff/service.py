@@ -199,11 +199,20 @@ class HandoffService:
             fields["product"] = product
         status, _, _ = await self._move(session_id, "escalate", {SessionState.BOT}, fields, strict=False)
         if status == "ok":
+            ticket = await self._next_ticket()
             async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.zadd(keys.QUEUE, {session_id: now})
+                pipe.zadd(keys.QUEUE, {session_id: ticket})
                 pipe.zadd(keys.HANDOFFS, {session_id: now})
                 await pipe.execute()
         return await self._announce(session_id)
+
+    async def _next_ticket(self) -> int:
+        """A queue ticket number: the queue is ordered by arrival across all gateways.
+
+        Numbers from one Redis counter, not timestamps, so two customers escalating in the same
+        instant (or on gateways whose clocks disagree) still keep a strict first-come order.
+        """
+        return int(await self._redis.incr(keys.QUEUE_TICKETS))
 
     async def cancel_escalation(self, session_id: str) -> Session:
         """The customer changed their mind while waiting: back to the bot."""
@@ -298,6 +307,7 @@ class HandoffService:
             fields["queue"] = to_queue
         _, _, previous_agent = await self._move(
             session_id, "transfer", allowed, fields, agent_id="" if supervising else agent.id)
+        ticket = await self._next_ticket()
         async with self._redis.pipeline(transaction=True) as pipe:
             if previous_agent:
                 pipe.srem(keys.agent_sessions(previous_agent), session_id)
@@ -305,7 +315,7 @@ class HandoffService:
                 pipe.sadd(keys.agent_sessions(to_agent.id), session_id)
                 pipe.zrem(keys.QUEUE, session_id)
             else:
-                pipe.zadd(keys.QUEUE, {session_id: self._clock()})
+                pipe.zadd(keys.QUEUE, {session_id: ticket})
             await pipe.execute()
         note = f"{to_agent.name} took over the conversation." if to_agent else "You are back in the queue."
         await self.append(session_id, Role.SYSTEM, note)
@@ -317,7 +327,7 @@ class HandoffService:
             session_id, "requeue", {SessionState.ASSIGNED},
             {"state": SessionState.QUEUED.value, "agent_id": "", "agent_name": ""})
         front = await self._redis.zrange(keys.QUEUE, 0, 0, withscores=True)
-        score = (front[0][1] - 1.0) if front else self._clock()
+        score = (front[0][1] - 1.0) if front else await self._next_ticket()
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.srem(keys.agent_sessions(previous_agent), session_id)
             pipe.zadd(keys.QUEUE, {session_id: score})

@@ -4,7 +4,7 @@ It catches what embeddings blur: product names, error codes, exact words. Each a
 tokenized once, when it changes; the tokens are kept by article. BM25's statistics (document
 frequencies, average length) belong to the whole collection, so after a change the score
 matrix is recomputed from the kept tokens, lazily on the next search: nothing is tokenized or
-embedded again, and 10,000 articles take a few hundred milliseconds (benchmarks/README.md).
+embedded again, and 10,000 articles take about 0.15 s (benchmarks/README.md).
 
 Not persisted: it is rebuilt from the articles at start, which costs no model call.
 """
@@ -43,6 +43,7 @@ class LexicalIndex:
         self._hashes: dict[str, str] = {}
         self._bm25: bm25s.BM25 | None = None
         self._ids: list[str] = []
+        self._positions: dict[str, int] = {}
         self._dirty = False
 
     def article_hashes(self) -> dict[str, str]:
@@ -74,25 +75,37 @@ class LexicalIndex:
 
     def scores(self, question: str, article_ids: Iterable[str] | None = None) -> dict[str, float]:
         """BM25 score of each article (or of those among ``article_ids``) for ``question``; 0 when none match."""
-        words = tokens(question)
-        with self._lock:
-            bm25, ids = self._current()
-            if bm25 is None:
-                return {}
-            known = [word for word in words if word in bm25.vocab_dict]
-            values = bm25.get_scores(known) if known else np.zeros(len(ids))
-        wanted = set(ids) if article_ids is None else set(article_ids)
-        return {article_id: float(v) for article_id, v in zip(ids, values, strict=True) if article_id in wanted}
+        ids, positions, values = self._score_all(question)
+        if article_ids is None:
+            return dict(zip(ids, values.tolist(), strict=True))
+        return {a: float(values[positions[a]]) for a in article_ids if a in positions}
 
     def search(self, question: str, k: int) -> list[tuple[str, float]]:
         """The ``k`` best-scoring articles with a positive score, best first."""
-        ranked = sorted(self.scores(question).items(), key=lambda item: item[1], reverse=True)
-        return [(article_id, score) for article_id, score in ranked[:k] if score > 0]
+        ids, _, values = self._score_all(question)
+        if k <= 0 or not ids:
+            return []
+        top = np.argpartition(-values, min(k, len(ids)) - 1)[:k]
+        ranked = sorted(top.tolist(), key=lambda i: -values[i])
+        return [(ids[i], float(values[i])) for i in ranked if values[i] > 0]
+
+    def _score_all(self, question: str) -> tuple[list[str], dict[str, int], np.ndarray]:
+        """The indexed ids, their positions, and each one's BM25 score for ``question`` (one consistent build)."""
+        words = tokens(question)
+        with self._lock:
+            bm25, ids = self._current()
+            positions = self._positions
+            if bm25 is None:
+                return [], {}, np.zeros(0)
+            known = [word for word in words if word in bm25.vocab_dict]
+            values = bm25.get_scores(known) if known else np.zeros(len(ids))
+        return ids, positions, np.asarray(values, dtype=np.float64)
 
     def _current(self) -> tuple[bm25s.BM25 | None, list[str]]:
         """The BM25 model for the kept tokens, recomputed if they changed; the caller holds the lock."""
         if self._dirty:
             self._ids = sorted(self._tokens)
+            self._positions = {article_id: n for n, article_id in enumerate(self._ids)}
             corpus = [self._tokens[article_id] or ["\u2205"] for article_id in self._ids]
             self._bm25 = None
             if corpus:

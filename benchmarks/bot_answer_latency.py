@@ -44,7 +44,7 @@ async def measure(system: RunningSystem, count: int) -> list[float]:
 
 
 async def main(count: int) -> dict[str, object]:
-    with running_system(Path(tempfile.mkdtemp(prefix="tandem-latency-")), redis_db=13) as system:
+    with running_system(Path(tempfile.mkdtemp(prefix="tandem-latency-"))) as system:
         latencies = await measure(system, count)
     articles = len(list((Path(__file__).resolve().parents[1] / "knowledge_base/demo/articles").glob("*.md")))
     ordered = sorted(latencies)

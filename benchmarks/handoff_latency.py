@@ -111,7 +111,6 @@ async def relay(system: RunningSystem, pairs: int, messages: int) -> dict[str, f
 async def main(pairs: int, messages: int) -> dict[str, object]:
     state_dir = Path(tempfile.mkdtemp(prefix="tandem-bench-"))
     redis_url, embedded = test_redis_url()
-    redis_url = redis_url.rsplit("/", 1)[0] + "/11"  # a database of its own: tests use 9 and 10
     redis_sync.Redis.from_url(redis_url).flushdb()
     system = RunningSystem(state_dir=state_dir, redis_url=redis_url,
                            database_url=f"sqlite:///{state_dir / 'tandem.db'}", rasa_url="http://127.0.0.1:9")

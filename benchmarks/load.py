@@ -110,7 +110,7 @@ async def rasa_load(system: RunningSystem, concurrency: int, seconds: float, thi
 
 
 async def main(concurrency: int, seconds: float, think_s: float) -> dict[str, object]:
-    with running_system(Path(tempfile.mkdtemp(prefix="tandem-load-")), redis_db=12) as system:
+    with running_system(Path(tempfile.mkdtemp(prefix="tandem-load-"))) as system:
         assert system.rasa is not None
         pids = (system.gateway.child.process.pid, system.rasa.process.pid)
         await gateway_load(system, min(10, concurrency), 10, think_s)  # warm-up

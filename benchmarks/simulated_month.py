@@ -394,7 +394,6 @@ def save_report(url: str, headers: dict[str, str], period: dict[str, str]) -> li
 
 def start_system(state_dir: Path) -> tuple[support.RunningSystem, support.EmbeddedRedis | None]:
     redis_url, embedded = support.test_redis_url()
-    redis_url = redis_url.rsplit("/", 1)[0] + "/12"  # a database of its own: tests use 9-11
     redis_sync.Redis.from_url(redis_url).flushdb()
     system = support.RunningSystem(state_dir=state_dir, redis_url=redis_url,
                                    database_url=f"sqlite:///{state_dir / 'tandem.db'}",

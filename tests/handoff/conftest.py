@@ -13,8 +13,8 @@ from tests.support.system import test_redis_url
 
 @pytest.fixture(scope="session")
 def redis_url() -> Iterator[str]:
-    url, embedded = test_redis_url()
-    yield url.rsplit("/", 1)[0] + "/10"
+    url, embedded = test_redis_url(offset=1)
+    yield url
     if embedded:
         embedded.stop()
 

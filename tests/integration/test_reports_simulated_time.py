@@ -22,8 +22,8 @@ SIMULATED = datetime(2026, 10, 7, 3, 30, tzinfo=UTC)
 
 @pytest.fixture
 async def redis() -> AsyncIterator[Redis]:
-    url, embedded = support.test_redis_url()
-    client = Redis.from_url(url.rsplit("/", 1)[0] + "/11", decode_responses=True)
+    url, embedded = support.test_redis_url(offset=2)
+    client = Redis.from_url(url, decode_responses=True)
     await client.flushdb()
     yield client
     await client.aclose()

@@ -6,11 +6,14 @@ temporary folder, so the tests exercise what a user runs.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 import httpx
 import redis as redis_sync
@@ -43,13 +46,44 @@ ACCOUNTS = [
 ]
 
 
-def test_redis_url() -> tuple[str, EmbeddedRedis | None]:
-    """The machine's Redis (a dedicated db) when it runs, else an embedded one."""
-    url = os.environ.get("TANDEM_TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
-    if redis_reachable(url):
-        return url, None
+#: Each test run takes a slot of three Redis databases on the machine's Redis (system, handoff,
+#: reports), so two runs on one machine (a developer's and a helper's) never flush each other's data.
+DATABASES_PER_RUN = 3
+_SLOT_FIRST_DBS = range(1, 16 - DATABASES_PER_RUN + 1, DATABASES_PER_RUN)  # 1, 4, 7, 10, 13
+_held_slot: int | None = None
+_SLOT_HANDLES: list[IO[str]] = []
+
+
+def _claim_database_slot() -> int:
+    """The first database of a slot no other live test run holds (an flock held until exit)."""
+    global _held_slot
+    if _held_slot is not None:
+        return _held_slot
+    for first_db in _SLOT_FIRST_DBS:
+        handle = open(Path(tempfile.gettempdir()) / f"tandem-test-redis-slot-{first_db}.lock", "w")  # noqa: SIM115
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        _SLOT_HANDLES.append(handle)  # kept open: the lock lasts as long as this process
+        _held_slot = first_db
+        return first_db
+    raise RuntimeError("every Redis database slot is held by another test run on this machine")
+
+
+
+def test_redis_url(offset: int = 0) -> tuple[str, EmbeddedRedis | None]:
+    """A Redis database of this run's own: the machine's Redis when it runs, else an embedded one.
+
+    ``offset`` (0 to 2) picks one of the run's three databases, for suites that flush theirs.
+    """
+    assert 0 <= offset < DATABASES_PER_RUN
+    base = os.environ.get("TANDEM_TEST_REDIS_URL", "redis://127.0.0.1:6379")
+    if redis_reachable(base):
+        return f"{base.rstrip('/')}/{_claim_database_slot() + offset}", None
     embedded = EmbeddedRedis.start(Path(os.environ.get("TMPDIR", "/tmp")) / f"tandem-test-redis-{os.getpid()}")
-    return embedded.url, embedded
+    return f"{embedded.url.rsplit('/', 1)[0]}/{offset}", embedded
 
 
 @dataclass
@@ -155,12 +189,10 @@ def staff_token(gateway_url: str, username: str) -> str:
 
 
 @contextmanager
-def running_system(state_dir: Path, redis_db: int | None = None, *, with_rasa: bool = True) -> Iterator[RunningSystem]:
-    """Redis (emptied), SQL with the staff accounts, Rasa (trained if needed) and one gateway; all
-    stopped on exit. Tests use the default Redis database; benchmarks pass one of their own."""
+def running_system(state_dir: Path, *, with_rasa: bool = True) -> Iterator[RunningSystem]:
+    """Redis (this run's own database, emptied), SQL with the staff accounts, Rasa (trained if
+    needed) and one gateway; all stopped on exit."""
     redis_url, embedded = test_redis_url()
-    if redis_db is not None:
-        redis_url = redis_url.rsplit("/", 1)[0] + f"/{redis_db}"
     redis_sync.Redis.from_url(redis_url).flushdb()
     running = RunningSystem(state_dir=state_dir, redis_url=redis_url,
                             database_url=f"sqlite:///{state_dir / 'tandem.db'}",

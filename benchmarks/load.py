@@ -22,9 +22,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import httpx
 import psutil
 
+from bot.rasa_client import RasaClient
 from tests.support.clients import CustomerClient
 from tests.support.system import RunningSystem, running_system
 
@@ -93,32 +93,34 @@ async def rasa_load(system: RunningSystem, concurrency: int, seconds: float, thi
     """The same kind of traffic straight to Rasa's REST webhook (its actions still run on the gateway)."""
     done = 0
     until = time.monotonic() + seconds
-    async with httpx.AsyncClient(base_url=system.rasa_url, timeout=60) as http:
+    rasa = RasaClient(system.rasa_urls, timeout_s=60)  # spreads conversations as the gateway does
 
-        async def sender() -> None:
-            nonlocal done
-            sender_id = uuid.uuid4().hex
-            while time.monotonic() < until:
-                message = {"sender": sender_id, "message": random.choice(MESSAGES)}
-                await http.post("/webhooks/rest/webhook", json=message)
-                done += 1
-                await asyncio.sleep(random.uniform(0.5, 1.5) * think_s)
+    async def sender() -> None:
+        nonlocal done
+        sender_id = uuid.uuid4().hex
+        while time.monotonic() < until:
+            await rasa.send(sender_id, random.choice(MESSAGES))
+            done += 1
+            await asyncio.sleep(random.uniform(0.5, 1.5) * think_s)
 
-        started = time.monotonic()
+    started = time.monotonic()
+    try:
         await asyncio.gather(*(sender() for _ in range(concurrency)))
+    finally:
+        await rasa.aclose()
     return round(done / (time.monotonic() - started), 1)
 
 
-async def main(concurrency: int, seconds: float, think_s: float) -> dict[str, object]:
-    with running_system(Path(tempfile.mkdtemp(prefix="tandem-load-"))) as system:
-        assert system.rasa is not None
-        pids = (system.gateway.child.process.pid, system.rasa.process.pid)
+async def main(concurrency: int, seconds: float, think_s: float, rasa_processes: int) -> dict[str, object]:
+    with running_system(Path(tempfile.mkdtemp(prefix="tandem-load-")), rasa_processes=rasa_processes) as system:
+        pids = (system.gateway.child.process.pid, *(child.process.pid for child in system.rasas))
         await gateway_load(system, min(10, concurrency), 10, think_s)  # warm-up
         rss_start = rss_mb(*pids)
         figures = await gateway_load(system, concurrency, seconds, think_s)
         rss_end = rss_mb(*pids)
         rasa_rate = await rasa_load(system, concurrency, min(seconds, 60), think_s)
-    return {"concurrency": concurrency, "seconds": seconds, **figures, "rasa_msgs_per_s": rasa_rate,
+    return {"concurrency": concurrency, "seconds": seconds, "rasa_processes": rasa_processes, **figures,
+            "rasa_msgs_per_s": rasa_rate,
             "ratio_to_rasa": round(figures["msgs_per_s"] / rasa_rate, 2) if rasa_rate else None,
             "rss_start_mb": round(rss_start), "rss_end_mb": round(rss_end),
             "rss_growth_pct": round(100 * (rss_end - rss_start) / rss_start, 1)}
@@ -130,7 +132,8 @@ if __name__ == "__main__":
     parser.add_argument("--seconds", type=float, default=600)
     parser.add_argument("--think", type=float, default=2.0, help="mean think time between messages (s)")
     parser.add_argument("--quick", action="store_true", help="50 conversations for 60 s")
+    parser.add_argument("--rasa-processes", type=int, default=1, help="Rasa servers sharing the Redis stores")
     args = parser.parse_args()
     if args.quick:
         args.concurrency, args.seconds = 50, 60
-    print(json.dumps(asyncio.run(main(args.concurrency, args.seconds, args.think))))
+    print(json.dumps(asyncio.run(main(args.concurrency, args.seconds, args.think, args.rasa_processes))))

@@ -110,7 +110,10 @@ def _seed_demo_accounts(database_url: str, password: str) -> None:
 @app.command()
 def run(
     port: Annotated[int, typer.Option(help="Gateway port")] = 8000,
-    rasa_port: Annotated[int, typer.Option(help="Rasa server port")] = 5005,
+    rasa_port: Annotated[int, typer.Option(help="Port of the first Rasa server (others take the next)")] = 5005,
+    rasa_processes: Annotated[int, typer.Option(
+        min=1, max=16, envvar="TANDEM_RASA_PROCESSES",
+        help="Rasa servers to start; they share the Redis tracker and lock stores")] = 1,
     host: Annotated[str, typer.Option(help="Gateway bind address")] = "127.0.0.1",
 ) -> None:
     """Start Redis (if needed), Rasa and the gateway; Ctrl-C stops what was started."""
@@ -129,12 +132,16 @@ def run(
         model = train_rasa_model(log=logs / "train.log")
         _seed_demo_accounts(settings.database_url, demo_password)
         gateway_url = f"http://{host}:{port}"
-        children.append(start_rasa(
-            port=rasa_port, redis_url=redis_url, action_url=f"http://127.0.0.1:{port}/actions/webhook",
-            action_token=action_token, api_token=rasa_token, model=model, log=logs / "rasa.log"))
+        rasa_ports = [rasa_port + n for n in range(rasa_processes)]
+        for n, each_port in enumerate(rasa_ports):
+            children.append(start_rasa(
+                port=each_port, redis_url=redis_url, action_url=f"http://127.0.0.1:{port}/actions/webhook",
+                action_token=action_token, api_token=rasa_token, model=model,
+                log=logs / ("rasa.log" if n == 0 else f"rasa-{n}.log")))
+        rasa_urls = ",".join(f"http://127.0.0.1:{each_port}" for each_port in rasa_ports)
         children.append(start_gateway(port=port, host=host, log=logs / "gateway.log", env={
             "TANDEM_REDIS_URL": redis_url, "TANDEM_SECRET_KEY": secret, "TANDEM_ACTION_TOKEN": action_token,
-            "TANDEM_RASA_URL": f"http://127.0.0.1:{rasa_port}", "TANDEM_RASA_TOKEN": rasa_token}))
+            "TANDEM_RASA_URL": rasa_urls, "TANDEM_RASA_TOKEN": rasa_token}))
         started = time.monotonic()
         wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/api/health"), children[-1], timeout_s=300)
         _announce(gateway_url, redis_url, demo_password, time.monotonic() - started)

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
+import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
+
+
+#: Rasa's Redis tracker store (endpoints.yml) keeps each conversation at this prefix + sender id.
+#: Its HTTP API cannot delete a conversation (replacing the events merges them with the stored
+#: ones), so an erasure request deletes the key itself.
+TRACKER_KEY_PREFIX = "tracker:"
 
 
 class RasaUnavailable(Exception):
@@ -40,33 +49,65 @@ def _reply(raw: dict[str, Any]) -> BotReply | None:
 
 
 class RasaClient:
-    """A thin async client; one per process, sharing its connection pool."""
+    """A thin async client over one or more Rasa servers; one per process, sharing connection pools.
 
-    def __init__(self, base_url: str, timeout_s: float, api_token: str = "") -> None:
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout_s)
+    With several servers (all using the same Redis tracker and lock stores) each conversation is
+    pinned to one of them by a stable hash of its id, so its messages reach Rasa in order and load
+    spreads evenly; if that server cannot be reached the next one takes the message, since any
+    server can continue any conversation from the shared tracker.
+    """
+
+    def __init__(self, base_urls: Sequence[str], timeout_s: float, api_token: str = "") -> None:
+        if not base_urls:
+            raise ValueError("at least one Rasa server URL is needed")
+        self._servers = [httpx.AsyncClient(base_url=url, timeout=timeout_s) for url in base_urls]
         self._api_params = {"token": api_token} if api_token else {}
+
+    @property
+    def server_count(self) -> int:
+        """How many Rasa servers this client spreads conversations over."""
+        return len(self._servers)
+
+    def server_for(self, session_id: str) -> str:
+        """The URL of the Rasa server a conversation is pinned to (for logs and diagnostics)."""
+        return str(self._servers_for(session_id)[0].base_url).rstrip("/")
+
+    def _servers_for(self, session_id: str) -> list[httpx.AsyncClient]:
+        """The conversation's own server first, then the others in ring order (for failover)."""
+        first = zlib.crc32(session_id.encode()) % len(self._servers)
+        return self._servers[first:] + self._servers[:first]
 
     async def send(self, session_id: str, text: str) -> list[BotReply]:
         """Send a customer message to the bot and return its replies in order."""
-        try:
-            response = await self._http.post(
-                "/webhooks/rest/webhook", json={"sender": session_id, "message": text}
-            )
-            response.raise_for_status()
-            outputs = response.json()
-        except (httpx.HTTPError, ValueError) as exc:
-            raise RasaUnavailable(f"rasa did not answer: {exc!r}") from exc
-        replies = (_reply(o) for o in outputs if isinstance(o, dict))
-        return [r for r in replies if r is not None]
+        payload = {"sender": session_id, "message": text}
+        failure: Exception | None = None
+        for server in self._servers_for(session_id):
+            try:
+                response = await server.post("/webhooks/rest/webhook", json=payload)
+                response.raise_for_status()
+                outputs = response.json()
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+                failure = exc  # never reached this server: the message was not processed, try the next
+                continue
+            except (httpx.HTTPError, ValueError) as exc:
+                # It may have been processed (timeout, 5xx mid-way): retrying elsewhere could answer twice.
+                raise RasaUnavailable(f"rasa did not answer: {exc!r}") from exc
+            replies = (_reply(o) for o in outputs if isinstance(o, dict))
+            return [r for r in replies if r is not None]
+        raise RasaUnavailable(f"no rasa server reachable: {failure!r}")
 
     async def is_ready(self) -> bool:
-        """Whether Rasa is up with a model loaded."""
+        """Whether every Rasa server is up with a model loaded."""
+        states = await asyncio.gather(*(self._server_ready(server) for server in self._servers))
+        return all(states)
+
+    async def _server_ready(self, server: httpx.AsyncClient) -> bool:
         try:
-            response = await self._http.get("/status", params=self._api_params, timeout=2.0)
+            response = await server.get("/status", params=self._api_params, timeout=2.0)
             return response.status_code == 200 and bool(response.json().get("model_file"))
         except (httpx.HTTPError, ValueError):
             return False
 
     async def aclose(self) -> None:
-        """Close the connection pool."""
-        await self._http.aclose()
+        """Close the connection pools."""
+        await asyncio.gather(*(server.aclose() for server in self._servers))

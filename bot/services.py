@@ -112,7 +112,7 @@ async def build_services(settings: Settings) -> Services:
     redactor = PresidioRedactor(RedactionSettings(keep_words=tuple(settings.privacy.keep_words)))
     knowledge_base, _ = await asyncio.gather(  # both load a model: in parallel
         asyncio.to_thread(load_knowledge_base, settings, engine, embedder), asyncio.to_thread(redactor.warm_up))
-    rasa = RasaClient(settings.rasa_url, settings.rasa_timeout_s, settings.rasa_token.get_secret_value())
+    rasa = RasaClient(settings.rasa_servers, settings.rasa_timeout_s, settings.rasa_token.get_secret_value())
     accounts = AccountStore(engine)
     recorder = OutcomeRecorder(engine, redactor.redact)
     await asyncio.to_thread(accounts.create_schema)

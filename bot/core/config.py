@@ -36,8 +36,9 @@ class KnowledgeBaseThresholds(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    answer_threshold: float = 0.55
-    clarify_threshold: float = 0.45
+    answer_threshold: float = 0.62
+    answer_margin: float = 0.03
+    clarify_threshold: float = 0.50
     clarify_max_options: int = 3
 
 
@@ -155,6 +156,7 @@ class Settings(BaseSettings):
     state_dir: Path = PROJECT_ROOT / "state"
     redis_url: str = "redis://127.0.0.1:6379/0"
     database_url: str = ""
+    #: One Rasa server, or several separated by commas (they share the Redis tracker and lock stores).
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: SecretStr = SecretStr("")
     rasa_timeout_s: float = 20.0
@@ -182,6 +184,11 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.state_dir / 'tandem.db'}"
         if self.kb_index_dir is None:
             self.kb_index_dir = self.state_dir / "kb_index"
+
+    @property
+    def rasa_servers(self) -> list[str]:
+        """The Rasa server URLs in ``rasa_url`` (comma-separated when there are several)."""
+        return [url.strip().rstrip("/") for url in self.rasa_url.split(",") if url.strip()]
 
     @classmethod
     def settings_customise_sources(

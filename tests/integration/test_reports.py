@@ -9,13 +9,15 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+import redis as redis_sync
 from sqlalchemy import create_engine, text
 
+from handoff import keys
 from outcomes import OutcomeRecorder
 from tests.outcomes.factories import Script, record
 from tests.privacy.pii_set import CARDS, EMAILS, IBANS, NAMES, PHONES
 from tests.support.clients import AgentClient, CustomerClient
-from tests.support.system import RunningSystem, staff_token
+from tests.support.system import RASA_TOKEN, RunningSystem, staff_token
 
 pytestmark = [pytest.mark.integration]
 TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -207,6 +209,12 @@ async def test_an_admin_sees_and_erases_what_is_kept_about_a_conversation(
     assert httpx.delete(url, headers=admin).status_code == 204
     assert httpx.get(url, headers=admin).json()["messages"] == []
     assert stored_texts(system, customer.session_id) == []
+    live = redis_sync.Redis.from_url(system.redis_url)
+    assert live.exists(keys.session(customer.session_id), keys.transcript(customer.session_id)) == 0
+    tracker = httpx.get(f"{system.rasa_urls[0]}/conversations/{customer.session_id}/tracker",
+                        params={"token": RASA_TOKEN}).json()
+    assert not [e for e in tracker["events"] if e["event"] == "user"]  # the bot forgot the customer too
+    assert httpx.delete(url, headers=admin).status_code == 204  # idempotent
     await customer.close()
     await agent.close()
 

@@ -12,6 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -105,8 +106,8 @@ class RunningSystem:
     state_dir: Path
     redis_url: str
     database_url: str
-    rasa_url: str
-    rasa: Child | None = None
+    rasa_url: str  # one server, or several separated by commas
+    rasas: list[Child] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)
 
     @property
@@ -145,32 +146,50 @@ class RunningSystem:
         self.gateways.append(gateway)
         return gateway
 
-    def spawn_rasa(self, action_gateway_port: int) -> Child:
-        """Train if needed, then start Rasa (without waiting: the caller starts gateways meanwhile)."""
+    @property
+    def rasa_urls(self) -> list[str]:
+        return self.rasa_url.split(",")
+
+    @property
+    def rasa(self) -> Child | None:
+        """The first Rasa server (the only one unless the system was started with several)."""
+        return self.rasas[0] if self.rasas else None
+
+    def spawn_rasa(self, action_gateway_port: int) -> None:
+        """Train if needed, then start every Rasa server not running (without waiting for them:
+        the caller starts gateways meanwhile)."""
         model = train_rasa_model(log=self.state_dir / "logs" / "train.log")
-        self.rasa = start_rasa(
-            port=int(self.rasa_url.rsplit(":", 1)[1]), redis_url=self.redis_url,
-            action_url=f"http://127.0.0.1:{action_gateway_port}/actions/webhook", action_token=ACTION_TOKEN,
-            api_token=RASA_TOKEN, model=model, log=self.state_dir / "logs" / "rasa.log",
-        )
-        return self.rasa
+        for n, url in enumerate(self.rasa_urls):
+            if n < len(self.rasas) and self.rasas[n].process.poll() is None:
+                continue
+            child = start_rasa(
+                port=int(url.rsplit(":", 1)[1]), redis_url=self.redis_url,
+                action_url=f"http://127.0.0.1:{action_gateway_port}/actions/webhook", action_token=ACTION_TOKEN,
+                api_token=RASA_TOKEN, model=model, log=self.state_dir / "logs" / f"rasa-{n}.log",
+            )
+            if n < len(self.rasas):
+                self.rasas[n] = child
+            else:
+                self.rasas.append(child)
 
     def wait_for_rasa(self) -> None:
-        assert self.rasa is not None
-        wait_until(self.rasa_ready, self.rasa, timeout_s=240)
-
-    def rasa_ready(self) -> bool:
-        try:
-            response = httpx.get(f"{self.rasa_url}/status", params={"token": RASA_TOKEN}, timeout=2)
-            return response.status_code == 200 and bool(response.json().get("model_file"))
-        except httpx.HTTPError:
-            return False
+        for url, child in zip(self.rasa_urls, self.rasas, strict=True):
+            wait_until(partial(rasa_ready, url), child, timeout_s=240)
 
     def stop(self) -> None:
         for gateway in self.gateways:
             gateway.child.stop()
-        if self.rasa:
-            self.rasa.stop()
+        for child in self.rasas:
+            child.stop()
+
+
+def rasa_ready(url: str) -> bool:
+    """Whether the Rasa server at ``url`` is up with a model loaded."""
+    try:
+        response = httpx.get(f"{url}/status", params={"token": RASA_TOKEN}, timeout=2)
+        return response.status_code == 200 and bool(response.json().get("model_file"))
+    except httpx.HTTPError:
+        return False
 
 
 def seed_accounts(database_url: str) -> None:
@@ -189,14 +208,14 @@ def staff_token(gateway_url: str, username: str) -> str:
 
 
 @contextmanager
-def running_system(state_dir: Path, *, with_rasa: bool = True) -> Iterator[RunningSystem]:
+def running_system(state_dir: Path, *, with_rasa: bool = True, rasa_processes: int = 1) -> Iterator[RunningSystem]:
     """Redis (this run's own database, emptied), SQL with the staff accounts, Rasa (trained if
-    needed) and one gateway; all stopped on exit."""
+    needed; ``rasa_processes`` servers sharing the Redis stores) and one gateway; all stopped on exit."""
     redis_url, embedded = test_redis_url()
     redis_sync.Redis.from_url(redis_url).flushdb()
     running = RunningSystem(state_dir=state_dir, redis_url=redis_url,
                             database_url=f"sqlite:///{state_dir / 'tandem.db'}",
-                            rasa_url=f"http://127.0.0.1:{free_port()}")
+                            rasa_url=",".join(f"http://127.0.0.1:{free_port()}" for _ in range(rasa_processes)))
     seed_accounts(running.database_url)
     gateway_port = free_port()
     try:

@@ -15,6 +15,8 @@ from fastapi import APIRouter, Depends, Response, status
 
 from bot.api.deps import ServicesDep, require_role
 from bot.core.security import Principal, StaffRole
+from bot.rasa_client import TRACKER_KEY_PREFIX
+from handoff.erasure import forget_session
 from outcomes import erase_conversation, purge_older_than, stored_transcript
 
 logger = logging.getLogger(__name__)
@@ -33,8 +35,11 @@ async def stored_conversation(session_id: str, services: ServicesDep, _: Admin) 
 @router.delete("/conversations/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def erase(session_id: str, services: ServicesDep, principal: Admin) -> Response:
     """Erase one customer's conversation: transcript, escalated question and rating comment are deleted;
-    the anonymous figures (times, outcome, score) stay so past reports do not change."""
+    the anonymous figures (times, outcome, score) stay so past reports do not change. The live copy
+    in Redis and the bot's conversation tracker (in the same Redis) are erased too."""
     await asyncio.to_thread(erase_conversation, services.engine, session_id, datetime.now(UTC))
+    await forget_session(services.redis, session_id)
+    await services.redis.delete(TRACKER_KEY_PREFIX + session_id)
     logger.info("erased conversation session=%s by=%s", session_id, principal.username)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

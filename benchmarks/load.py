@@ -23,16 +23,33 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psutil
+import yaml
 
 from bot.rasa_client import RasaClient
 from tests.support.clients import CustomerClient
 from tests.support.system import RunningSystem, running_system
 
-MESSAGES = [
-    "How do I factory reset my Lumen Hub?", "How long does shipping take?", "Can I cut the Lumen Strip?",
-    "What does Lumen Plus cost?", "My bulb is unreachable in the app", "Does Lumen work with Alexa?",
-    "How do I reset my iPhone?", "hello", "thanks!", "How do I change my password?",
+ARTICLES = Path(__file__).resolve().parents[1] / "knowledge_base" / "demo" / "articles"
+OTHER_MESSAGES = [
+    "hello", "hi there", "thanks!", "great, thank you", "How do I reset my iPhone?",
+    "Does Netflix work on this?", "what's the weather tomorrow", "I want to talk to a person",
 ]
+
+
+def realistic_messages(seed: int = 7) -> list[str]:
+    """Product questions as customers phrase them (the demo articles' alternative phrasings, some
+    lower-cased or without punctuation, as people type), with greetings, thanks, third-party,
+    out-of-scope and handoff requests mixed in at about one in five."""
+    rng = random.Random(seed)
+    questions: list[str] = []
+    for path in sorted(ARTICLES.glob("*.md")):
+        front = yaml.safe_load(path.read_text().split("---")[1])
+        questions += [front["title"], *front.get("questions", [])]
+    variants = [q.lower().rstrip("?") if rng.random() < 0.3 else q for q in questions]
+    return variants + OTHER_MESSAGES * max(1, len(variants) // (4 * len(OTHER_MESSAGES)))
+
+
+MESSAGES = realistic_messages()
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -119,7 +136,8 @@ async def main(concurrency: int, seconds: float, think_s: float, rasa_processes:
         figures = await gateway_load(system, concurrency, seconds, think_s)
         rss_end = rss_mb(*pids)
         rasa_rate = await rasa_load(system, concurrency, min(seconds, 60), think_s)
-    return {"concurrency": concurrency, "seconds": seconds, "rasa_processes": rasa_processes, **figures,
+    return {"concurrency": concurrency, "seconds": seconds, "think_s": think_s, "rasa_processes": rasa_processes,
+            "distinct_messages": len(set(MESSAGES)), **figures,
             "rasa_msgs_per_s": rasa_rate,
             "ratio_to_rasa": round(figures["msgs_per_s"] / rasa_rate, 2) if rasa_rate else None,
             "rss_start_mb": round(rss_start), "rss_end_mb": round(rss_end),
@@ -130,7 +148,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=600)
-    parser.add_argument("--think", type=float, default=2.0, help="mean think time between messages (s)")
+    parser.add_argument("--think", type=float, default=5.0, help="mean think time between messages (s)")
     parser.add_argument("--quick", action="store_true", help="50 conversations for 60 s")
     parser.add_argument("--rasa-processes", type=int, default=1, help="Rasa servers sharing the Redis stores")
     args = parser.parse_args()

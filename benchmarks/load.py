@@ -26,6 +26,7 @@ import psutil
 import yaml
 
 from bot.rasa_client import RasaClient
+from outcomes.metrics import percentile
 from tests.support.clients import CustomerClient
 from tests.support.system import RunningSystem, running_system
 
@@ -50,11 +51,6 @@ def realistic_messages(seed: int = 7) -> list[str]:
 
 
 MESSAGES = realistic_messages()
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1) if ordered else 0.0
 
 
 def rss_mb(*pids: int) -> float:
@@ -96,8 +92,8 @@ async def gateway_load(system: RunningSystem, concurrency: int, seconds: float, 
         await asyncio.sleep(0.05)
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - started
-    return {"msgs_per_s": round(len(latencies) / elapsed, 1), "latency_ms_p50": percentile(latencies, 0.5),
-            "latency_ms_p95": percentile(latencies, 0.95), "latency_ms_p99": percentile(latencies, 0.99),
+    return {"msgs_per_s": round(len(latencies) / elapsed, 1), "latency_ms_p50": percentile(latencies, 50),
+            "latency_ms_p95": percentile(latencies, 95), "latency_ms_p99": percentile(latencies, 99),
             "sent": counts["sent"], "lost": counts["lost"], "duplicated": counts["duplicated"]}
 
 

@@ -1,0 +1,30 @@
+"""The retraining loop's settings (``tandem: retraining:`` in config.yml, or ``TANDEM_RETRAINING__*``)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field, field_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+class RetrainingSettings(BaseModel):
+    """Where models and reviewed examples live, how to evaluate, which messages to review.
+
+    The Rasa servers promoted to are the gateway's (``rasa_url``, comma-separated when several).
+    """
+
+    registry_dir: Path | None = None  # default: <state_dir>/models
+    reviewed_file: Path = PROJECT_ROOT / "training_data" / "nlu_reviewed.yml"
+    holdout_fraction: float = Field(default=0.2, ge=0.0, lt=1.0)  # share of NLU examples never trained on
+    cv_folds: int = Field(default=3, ge=0, le=10)  # 0 skips cross-validation
+    review_below_confidence: float = Field(default=0.6, ge=0.0, le=1.0)  # lower intent confidence is reviewed
+    base_models_dir: Path = PROJECT_ROOT / "models"  # where `make train` puts the model the servers start with
+
+    @field_validator("cv_folds")
+    @classmethod
+    def _folds(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError("cross-validation needs at least 2 folds (0 skips it)")
+        return value

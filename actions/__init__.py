@@ -6,11 +6,13 @@ from actions.handoff_actions import ActionHandoff
 from actions.knowledge_base_actions import ActionAnswerFromKnowledgeBase
 from handoff import HandoffService
 from knowledge_base import KnowledgeBase
+from retraining import ReviewRecorder
 
 
-def build_actions(knowledge_base: KnowledgeBase, handoff: HandoffService) -> list[Action]:
-    """Every custom action, wired to the services it needs."""
-    return [ActionAnswerFromKnowledgeBase(knowledge_base, handoff), ActionHandoff(handoff)]
+def build_actions(knowledge_base: KnowledgeBase, handoff: HandoffService,
+                  review: ReviewRecorder | None = None) -> list[Action]:
+    """Every custom action, wired to the services it needs (``review`` queues doubtful messages)."""
+    return [ActionAnswerFromKnowledgeBase(knowledge_base, handoff, review), ActionHandoff(handoff, review)]
 
 
 __all__ = ["ActionAnswerFromKnowledgeBase", "ActionHandoff", "build_actions"]

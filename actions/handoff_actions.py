@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from handoff import HandoffService
+from retraining import ReviewRecorder
 
 # The escalation reason for each intent that ends with a person (docs/metrics.md lists them all).
 REASON_BY_INTENT = {
@@ -59,8 +60,9 @@ async def escalate(
 class ActionHandoff(Action):
     """Escalates to the human queue; the reason comes from the intent that led here."""
 
-    def __init__(self, handoff: HandoffService) -> None:
+    def __init__(self, handoff: HandoffService, review: ReviewRecorder | None = None) -> None:
         self._handoff = handoff
+        self._review = review  # queues the escalated question for the NLU review (retraining/)
 
     def name(self) -> str:
         return "action_handoff"
@@ -70,4 +72,6 @@ class ActionHandoff(Action):
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name", "")
         await escalate(dispatcher, self._handoff, tracker, REASON_BY_INTENT.get(intent, "customer_request"))
+        if self._review:
+            await self._review.note_escalation(tracker, REASON_BY_INTENT.get(intent, "customer_request"))
         return []

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.handoff_actions import escalate
 from handoff import HandoffService
 from knowledge_base import Candidate, KnowledgeBase
+from retraining import ReviewRecorder
 
 CLARIFY_PROMPT = "I found a few articles that might help. Which one matches your question?"
 NONE_OF_THESE = {"title": "None of these", "payload": "/request_human"}
@@ -33,9 +34,11 @@ def answer_message(candidate: Candidate) -> dict[str, Any]:
 class ActionAnswerFromKnowledgeBase(Action):
     """Answers the latest message from the knowledge base, or clarifies, or escalates."""
 
-    def __init__(self, knowledge_base: KnowledgeBase, handoff: HandoffService) -> None:
+    def __init__(self, knowledge_base: KnowledgeBase, handoff: HandoffService,
+                 review: ReviewRecorder | None = None) -> None:
         self._kb = knowledge_base
         self._handoff = handoff
+        self._review = review  # queues unsure or unanswered messages for the NLU review (retraining/)
 
     def name(self) -> str:
         return "action_answer_from_kb"
@@ -49,6 +52,8 @@ class ActionAnswerFromKnowledgeBase(Action):
             return []
         question = tracker.latest_message.get("text") or ""
         decision = await asyncio.to_thread(self._kb.decide, question)
+        if self._review:
+            await self._review.note_kb_decision(tracker, decision.action)
         if decision.action == "answer":
             await self._answer(dispatcher, tracker.sender_id, decision.candidates[0])
         elif decision.action == "clarify":

@@ -19,6 +19,7 @@ import typer
 from bot.accounts import AccountStore
 from bot.core.config import get_settings
 from bot.core.security import StaffRole
+from bot.nlu_cli import nlu_app
 from bot.processes import (
     Child,
     EmbeddedRedis,
@@ -38,6 +39,7 @@ from outcomes.rendering import write_report_files
 app = typer.Typer(help="Tandem: customer-service chatbot with human handoff.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.")
 app.add_typer(users_app, name="users")
+app.add_typer(nlu_app, name="nlu")
 logger = logging.getLogger("tandem")
 
 DEMO_ACCOUNTS = [

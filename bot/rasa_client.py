@@ -10,7 +10,6 @@ from typing import Any
 
 import httpx
 
-
 #: Rasa's Redis tracker store (endpoints.yml) keeps each conversation at this prefix + sender id.
 #: Its HTTP API cannot delete a conversation (replacing the events merges them with the stored
 #: ones), so an erasure request deletes the key itself.

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from rasa_sdk.executor import ActionExecutor
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -22,6 +22,7 @@ from bot.closing import ConversationCloser
 from bot.core.config import Settings
 from bot.core.security import TokenSigner
 from bot.periodic import run_every
+from bot.processes import TRAINING_DATA
 from bot.rasa_client import RasaClient
 from bot.ratelimit import RateLimiter
 from bot.relay import BotRelay
@@ -31,6 +32,7 @@ from knowledge_base import Embedder, KnowledgeBase, build_knowledge_base
 from knowledge_base.embedder import MiniLMEmbedder
 from outcomes import OutcomeRecorder, purge_older_than
 from privacy import PresidioRedactor, RedactionSettings, Redactor
+from retraining import Retraining, build_retraining
 
 logger = logging.getLogger(__name__)
 RETENTION_LOCK = "tandem:retention-lock"
@@ -56,6 +58,7 @@ class Services:
     limiter: RateLimiter
     redactor: Redactor
     embedder: Embedder
+    retraining: Retraining
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def aclose(self) -> None:
@@ -65,6 +68,7 @@ class Services:
         for task in self.background:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.retraining.aclose()
         await self.rasa.aclose()
         await self.bus.aclose()
         await self.redis.aclose()
@@ -93,12 +97,14 @@ async def build_services(settings: Settings) -> Services:
     """Connect to Redis, SQL and Rasa, load the knowledge base, and start background tasks."""
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
-    redis = Redis.from_url(
+    redis = Redis.from_pool(BlockingConnectionPool.from_url(
         settings.redis_url, decode_responses=True, health_check_interval=10,
+        # Under a burst, wait for a free connection instead of failing with "Too many connections".
+        max_connections=settings.redis_max_connections, timeout=settings.redis_pool_timeout_s,
         # Ride out a Redis restart or failover (about 5 s) instead of failing the customer's message.
         retry=Retry(ExponentialBackoff(cap=1.0, base=0.05), retries=10),
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
-    )
+    ))
     subscriber = Redis.from_url(settings.redis_url, decode_responses=True, retry=Retry(NoBackoff(), 0))
     bus = LiveBus(redis, subscriber=subscriber)
     hours = settings.handoff.business_hours
@@ -117,15 +123,19 @@ async def build_services(settings: Settings) -> Services:
     recorder = OutcomeRecorder(engine, redactor.redact)
     await asyncio.to_thread(accounts.create_schema)
     await asyncio.to_thread(recorder.create_schema)
+    retraining = build_retraining(settings.retraining, engine=engine, redact=redactor.redact, redis=redis,
+                                  rasa_urls=settings.rasa_servers, rasa_token=settings.rasa_token.get_secret_value(),
+                                  state_dir=settings.state_dir, training_files=TRAINING_DATA)
+    await asyncio.to_thread(retraining.review.create_schema)
     executor = ActionExecutor()
-    for action in build_actions(knowledge_base, handoff):
+    for action in build_actions(knowledge_base, handoff, review=retraining.recorder):
         executor.register_action(action)
     services = Services(
         settings=settings, engine=engine, redis=redis, bus=bus, handoff=handoff,
         knowledge_base=knowledge_base, rasa=rasa, relay=BotRelay(handoff, rasa),
         closer=ConversationCloser(handoff, recorder, bus, redis, settings.simulated_times), accounts=accounts,
         recorder=recorder, signer=TokenSigner(settings.secret_key.get_secret_value(), settings.token_ttl_s),
-        executor=executor, redactor=redactor, embedder=embedder,
+        executor=executor, redactor=redactor, embedder=embedder, retraining=retraining,
         limiter=RateLimiter(settings.redis_url, settings.rate_limits),
     )
     services.background.append(asyncio.create_task(bus.run()))

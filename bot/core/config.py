@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from outcomes import Fees, Targets
+from retraining import RetrainingSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -155,6 +156,9 @@ class Settings(BaseSettings):
 
     state_dir: Path = PROJECT_ROOT / "state"
     redis_url: str = "redis://127.0.0.1:6379/0"
+    #: Connections per gateway process; past this, commands wait up to ``redis_pool_timeout_s``.
+    redis_max_connections: int = Field(default=256, ge=8)
+    redis_pool_timeout_s: float = Field(default=10.0, gt=0)
     database_url: str = ""
     #: One Rasa server, or several separated by commas (they share the Redis tracker and lock stores).
     rasa_url: str = "http://127.0.0.1:5005"
@@ -175,6 +179,7 @@ class Settings(BaseSettings):
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    retraining: RetrainingSettings = Field(default_factory=RetrainingSettings)  # docs/retraining.md
     # Benchmarks only: honour the simulated start times benchmarks/simulated_month.py puts in Redis.
     simulated_times: bool = False
 

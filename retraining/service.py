@@ -81,8 +81,7 @@ class Retraining:
             self._evaluate(model_id, by, folds, True, report)))
 
     async def promote(self, model_id: str, by: str, force: bool = False) -> ModelRecord:
-        """Make a model live on every Rasa server."""
-        self.registry.get(model_id)
+        """Make a model live on every Rasa server (a running job is reported before an unknown id)."""
         async with self._exclusive("promote", by):
             return await promoter.promote(self.registry, self.setup.servers, model_id, by=by, force=force,
                                           base_models_dir=self.setup.base_models_dir)

@@ -1,0 +1,89 @@
+"""Rasa graph components of Tandem's NLU pipeline (referenced from config.yml).
+
+``SentenceEmbeddingFeaturizer`` gives DIET what sparse word and character counts cannot: a
+meaning vector for the whole message from a pre-trained sentence model, so "my lights won't
+come on" and "the bulb stays dark" look alike although they share no word. The choice of this
+pipeline was measured (benchmarks/README.md, "NLU pipeline").
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.featurizers.dense_featurizer.dense_featurizer import DenseFeaturizer
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from nlu import embeddings
+
+logger = logging.getLogger(__name__)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
+class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
+    """Adds one dense sentence-level feature vector per message text (no sequence features).
+
+    Sentence-level only: the model's word pieces do not line up with Rasa's whitespace tokens,
+    and entity tagging keeps its token features from the sparse featurizers.
+    """
+
+    @staticmethod
+    def get_default_config() -> dict[str, Any]:
+        return {
+            **DenseFeaturizer.get_default_config(),
+            "model": "all-MiniLM-L6-v2",  # a name in nlu.embeddings.PACKAGED_MODELS, or a folder
+            "batch_size": 64,
+            "torch_threads": 1,  # per process; see nlu.embeddings.load
+        }
+
+    @staticmethod
+    def required_packages() -> list[str]:
+        return ["sentence_transformers", "torch"]
+
+    @classmethod
+    def validate_config(cls, config: dict[str, Any]) -> None:
+        if int(config.get("batch_size", 1)) < 1:
+            raise InvalidConfigException("SentenceEmbeddingFeaturizer: batch_size must be at least 1")
+        try:
+            embeddings.model_path(str(config["model"]))
+        except embeddings.ModelUnavailable as error:
+            raise InvalidConfigException(f"SentenceEmbeddingFeaturizer: {error}") from error
+
+    def __init__(self, config: dict[str, Any], name: str) -> None:
+        super().__init__(name, config)
+
+    @classmethod
+    def create(
+        cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SentenceEmbeddingFeaturizer:
+        return cls(config, execution_context.node_name)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        """Featurises every training example in batches (the slow part of training)."""
+        self.process(training_data.training_examples)
+        return training_data
+
+    def process(self, messages: list[Message]) -> list[Message]:
+        """Adds the sentence vector of each message's text; messages without text are left alone."""
+        with_text = [message for message in messages if message.get(TEXT)]
+        if not with_text:
+            return messages
+        vectors = self.vectors([str(message.get(TEXT)) for message in with_text])
+        for message, vector in zip(with_text, vectors, strict=True):
+            self.add_features_to_message(sequence=None, sentence=vector[np.newaxis, :], attribute=TEXT,
+                                         message=message)
+        return messages
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        """The configured model's sentence vectors for ``texts``."""
+        return embeddings.embed(str(self._config["model"]), texts, int(self._config["batch_size"]),
+                                self._config["torch_threads"])

@@ -1,0 +1,78 @@
+"""SentenceEmbeddingFeaturizer as Rasa runs it: in the Rasa virtualenv, through Rasa's own classes.
+
+The component imports Rasa, which lives only in .venv-rasa, so the test drives a short script
+there and checks what it reports.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.unit]
+
+ROOT = Path(__file__).resolve().parents[2]
+RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+
+SCRIPT = """
+import json
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.shared.exceptions import InvalidConfigException
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from nlu.components import SentenceEmbeddingFeaturizer
+
+config = {**SentenceEmbeddingFeaturizer.get_default_config(), "alias": "minilm"}
+featurizer = SentenceEmbeddingFeaturizer.create(config, None, None, ExecutionContext(GraphSchema({}), "f"))
+texts = ["how do I reset my hub", "factory reset the bridge", "is it going to rain"]
+data = featurizer.process_training_data(TrainingData([Message.build(text=t, intent="x") for t in texts]))
+no_text = Message(data={"intent": "greet"})
+live = featurizer.process([Message.build(text=texts[0]), no_text])
+seq, sent = data.training_examples[0].get_dense_features("text", ["minilm"])
+vectors = [m.get_dense_features("text")[1].features[0] for m in data.training_examples]
+try:
+    SentenceEmbeddingFeaturizer.validate_config({**config, "model": "no-such-model"})
+    refused = False
+except InvalidConfigException:
+    refused = True
+print(json.dumps({
+    "sentence_shape": list(sent.features.shape), "has_sequence": seq is not None, "origin": sent.origin,
+    "same_at_inference": bool(abs(live[0].get_dense_features("text")[1].features - sent.features).max() < 1e-5),
+    "no_text_features": len(live[1].features),
+    "paraphrase": float(vectors[0] @ vectors[1]), "unrelated": float(vectors[0] @ vectors[2]),
+    "refused": refused,
+}))
+"""
+
+
+@pytest.fixture(scope="module")
+def report() -> dict[str, object]:
+    done = subprocess.run([str(RASA_PYTHON), "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def test_each_message_gets_one_sentence_vector_and_no_sequence_features(report: dict[str, object]) -> None:
+    assert report["sentence_shape"] == [1, 384]
+    assert report["has_sequence"] is False
+    assert report["origin"] == ["minilm"]  # Rasa lists the featurizers a feature came from
+
+
+def test_training_and_inference_featurise_a_text_alike(report: dict[str, object]) -> None:
+    assert report["same_at_inference"] is True
+
+
+def test_messages_without_text_are_left_alone(report: dict[str, object]) -> None:
+    assert report["no_text_features"] == 0
+
+
+def test_paraphrases_get_closer_vectors_than_unrelated_messages(report: dict[str, object]) -> None:
+    assert float(report["paraphrase"]) > float(report["unrelated"]) + 0.2  # type: ignore[arg-type]
+
+
+def test_an_unknown_model_is_refused_when_the_config_is_read(report: dict[str, object]) -> None:
+    assert report["refused"] is True

@@ -139,7 +139,7 @@ def build_retraining(settings: RetrainingSettings, *, engine: Engine, redact: Re
     review = ReviewQueue(engine, redact, ReviewFiles(
         reviewed_file=settings.reviewed_file, domain=sources.domain,
         other_nlu_files=tuple(p for p in sources.nlu_files() if p != settings.reviewed_file)))
-    return Retraining(Registry(settings.registry_dir or state_dir / "models"), setup, review,
+    return Retraining(Registry(settings.registry_path(state_dir)), setup, review,
                       ReviewRecorder(review, settings.review_below_confidence),
                       JobBoard(redis) if redis is not None else None)
 

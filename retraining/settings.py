@@ -22,6 +22,10 @@ class RetrainingSettings(BaseModel):
     review_below_confidence: float = Field(default=0.6, ge=0.0, le=1.0)  # lower intent confidence is reviewed
     base_models_dir: Path = PROJECT_ROOT / "models"  # where `make train` puts the model the servers start with
 
+    def registry_path(self, state_dir: Path) -> Path:
+        """The model registry's folder (``registry_dir``, else ``<state_dir>/models``)."""
+        return self.registry_dir or state_dir / "models"
+
     @field_validator("cv_folds")
     @classmethod
     def _folds(cls, value: int) -> int:

@@ -82,17 +82,8 @@ class JobBoard:
     async def exclusive(self, kind: str, by: str) -> AsyncIterator[Job]:
         """Hold the lock for a short job run by the caller (promote, rollback)."""
         lock, job = await self._acquire(kind, by)
-        ticker = asyncio.create_task(self._tick(lock, job, lambda: ""))
-        try:
+        async with self._held(lock, job, lambda: ""):
             yield job
-        except BaseException as exc:
-            await self._finish(job, exc)
-            raise
-        else:
-            await self._finish(job, None)
-        finally:
-            await _stop(ticker)
-            await _release(lock)
 
     async def aclose(self) -> None:
         """Stop running jobs (their Rasa processes are killed); used at shutdown."""
@@ -112,20 +103,28 @@ class JobBoard:
 
     async def _run(self, lock: Lock, job: Job, work: Work) -> None:
         latest = Progress("starting")
-        ticker = asyncio.create_task(self._tick(lock, job, lambda: latest.describe()))
 
         def on_progress(progress: Progress) -> None:
             nonlocal latest
             latest = progress
 
         try:
-            job.model_id = await work(on_progress) or ""
+            async with self._held(lock, job, lambda: latest.describe()):
+                job.model_id = await work(on_progress) or ""
+        except RetrainingError:
+            pass  # an expected failure: its message is the job's error
+        except Exception:
+            logger.exception("nlu job failed kind=%s id=%s", job.kind, job.id)
+
+    @asynccontextmanager
+    async def _held(self, lock: Lock, job: Job, describe: Callable[[], str]) -> AsyncIterator[None]:
+        """While the block runs: progress published, lock renewed; then the outcome written, lock freed."""
+        ticker = asyncio.create_task(self._tick(lock, job, describe))
+        try:
+            yield
         except BaseException as exc:
             await self._finish(job, exc)
-            if not isinstance(exc, (RetrainingError, asyncio.CancelledError)):
-                logger.exception("nlu job failed kind=%s id=%s", job.kind, job.id)
-            if isinstance(exc, asyncio.CancelledError):
-                raise
+            raise
         else:
             await self._finish(job, None)
         finally:

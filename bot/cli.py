@@ -35,6 +35,7 @@ from bot.services import make_engine
 from outcomes import Period, build_report, migrate
 from outcomes.metrics import conversation_rows
 from outcomes.rendering import write_report_files
+from retraining import live_model
 
 app = typer.Typer(help="Tandem: customer-service chatbot with human handoff.", no_args_is_help=True)
 users_app = typer.Typer(help="Staff accounts.")
@@ -130,8 +131,12 @@ def run(
     redis_url, embedded = _resolve_redis(state)
     children: list[Child] = []
     try:
-        logger.info("training the Rasa model if the data changed (log: %s)", logs / "train.log")
-        model = train_rasa_model(log=logs / "train.log")
+        model = live_model(settings.retraining.registry_path(state))  # what an admin promoted, if anything
+        if model is None:
+            logger.info("training the Rasa model if the data changed (log: %s)", logs / "train.log")
+            model = train_rasa_model(log=logs / "train.log")
+        else:
+            logger.info("starting Rasa with the promoted model %s", model)
         _seed_demo_accounts(settings.database_url, demo_password)
         gateway_url = f"http://{host}:{port}"
         rasa_ports = [rasa_port + n for n in range(rasa_processes)]

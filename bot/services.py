@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from rasa_sdk.executor import ActionExecutor
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -23,14 +23,15 @@ from bot.core.config import Settings
 from bot.core.security import TokenSigner
 from bot.periodic import run_every
 from bot.processes import TRAINING_DATA
-from bot.rasa_client import RasaClient
+from bot.rasa_client import TRACKER_KEY_PREFIX, RasaClient
 from bot.ratelimit import RateLimiter
 from bot.relay import BotRelay
 from handoff import HandoffService, LiveBus, PresenceRegistry
+from handoff.erasure import forget_session
 from handoff.service import OFFLINE_NOTE
 from knowledge_base import Embedder, KnowledgeBase, build_knowledge_base
 from knowledge_base.embedder import MiniLMEmbedder
-from outcomes import OutcomeRecorder, purge_older_than
+from outcomes import OutcomeRecorder, erase_conversation, purge_older_than
 from privacy import PresidioRedactor, RedactionSettings, Redactor
 from retraining import Retraining, build_retraining
 
@@ -60,6 +61,22 @@ class Services:
     embedder: Embedder
     retraining: Retraining
     background: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def run_retention(self) -> int:
+        """Anonymise stored transcripts past the retention period and drop the review queue's
+        unlabelled messages of the same age; how many conversations were anonymised."""
+        days = self.settings.privacy.retention_days
+        purged = await asyncio.to_thread(purge_older_than, self.engine, days)
+        await asyncio.to_thread(self.retraining.review.purge_before, datetime.now(UTC) - timedelta(days=days))
+        return purged
+
+    async def erase_conversation(self, session_id: str) -> None:
+        """An erasure request: everything kept about one conversation, wherever it is kept (SQL record,
+        review queue, the live session in Redis and the bot's tracker). Idempotent."""
+        await asyncio.to_thread(erase_conversation, self.engine, session_id, datetime.now(UTC))
+        await asyncio.to_thread(self.retraining.review.forget_session, session_id)
+        await forget_session(self.redis, session_id)
+        await self.redis.delete(TRACKER_KEY_PREFIX + session_id)
 
     async def aclose(self) -> None:
         """Stop background tasks and close connections."""
@@ -146,6 +163,6 @@ async def build_services(settings: Settings) -> Services:
     ))
     services.background.append(asyncio.create_task(run_every(
         redis, RETENTION_LOCK, settings.privacy.retention_interval_s,
-        lambda: asyncio.to_thread(purge_older_than, engine, settings.privacy.retention_days), "transcript retention")))
+        services.run_retention, "transcript retention")))
     await asyncio.wait_for(bus.connected.wait(), timeout=10)
     return services

@@ -8,16 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response, status
 
 from bot.api.deps import ServicesDep, require_role
 from bot.core.security import Principal, StaffRole
-from bot.rasa_client import TRACKER_KEY_PREFIX
-from handoff.erasure import forget_session
-from outcomes import erase_conversation, purge_older_than, stored_transcript
+from outcomes import stored_transcript
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api/admin", tags=["privacy"])
@@ -36,10 +33,8 @@ async def stored_conversation(session_id: str, services: ServicesDep, _: Admin) 
 async def erase(session_id: str, services: ServicesDep, principal: Admin) -> Response:
     """Erase one customer's conversation: transcript, escalated question and rating comment are deleted;
     the anonymous figures (times, outcome, score) stay so past reports do not change. The live copy
-    in Redis and the bot's conversation tracker (in the same Redis) are erased too."""
-    await asyncio.to_thread(erase_conversation, services.engine, session_id, datetime.now(UTC))
-    await forget_session(services.redis, session_id)
-    await services.redis.delete(TRACKER_KEY_PREFIX + session_id)
+    in Redis, the bot's conversation tracker and the NLU review queue's copies are erased too."""
+    await services.erase_conversation(session_id)
     logger.info("erased conversation session=%s by=%s", session_id, principal.username)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
@@ -47,6 +42,5 @@ async def erase(session_id: str, services: ServicesDep, principal: Admin) -> Res
 @router.post("/retention/run")
 async def run_retention(services: ServicesDep, _: Admin) -> dict[str, int]:
     """Run the retention job now (it also runs every ``privacy.retention_interval_s``)."""
-    days = services.settings.privacy.retention_days
-    purged = await asyncio.to_thread(purge_older_than, services.engine, days)
-    return {"purged": purged, "retention_days": days}
+    purged = await services.run_retention()
+    return {"purged": purged, "retention_days": services.settings.privacy.retention_days}

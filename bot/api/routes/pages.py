@@ -1,4 +1,5 @@
-"""The web pages: the widget's demo page, the agent console and the service dashboard (static files)."""
+"""The web pages: the widget's demo page, the agent console, the service dashboard, the knowledge-base
+and NLU retraining pages (static files)."""
 
 from __future__ import annotations
 
@@ -33,3 +34,9 @@ async def service_dashboard() -> FileResponse:
 async def content_page() -> FileResponse:
     """The knowledge-base page: curate articles and try what the bot would answer."""
     return FileResponse(STATIC_DIR / "content.html")
+
+
+@router.get("/admin")
+async def admin_page() -> FileResponse:
+    """The NLU retraining page: the review queue, and training, evaluating, promoting, rolling back models."""
+    return FileResponse(STATIC_DIR / "admin.html")

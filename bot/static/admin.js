@@ -1,0 +1,500 @@
+/*
+ * Tandem NLU retraining page: the review queue, and the model registry (train, evaluate, promote,
+ * roll back) with the current job's progress.
+ *
+ * Signs in through POST /api/auth/token (admin role), then uses /api/admin/nlu/* (docs/retraining.md).
+ * Everything that comes from the server goes into the page with textContent only; evaluation
+ * images are fetched with the bearer token and shown through object URLs.
+ */
+(() => {
+  'use strict';
+
+  const TOKEN_KEY = 'tandem.admin_token';
+  const NAME_KEY = 'tandem.admin_name';
+  const ADMIN_ROLE = 'admin';
+  const API = '/api/admin/nlu';
+  const JOB_POLL_MS = 2000;
+  const REVIEW_LIMIT = 200;
+  const REASONS = {
+    nlu_fallback: 'NLU unsure (fallback)',
+    low_confidence: 'low intent confidence',
+    kb_no_answer: 'no article answered it',
+  };
+  const ACTION_DONE = {
+    label: (intent) => `Labelled as ${intent}: it joins the training data of the next model.`,
+    kb_gap: () => 'Marked as a knowledge-base gap for the content team.',
+    dismiss: () => 'Dismissed.',
+  };
+
+  const $ = (id) => document.getElementById(id);
+  const ui = {
+    loginView: $('login-view'), loginForm: $('login-form'), username: $('login-username'),
+    password: $('login-password'), loginError: $('login-error'), appView: $('app-view'),
+    sessionBar: $('session-bar'), adminName: $('admin-name'), logout: $('logout-btn'),
+    error: $('page-error'), message: $('page-message'),
+    reviewFilter: $('review-filter'), reviewRefresh: $('review-refresh'), reviewCounts: $('review-counts'),
+    reviewList: $('review-list'), reviewEmpty: $('review-empty'),
+    train: $('train-btn'), rollback: $('rollback-btn'), job: $('job'), jobText: $('job-text'),
+    jobProgress: $('job-progress'), jobError: $('job-error'), modelRows: $('model-rows'),
+    modelsEmpty: $('models-empty'), detail: $('model-detail'), detailHeading: $('detail-heading'),
+    facts: $('detail-facts'), folds: $('folds-input'), evaluate: $('evaluate-btn'), force: $('force-input'),
+    promote: $('promote-btn'), comparison: $('detail-comparison'), reports: $('detail-reports'),
+    images: $('detail-images'), history: $('detail-history'),
+  };
+  const state = {
+    token: sessionStorage.getItem(TOKEN_KEY), intents: [], selected: null, jobRunning: false,
+    jobTimer: null, imageUrls: [],
+  };
+
+  class ApiError extends Error {
+    constructor(status, detail) { super(detail); this.status = status; }
+  }
+
+  async function request(path, options = {}) {
+    const headers = { Authorization: `Bearer ${state.token}` };
+    if (options.json !== undefined) headers['Content-Type'] = 'application/json';
+    const response = await fetch(path, {
+      method: options.method || 'GET', headers,
+      body: options.json !== undefined ? JSON.stringify(options.json) : undefined,
+    });
+    if (response.status === 401) { signOut(); throw new ApiError(401, 'Please sign in again.'); }
+    if (!response.ok) {
+      const data = await response.json().catch(() => ({}));
+      throw new ApiError(response.status, describe(data.detail) || `Error ${response.status}`);
+    }
+    return response;
+  }
+
+  const api = async (path, options) => (await request(path, options)).json();
+
+  function describe(detail) {
+    if (Array.isArray(detail)) return detail.map((d) => `${(d.loc || []).slice(1).join('.')}: ${d.msg}`).join('; ');
+    return typeof detail === 'string' ? detail : '';
+  }
+
+  function showError(text) {
+    ui.error.textContent = text;
+    ui.error.hidden = !text;
+  }
+
+  function showMessage(text) {
+    ui.message.textContent = text;
+    if (text) showError('');
+  }
+
+  function el(tag, text, className) {
+    const node = document.createElement(tag);
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    if (className) node.className = className;
+    return node;
+  }
+
+  const when = (iso) => (iso ? new Date(iso).toLocaleString() : '');
+
+  // --- sign-in -----------------------------------------------------------------------------
+
+  async function signIn(event) {
+    event.preventDefault();
+    ui.loginError.hidden = true;
+    const response = await fetch('/api/auth/token', {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: ui.username.value.trim(), password: ui.password.value }),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok || data.role !== ADMIN_ROLE) {
+      ui.loginError.textContent = response.ok
+        ? `This page needs the admin role; this account has the ${data.role} role.`
+        : 'Wrong username or password.';
+      ui.loginError.hidden = false;
+      return;
+    }
+    state.token = data.access_token;
+    sessionStorage.setItem(TOKEN_KEY, data.access_token);
+    sessionStorage.setItem(NAME_KEY, data.name);
+    ui.password.value = '';
+    enter();
+  }
+
+  function signOut() {
+    state.token = null;
+    clearTimeout(state.jobTimer);
+    sessionStorage.removeItem(TOKEN_KEY);
+    sessionStorage.removeItem(NAME_KEY);
+    closeModel();
+    ui.appView.hidden = true;
+    ui.sessionBar.hidden = true;
+    ui.loginView.hidden = false;
+  }
+
+  function enter() {
+    ui.loginView.hidden = true;
+    ui.appView.hidden = false;
+    ui.sessionBar.hidden = false;
+    ui.adminName.textContent = sessionStorage.getItem(NAME_KEY) || '';
+    Promise.all([loadReview(), loadModels(), pollJob()]).catch((error) => showError(error.message));
+  }
+
+  // --- review queue ------------------------------------------------------------------------
+
+  async function loadReview() {
+    const params = new URLSearchParams({ limit: String(REVIEW_LIMIT) });
+    if (ui.reviewFilter.value === 'all') params.set('all', 'true');
+    else params.set('status', ui.reviewFilter.value);
+    const data = await api(`${API}/review?${params}`);
+    state.intents = Array.isArray(data.intents) && data.intents.length ? data.intents : knownIntents(data.items);
+    ui.reviewList.replaceChildren(...data.items.map(reviewItem));
+    ui.reviewEmpty.hidden = data.items.length > 0;
+    ui.reviewCounts.textContent = countsText(data.counts || {});
+  }
+
+  function knownIntents(items) {
+    const names = items.flatMap((item) => [item.predicted_intent, item.label]).filter(Boolean);
+    return [...new Set(names)].sort();
+  }
+
+  function countsText(counts) {
+    const parts = [['pending', 'pending'], ['labelled', 'labelled'], ['kb_gap', 'KB gaps'], ['dismissed', 'dismissed']];
+    return `(${parts.map(([key, name]) => `${counts[key] || 0} ${name}`).join(' · ')})`;
+  }
+
+  function reasonText(reason) {
+    if (reason.startsWith('escalation:')) return `handed to a person (${reason.slice(11).replace(/_/g, ' ')})`;
+    return REASONS[reason] || reason;
+  }
+
+  function reviewItem(item) {
+    const li = el('li', null, 'review-item');
+    li.dataset.itemId = String(item.id);
+    const reason = el('span', reasonText(item.reason), 'reason');
+    if (item.reason.startsWith('escalation:')) reason.classList.add('reason-escalation');
+    const predicted = item.predicted_intent
+      ? `predicted ${item.predicted_intent} (${Math.round(item.confidence * 100)}%)` : 'no intent predicted';
+    const meta = el('p', null, 'review-meta');
+    meta.append(reason, el('span', predicted, 'predicted'), el('time', when(item.created_at)));
+    li.append(el('p', item.text, 'review-text'), meta);
+    if (item.status !== 'pending') li.append(statusLine(item));
+    const error = el('p', null, 'item-error');
+    error.setAttribute('role', 'alert');
+    error.hidden = true;
+    li.append(reviewActions(item, error), error);
+    return li;
+  }
+
+  function statusLine(item) {
+    const label = item.status === 'labelled' ? ` as ${item.label}` : '';
+    const by = item.reviewed_by ? ` by ${item.reviewed_by}, ${when(item.reviewed_at)}` : '';
+    return el('p', `${item.status.replace('_', ' ')}${label}${by}`, 'review-status');
+  }
+
+  function reviewActions(item, error) {
+    const box = el('div', null, 'review-actions');
+    const select = el('select', null, 'intent-select');
+    select.setAttribute('aria-label', `Intent for message ${item.id}`);
+    select.append(el('option', 'Choose an intent…'), ...state.intents.map((name) => el('option', name)));
+    select.options[0].value = '';
+    if (item.status === 'labelled' && state.intents.includes(item.label)) select.value = item.label;
+    const label = el('button', 'Label', 'button button-small button-primary label-btn');
+    const gap = el('button', 'KB gap', 'button button-small button-secondary gap-btn');
+    const dismiss = el('button', 'Dismiss', 'button button-small button-quiet dismiss-btn');
+    for (const button of [label, gap, dismiss]) button.type = 'button';
+    gap.disabled = item.status === 'kb_gap';
+    dismiss.disabled = item.status === 'dismissed';
+    const act = (body) => () => decide(item, body, error).catch((e) => showItemError(error, e.message));
+    label.addEventListener('click', () => {
+      if (!select.value) { showItemError(error, 'Choose the intent this message should have had.'); return; }
+      act({ action: 'label', intent: select.value })();
+    });
+    gap.addEventListener('click', act({ action: 'kb_gap' }));
+    dismiss.addEventListener('click', act({ action: 'dismiss' }));
+    box.append(select, label, gap, dismiss);
+    return box;
+  }
+
+  function showItemError(node, text) {
+    node.textContent = text;
+    node.hidden = !text;
+  }
+
+  async function decide(item, body, error) {
+    showItemError(error, '');
+    showMessage('');
+    await api(`${API}/review/${item.id}`, { method: 'POST', json: body });
+    showMessage(ACTION_DONE[body.action](body.intent));
+    await loadReview();
+  }
+
+  // --- models ------------------------------------------------------------------------------
+
+  async function loadModels() {
+    const data = await api(`${API}/models`);
+    ui.modelRows.replaceChildren(...data.models.map(modelRow));
+    ui.modelsEmpty.hidden = data.models.length > 0;
+    if (state.selected && data.models.some((m) => m.id === state.selected)) await openModel(state.selected);
+  }
+
+  function metricsOf(model) {
+    const evaluation = model.evaluation;
+    return evaluation ? evaluation.holdout || evaluation.cross_validation : null;
+  }
+
+  const percent = (value) => `${(value * 100).toFixed(1)} %`;
+  const score = (value) => value.toFixed(3);
+  const signed = (value) => `${value > 0 ? '+' : ''}${value.toFixed(3)}`;
+
+  function numberCell(text, className) {
+    const cell = el('td', text, 'number');
+    if (className) cell.classList.add(className);
+    return cell;
+  }
+
+  function deltaCell(delta) {
+    if (delta === undefined || delta === null) return numberCell('—');
+    return numberCell(signed(delta), delta > 0 ? 'delta-up' : delta < 0 ? 'delta-down' : '');
+  }
+
+  function modelRow(model) {
+    const row = el('tr');
+    row.dataset.modelId = model.id;
+    row.classList.toggle('is-live', model.live);
+    row.classList.toggle('selected', model.id === state.selected);
+    const open = el('button', model.id, 'model-link');
+    open.type = 'button';
+    open.addEventListener('click', () => openModel(model.id).catch((error) => showError(error.message)));
+    const first = el('td');
+    first.append(open, el('span', model.source, 'source-badge'));
+    const hash = el('td', model.data_hash ? model.data_hash.slice(0, 12) : '—', 'hash');
+    hash.title = model.data_hash;
+    const metrics = metricsOf(model);
+    const comparison = model.evaluation && model.evaluation.comparison;
+    const live = el('td');
+    if (model.live) live.append(el('span', 'live', 'live-badge'));
+    row.append(first, el('td', when(model.created_at)), el('td', model.trained_by), hash,
+      numberCell(metrics ? percent(metrics.accuracy) : 'not evaluated'),
+      numberCell(metrics ? score(metrics.macro_f1) : '—'),
+      deltaCell(comparison ? comparison.macro_f1_delta : null), live);
+    return row;
+  }
+
+  async function openModel(modelId) {
+    const model = await api(`${API}/models/${encodeURIComponent(modelId)}`);
+    state.selected = model.id;
+    for (const row of ui.modelRows.querySelectorAll('tr')) row.classList.toggle('selected', row.dataset.modelId === model.id);
+    ui.detail.hidden = false;
+    ui.detailHeading.replaceChildren(el('span', `Model ${model.id}`));
+    if (model.live) ui.detailHeading.append(el('span', 'live', 'live-badge'));
+    ui.facts.replaceChildren(...facts(model));
+    ui.comparison.textContent = comparisonText(model.evaluation);
+    ui.reports.replaceChildren(...reports(model.evaluation));
+    ui.history.replaceChildren(...model.events.map((e) => el('li', `${e.action.replace(/_/g, ' ')} by ${e.by}, ${when(e.at)}`)));
+    if (!model.events.length) ui.history.append(el('li', 'never live'));
+    ui.promote.dataset.live = String(model.live);
+    setBusy(state.jobRunning);
+    await showImages(model);
+  }
+
+  function closeModel() {
+    state.selected = null;
+    ui.detail.hidden = true;
+    revokeImages();
+    ui.images.replaceChildren();
+  }
+
+  function facts(model) {
+    const evaluation = model.evaluation;
+    const rows = [
+      ['Source', model.source], ['Created', when(model.created_at)], ['Trained by', model.trained_by],
+      ['Data hash (SHA-256)', model.data_hash || '—'], ['Rasa fingerprint', model.rasa_model_id],
+      ['Training time', model.train_seconds ? `${Math.round(model.train_seconds)} s` : '—'],
+      ['Held-out examples', `${model.heldout_examples} (${Math.round(model.holdout_fraction * 100)} %)`],
+      ['Evaluated', evaluation ? `${when(evaluation.evaluated_at)} by ${evaluation.evaluated_by}` : 'not yet'],
+    ];
+    return rows.flatMap(([name, value]) => [el('dt', name), el('dd', value)]);
+  }
+
+  function comparisonText(evaluation) {
+    const c = evaluation && evaluation.comparison;
+    if (!c) return '';
+    const seen = c.live_trained_on === null || c.live_trained_on === undefined
+      ? '' : ` The live model was trained on ${c.live_trained_on} of these ${c.examples} examples.`;
+    return `Against the live model (${c.live_model}) on the same ${c.examples} held-out examples: `
+      + `accuracy ${signed(c.accuracy_delta)}, macro-F1 ${signed(c.macro_f1_delta)}.${seen}`;
+  }
+
+  function reports(evaluation) {
+    if (!evaluation) return [el('p', 'Not evaluated yet: evaluate it to see its intent report.', 'muted small')];
+    const deltas = evaluation.comparison ? evaluation.comparison.f1_delta_per_intent : null;
+    const sets = [['Held-out split', evaluation.holdout, deltas],
+      [`Cross-validation (${evaluation.folds} folds)`, evaluation.cross_validation, null]];
+    return sets.filter(([, metrics]) => metrics).flatMap(([title, metrics, d]) => [el('h4', title), reportTable(metrics, d)]);
+  }
+
+  function reportTable(metrics, deltas) {
+    const table = el('table', null, 'report');
+    const heads = ['Intent', 'Precision', 'Recall', 'F1', 'Support', ...(deltas ? ['F1 vs live'] : [])];
+    const headRow = el('tr');
+    headRow.append(...heads.map((h, i) => {
+      const th = el('th', h, i ? 'number' : '');
+      th.scope = 'col';
+      return th;
+    }));
+    const body = el('tbody');
+    for (const [intent, s] of Object.entries(metrics.per_intent)) {
+      const row = el('tr');
+      row.append(el('td', intent), numberCell(score(s.precision)), numberCell(score(s.recall)),
+        numberCell(score(s.f1)), numberCell(s.support));
+      if (deltas) row.append(deltaCell(deltas[intent]));
+      body.append(row);
+    }
+    const total = el('tr', null, 'summary');
+    total.append(el('th', `Accuracy ${percent(metrics.accuracy)} · macro-F1 ${score(metrics.macro_f1)} · `
+      + `weighted F1 ${score(metrics.weighted_f1)} · ${metrics.examples} examples`));
+    total.firstChild.colSpan = heads.length;
+    const head = el('thead');
+    head.append(headRow);
+    const foot = el('tfoot');
+    foot.append(total);
+    table.append(head, body, foot);
+    return table;
+  }
+
+  function revokeImages() {
+    for (const url of state.imageUrls) URL.revokeObjectURL(url);
+    state.imageUrls = [];
+  }
+
+  async function showImages(model) {
+    const files = model.evaluation ? model.evaluation.files.filter((name) => name.endsWith('.png')) : [];
+    const figures = await Promise.all(files.map((name) => figure(model.id, name)));
+    if (state.selected !== model.id) return; // another model was opened meanwhile
+    revokeImages();
+    state.imageUrls = figures.map((f) => f.url).filter(Boolean);
+    ui.images.replaceChildren(...figures.map((f) => f.node));
+  }
+
+  async function figure(modelId, name) {
+    const node = el('figure');
+    const caption = el('figcaption', name.replace(/^evaluation\//, '').replace(/_/g, ' '));
+    try {
+      const response = await request(`${API}/models/${encodeURIComponent(modelId)}/files/${name}`);
+      const url = URL.createObjectURL(await response.blob());
+      const image = el('img');
+      image.alt = `${name.split('/').pop().replace(/_|\.png$/g, ' ').trim()} of model ${modelId}`;
+      image.src = url;
+      node.append(image, caption);
+      return { node, url };
+    } catch (error) {
+      node.append(el('p', `Could not load ${name}: ${error.message}`, 'item-error'), caption);
+      return { node, url: null };
+    }
+  }
+
+  // --- jobs: train, evaluate, promote, roll back --------------------------------------------
+
+  async function pollJob() {
+    clearTimeout(state.jobTimer);
+    if (!state.token) return;
+    const { job } = await api(`${API}/job`);
+    const running = Boolean(job && job.state === 'running');
+    const finished = state.jobRunning && !running;
+    state.jobRunning = running;
+    renderJob(job);
+    setBusy(running);
+    if (running) state.jobTimer = setTimeout(() => pollJob().catch((e) => showError(e.message)), JOB_POLL_MS);
+    if (finished) await afterJob(job);
+  }
+
+  async function afterJob(job) {
+    if (job && job.state === 'succeeded' && job.model_id) state.selected = job.model_id;
+    await loadModels();
+  }
+
+  function renderJob(job) {
+    ui.job.hidden = !job;
+    if (!job) return;
+    ui.job.classList.toggle('job-running', job.state === 'running');
+    const model = job.model_id ? ` — model ${job.model_id}` : '';
+    const progress = job.state === 'running' && job.progress ? `: ${job.progress}` : '';
+    const ended = job.finished_at ? `, ended ${when(job.finished_at)}` : '';
+    ui.jobText.textContent = `${job.kind} by ${job.started_by}, started ${when(job.started_at)}: `
+      + `${job.state}${progress}${ended}${model}`;
+    const percentDone = /(\d+(?:\.\d+)?)%$/.exec(job.progress || '');
+    ui.jobProgress.hidden = job.state !== 'running';
+    if (percentDone) ui.jobProgress.value = Number(percentDone[1]);
+    else ui.jobProgress.removeAttribute('value'); // indeterminate
+    ui.jobError.textContent = job.error;
+    ui.jobError.hidden = !job.error;
+  }
+
+  function setBusy(busy) {
+    ui.train.disabled = busy;
+    ui.rollback.disabled = busy;
+    ui.evaluate.disabled = busy;
+    ui.promote.disabled = busy || ui.promote.dataset.live === 'true';
+  }
+
+  async function train() {
+    const job = await api(`${API}/train`, { method: 'POST' });
+    startedJob(job, 'Training started: the live model is not touched until you promote one.');
+  }
+
+  async function evaluate() {
+    const folds = ui.folds.value.trim();
+    const body = folds === '' ? {} : { folds: Number(folds) };
+    const job = await api(`${API}/models/${encodeURIComponent(state.selected)}/evaluate`, { method: 'POST', json: body });
+    startedJob(job, `Evaluating ${state.selected}.`);
+  }
+
+  function startedJob(job, text) {
+    showMessage(text);
+    state.jobRunning = true;
+    renderJob(job);
+    setBusy(true);
+    clearTimeout(state.jobTimer);
+    state.jobTimer = setTimeout(() => pollJob().catch((e) => showError(e.message)), JOB_POLL_MS);
+  }
+
+  async function promote() {
+    const modelId = state.selected;
+    if (!window.confirm(`Make ${modelId} live on every Rasa server?`)) return;
+    await switchModel(`${API}/models/${encodeURIComponent(modelId)}/promote`, { force: ui.force.checked },
+      `Promoting ${modelId}…`, (model) => `${model.id} is live.`);
+  }
+
+  async function rollback() {
+    if (!window.confirm('Return every Rasa server to the model that was live before the current one?')) return;
+    await switchModel(`${API}/rollback`, undefined, 'Rolling back…', (model) => `Rolled back: ${model.id} is live again.`);
+  }
+
+  async function switchModel(path, json, pending, done) {
+    showMessage(pending);
+    setBusy(true);
+    try {
+      const model = await api(path, { method: 'POST', json });
+      showMessage(done(model));
+      state.selected = model.id;
+    } catch (error) {
+      showMessage('');
+      throw error;
+    } finally {
+      await Promise.all([loadModels(), pollJob()]);
+    }
+  }
+
+  // --- wiring ------------------------------------------------------------------------------
+
+  const guarded = (handler) => () => handler().catch((error) => showError(error.message));
+
+  ui.loginForm.addEventListener('submit', (event) => signIn(event).catch(() => {
+    ui.loginError.textContent = 'Cannot reach the server.';
+    ui.loginError.hidden = false;
+  }));
+  ui.logout.addEventListener('click', signOut);
+  ui.reviewFilter.addEventListener('change', guarded(loadReview));
+  ui.reviewRefresh.addEventListener('click', guarded(loadReview));
+  ui.train.addEventListener('click', guarded(train));
+  ui.rollback.addEventListener('click', guarded(rollback));
+  ui.evaluate.addEventListener('click', guarded(evaluate));
+  ui.promote.addEventListener('click', guarded(promote));
+
+  if (state.token) enter();
+})();

@@ -42,6 +42,10 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             "model": "all-MiniLM-L6-v2",  # a name in nlu.embeddings.PACKAGED_MODELS, or a folder
             "batch_size": 64,
             "torch_threads": 1,  # per process; see nlu.embeddings.load
+            # Length of the (unit) sentence vector. Rasa's LogisticRegressionClassifier has a fixed
+            # C=1 and sees word and character counts (values 1-10) beside it, so at length 1 its
+            # L2 penalty mutes the sentence vector: 10 took CLINC150 from 91.8 % to 96.0 %.
+            "scale": 1.0,
         }
 
     @staticmethod
@@ -52,6 +56,8 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def validate_config(cls, config: dict[str, Any]) -> None:
         if int(config.get("batch_size", 1)) < 1:
             raise InvalidConfigException("SentenceEmbeddingFeaturizer: batch_size must be at least 1")
+        if float(config.get("scale", 1.0)) <= 0:
+            raise InvalidConfigException("SentenceEmbeddingFeaturizer: scale must be positive")
         try:
             embeddings.model_path(str(config["model"]))
         except embeddings.ModelUnavailable as error:
@@ -85,5 +91,6 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     def vectors(self, texts: list[str]) -> np.ndarray:
         """The configured model's sentence vectors for ``texts``."""
-        return embeddings.embed(str(self._config["model"]), texts, int(self._config["batch_size"]),
-                                self._config["torch_threads"])
+        vectors = embeddings.embed(str(self._config["model"]), texts, int(self._config["batch_size"]),
+                                   self._config["torch_threads"])
+        return vectors * np.float32(self._config["scale"])

@@ -26,6 +26,8 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from nlu.components import SentenceEmbeddingFeaturizer
 
 config = {**SentenceEmbeddingFeaturizer.get_default_config(), "alias": "minilm"}
+scaled = SentenceEmbeddingFeaturizer.create({**config, "scale": 10.0}, None, None,
+                                            ExecutionContext(GraphSchema({}), "g"))
 featurizer = SentenceEmbeddingFeaturizer.create(config, None, None, ExecutionContext(GraphSchema({}), "f"))
 texts = ["how do I reset my hub", "factory reset the bridge", "is it going to rain"]
 data = featurizer.process_training_data(TrainingData([Message.build(text=t, intent="x") for t in texts]))
@@ -44,6 +46,7 @@ print(json.dumps({
     "no_text_features": len(live[1].features),
     "paraphrase": float(vectors[0] @ vectors[1]), "unrelated": float(vectors[0] @ vectors[2]),
     "refused": refused,
+    "scaled_length": float((scaled.vectors(texts[:1]) ** 2).sum() ** 0.5),
 }))
 """
 
@@ -76,3 +79,7 @@ def test_paraphrases_get_closer_vectors_than_unrelated_messages(report: dict[str
 
 def test_an_unknown_model_is_refused_when_the_config_is_read(report: dict[str, object]) -> None:
     assert report["refused"] is True
+
+
+def test_scale_sets_the_length_of_the_sentence_vector(report: dict[str, object]) -> None:
+    assert report["scaled_length"] == pytest.approx(10.0, rel=1e-4)

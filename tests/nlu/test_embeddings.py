@@ -28,6 +28,6 @@ def test_no_texts_give_an_empty_matrix() -> None:
     assert embeddings.embed("all-MiniLM-L6-v2", []).shape == (0, 384)
 
 
-def test_an_unknown_model_says_what_it_accepts(tmp_path: object) -> None:
+def test_an_unknown_model_says_what_it_accepts() -> None:
     with pytest.raises(embeddings.ModelUnavailable, match="all-MiniLM-L6-v2"):
         embeddings.model_path("no-such-model")

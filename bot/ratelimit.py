@@ -1,16 +1,21 @@
 """Rate limits shared by every gateway (the ``limits`` library, counters in Redis).
 
 Limits are per customer session, per client IP and per staff login IP; the strings are ``limits``
-notation (``"30/minute"``) and live in Settings so a deployment can change them.
+notation (``"30/minute"``) and live in Settings so a deployment can change them. The frame flood
+limit is per socket, so it is kept in the socket's own :class:`FrameBudget`, with no I/O.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections import deque
+from collections.abc import Callable
 
 from limits import RateLimitItem, parse
-from limits.aio.storage import MemoryStorage, RedisStorage
-from limits.aio.strategies import MovingWindowRateLimiter, SlidingWindowCounterRateLimiter
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import SlidingWindowCounterRateLimiter
 
 from bot.core.config import RateLimitSettings
 
@@ -34,14 +39,18 @@ class RateLimiter:
         self._message_ip = parse(settings.messages_per_ip)
         self._session_ip = parse(settings.sessions_per_ip)
         self._login_ip = parse(settings.logins_per_ip)
-        # Frame floods are judged per socket, so an in-process window is enough (and costs no I/O).
-        self._frames = MovingWindowRateLimiter(MemoryStorage())
         self._frame_limit = parse(settings.frames_per_connection)
 
     async def customer_message(self, session_id: str, ip: str) -> None:
-        """Count one customer message; raise RateLimited over the session's or the IP's budget."""
-        await self._hit(self._message_session, "messages in this conversation", "msg-session", session_id)
-        await self._hit(self._message_ip, "messages from your network", "msg-ip", ip)
+        """Count one customer message; raise RateLimited over the session's or the IP's budget.
+
+        Both counters are hit at once (one round trip of latency, not two), so a message refused
+        for one budget still counts against the other.
+        """
+        await asyncio.gather(
+            self._hit(self._message_session, "messages in this conversation", "msg-session", session_id),
+            self._hit(self._message_ip, "messages from your network", "msg-ip", ip),
+        )
 
     async def new_session(self, ip: str) -> None:
         """Count one new conversation from ``ip``."""
@@ -51,10 +60,9 @@ class RateLimiter:
         """Count one staff login attempt from ``ip`` (slows password guessing)."""
         await self._hit(self._login_ip, "login attempts", "login-ip", ip)
 
-    async def frame(self, connection_id: str) -> None:
-        """Count one inbound frame on a socket; raise RateLimited when a client floods."""
-        if not await self._frames.hit(self._frame_limit, "frames", connection_id):
-            raise RateLimited("frames on this connection", self._frame_limit)
+    def frame_budget(self) -> FrameBudget:
+        """A new socket's allowance of inbound frames."""
+        return FrameBudget(self._frame_limit)
 
     async def _hit(self, limit: RateLimitItem, what: str, *identifiers: str) -> None:
         """Fails open: while Redis is unreachable nobody is limited, and no message is refused for it."""
@@ -65,3 +73,25 @@ class RateLimiter:
             return
         if not allowed:
             raise RateLimited(what, limit)
+
+
+class FrameBudget:
+    """One socket's inbound frames in a moving window (``limits`` notation, e.g. 40/5seconds).
+
+    Judged per socket, so the times live with the socket: a deque, no storage, no I/O.
+    """
+
+    def __init__(self, limit: RateLimitItem, clock: Callable[[], float] = time.monotonic) -> None:
+        self._limit = limit
+        self._window_s = float(limit.get_expiry())
+        self._times: deque[float] = deque()
+        self._clock = clock
+
+    def hit(self) -> None:
+        """Count one frame; raise RateLimited (without counting it) when the window is full."""
+        now = self._clock()
+        while self._times and self._times[0] <= now - self._window_s:
+            self._times.popleft()
+        if len(self._times) >= self._limit.amount:
+            raise RateLimited("frames on this connection", self._limit)
+        self._times.append(now)

@@ -12,10 +12,10 @@ from handoff.errors import (
     SessionNotFound,
     SessionNotHeld,
 )
-from handoff.live import RESYNC, LiveBus, Subscription
+from handoff.live import RESYNC, LiveBus, Subscription, event_entry
 from handoff.models import Agent, Role, Session, SessionState, TranscriptEntry
 from handoff.presence import AgentStatus, Presence, PresenceRegistry
-from handoff.service import HandoffService, QueueItem
+from handoff.service import HandoffService, QueueItem, Stored
 
 __all__ = [
     "RESYNC",
@@ -35,6 +35,8 @@ __all__ = [
     "SessionNotFound",
     "SessionNotHeld",
     "SessionState",
+    "Stored",
     "Subscription",
     "TranscriptEntry",
+    "event_entry",
 ]

@@ -1,9 +1,13 @@
 """Live fan-out of session events across gateway processes, over Redis pub/sub.
 
 Every gateway process runs one :class:`LiveBus`: it publishes events to Redis and, with a single
-pattern subscription, hands each event to the local listeners of that channel. Pub/sub is only the
-wake-up call: listeners read the transcript stream for the messages themselves, so an event missed
-while Redis was away is recovered by the ``resync`` event the bus emits after it reconnects.
+pattern subscription, hands each event to the local listeners of that channel.
+
+A ``message`` event carries the stored entry itself and the id of the entry before it
+(``prev``); the APPEND script publishes it in the same atomic step that stores the message, so a
+listener delivers straight from the event and reads the transcript only when the chain breaks.
+Events published while this process's subscription was down are lost to it: once it is
+subscribed again the bus sends every listener ``resync``, and they read what they missed.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from handoff import keys
+from handoff.models import TranscriptEntry
 
 logger = logging.getLogger(__name__)
 
@@ -27,6 +32,11 @@ Event = dict[str, Any]
 Listener = Callable[[Event], None]
 
 RESYNC: Event = {"kind": "resync"}
+
+
+def event_entry(session_id: str, event: Event) -> TranscriptEntry:
+    """The transcript entry a live ``message`` event carries."""
+    return TranscriptEntry.from_fields(session_id, event["id"], event["entry"])
 
 
 class Subscription:
@@ -52,6 +62,7 @@ class LiveBus:
         self._subscriber = subscriber or redis
         self._listeners: dict[str, set[Listener]] = defaultdict(set)
         self.connected = asyncio.Event()
+        self._missed_events = False  # the subscription was down: tell listeners once it is back
 
     async def aclose(self) -> None:
         """Close the subscriber connection if it is the bus's own."""
@@ -89,10 +100,10 @@ class LiveBus:
                 await self._receive()
             except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
                 self.connected.clear()
+                self._missed_events = True
                 logger.warning("live bus lost redis: %s; retrying in %.1fs", exc, delay)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 2.0)
-                self._broadcast(RESYNC)
             else:
                 delay = 0.1
 
@@ -100,6 +111,9 @@ class LiveBus:
         async with self._subscriber.pubsub(ignore_subscribe_messages=True) as pubsub:
             await pubsub.psubscribe(keys.LIVE_PREFIX + "*")
             self.connected.set()
+            if self._missed_events:  # only now: a read made before subscribing could miss more
+                self._missed_events = False
+                self._broadcast(RESYNC)
             async for message in pubsub.listen():
                 if message["type"] == "pmessage":
                     self._deliver(message["channel"], json.loads(message["data"]))

@@ -95,15 +95,29 @@ class PresenceRegistry:
         return statuses
 
     async def online_agents(self) -> int:
-        """How many agents are online now (their presence is alive and ``online``)."""
-        return sum(1 for status in await self.statuses() if status.presence == Presence.ONLINE)
+        """How many agents are online now (their presence is alive and ``online``): one read of
+        each agent's presence field, since escalations and wait estimates ask often."""
+        ids = await self._redis.zrange(keys.AGENTS, 0, -1)
+        if not ids:
+            return 0
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for agent_id in ids:
+                pipe.hget(keys.agent(agent_id), "presence")
+            presences = await pipe.execute()
+        return sum(1 for presence in presences if presence == Presence.ONLINE.value)
+
+    async def availability(self, agent_id: str) -> tuple[Presence, int, int]:
+        """(presence, chats held, capacity) of one agent; an expired presence reads as offline."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.hgetall(keys.agent(agent_id))
+            pipe.scard(keys.agent_sessions(agent_id))
+            raw, load = await pipe.execute()
+        return Presence(raw.get("presence", Presence.OFFLINE.value)), int(load), int(raw.get("capacity", "0"))
 
     async def free_capacity(self, agent_id: str) -> int:
         """How many more chats the agent may take (0 when away, offline or full)."""
-        raw = await self._redis.hgetall(keys.agent(agent_id))
-        if raw.get("presence") != Presence.ONLINE.value:
-            return 0
-        return max(0, int(raw.get("capacity", "0")) - int(await self._redis.scard(keys.agent_sessions(agent_id))))
+        presence, load, capacity = await self.availability(agent_id)
+        return max(0, capacity - load) if presence == Presence.ONLINE else 0
 
     async def lost_agents(self, grace_s: float) -> list[str]:
         """Agents holding chats whose console has been gone (away, or silent) for over ``grace_s``."""

@@ -19,17 +19,32 @@ return {'ok', state, agent}
 
 # KEYS[1] = dedupe hash, KEYS[2] = transcript stream, KEYS[3] = session hash.
 # ARGV[1] = client id ('' = no de-duplication), ARGV[2] = timestamp, ARGV[3] = counter field to
-# increment ('' = none), ARGV[4..] = stream field/value pairs.
-# Returns {entry id, 1} when stored, {existing id, 0} for a duplicate, {'', -1} without session.
+# increment ('' = none), ARGV[4] = agent who must hold the session ('' = anyone), ARGV[5] = field
+# set once to the timestamp ('' = none), ARGV[6] = live channel, ARGV[7] = the entry as JSON,
+# ARGV[8..] = stream field/value pairs.
+# Returns {entry id, status, session state}; status 1 = stored, 0 = duplicate (the stored id),
+# -1 = no such session, -2 = the session is not assigned to ARGV[4].
+# The live event is published here, in the same atomic step as the XADD: a stored message is
+# always announced, in transcript order, and the event names the entry before it ("prev") so a
+# listener can tell whether it missed one.
 APPEND = """
+local session = redis.call('HMGET', KEYS[3], 'state', 'agent_id')
+local state = session[1]
+if not state then return {'', -1, ''} end
+if ARGV[4] ~= '' and (state ~= 'assigned' or session[2] ~= ARGV[4]) then return {'', -2, state} end
 if ARGV[1] ~= '' then
   local existing = redis.call('HGET', KEYS[1], ARGV[1])
-  if existing then return {existing, 0} end
+  if existing then return {existing, 0, state} end
 end
-if redis.call('EXISTS', KEYS[3]) == 0 then return {'', -1} end
-local id = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 4))
+local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+local prev = ''
+if #last > 0 then prev = last[1][1] end
+local id = redis.call('XADD', KEYS[2], '*', unpack(ARGV, 8))
 if ARGV[1] ~= '' then redis.call('HSET', KEYS[1], ARGV[1], id) end
 redis.call('HSET', KEYS[3], 'last_activity', ARGV[2])
 if ARGV[3] ~= '' then redis.call('HINCRBY', KEYS[3], ARGV[3], 1) end
-return {id, 1}
+if ARGV[5] ~= '' then redis.call('HSETNX', KEYS[3], ARGV[5], ARGV[2]) end
+local event = '{"kind":"message","id":"' .. id .. '","prev":"' .. prev .. '","entry":' .. ARGV[7] .. '}'
+redis.call('PUBLISH', ARGV[6], event)
+return {id, 1, state}
 """

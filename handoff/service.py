@@ -12,7 +12,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any
 
 from redis.asyncio import Redis
@@ -41,6 +41,16 @@ LOST_AGENT_NOTE = (
     "will continue with the whole conversation."
 )
 _COUNTER_BY_ROLE = {Role.CUSTOMER: "customer_messages"}
+
+
+@dataclass(frozen=True)
+class Stored:
+    """A message handed to the transcript: the entry, whether it is new (not a re-send), and the
+    session's state when it was stored."""
+
+    entry: TranscriptEntry
+    created: bool
+    state: SessionState
 
 
 @dataclass(frozen=True)
@@ -132,25 +142,44 @@ class HandoffService:
         extra: dict[str, Any] | None = None,
     ) -> tuple[TranscriptEntry, bool]:
         """Store a message once (by ``client_id``) and announce it; returns (entry, newly stored)."""
-        now = self._clock()
-        draft = TranscriptEntry(
-            id="", session_id=session_id, role=role, text=text, ts=now, client_id=client_id,
-            agent_name=agent_name, internal=internal, extra=extra or {},
-        )
-        flat = [item for pair in draft.to_fields().items() for item in pair]
-        counter = _COUNTER_BY_ROLE.get(role, "")
-        entry_id, status = await self._append(
+        stored = await self._store(self._draft(session_id, role, text, client_id=client_id, agent_name=agent_name,
+                                               internal=internal, extra=extra))
+        return stored.entry, stored.created
+
+    async def customer_message(self, session_id: str, text: str, client_id: str) -> Stored:
+        """Store a customer's message once and announce it.
+
+        The result carries the session's state when the message was stored, so the caller knows
+        whether the bot should answer (only while the session is with the bot) without reading
+        the session again on every message.
+        """
+        return await self._store(self._draft(session_id, Role.CUSTOMER, text, client_id=client_id))
+
+    def _draft(self, session_id: str, role: Role, text: str, *, client_id: str = "", agent_name: str = "",
+               internal: bool = False, extra: dict[str, Any] | None = None) -> TranscriptEntry:
+        return TranscriptEntry(id="", session_id=session_id, role=role, text=text, ts=self._clock(),
+                               client_id=client_id, agent_name=agent_name, internal=internal, extra=extra or {})
+
+    async def _store(self, draft: TranscriptEntry, *, holder: str = "", set_once: str = "") -> Stored:
+        """One round trip: the APPEND script de-duplicates, stores, counts and publishes.
+
+        ``holder``: the agent who must hold the session; ``set_once``: a session field set to the
+        message's time if it is not set yet.
+        """
+        session_id, fields = draft.session_id, draft.to_fields()
+        entry_id, status, state = await self._append(
             keys=[keys.dedupe(session_id), keys.transcript(session_id), keys.session(session_id)],
-            args=[client_id, repr(now), counter, *flat],
+            args=[draft.client_id, repr(draft.ts), _COUNTER_BY_ROLE.get(draft.role, ""), holder, set_once,
+                  keys.live_session(session_id), json.dumps(fields, separators=(",", ":")),
+                  *(item for pair in fields.items() for item in pair)],
         )
         if status == -1:
             raise SessionNotFound(session_id)
+        if status == -2:
+            raise SessionNotHeld(session_id)
         if status == 0:
-            return await self._entry(session_id, entry_id), False
-        await self._redis.zadd(keys.OPEN_SESSIONS, {session_id: now}, xx=True)
-        entry = TranscriptEntry(**{**draft.__dict__, "id": entry_id})
-        await self._bus.publish_session(session_id, {"kind": "message", "id": entry_id})
-        return entry, True
+            return Stored(await self._entry(session_id, entry_id), False, SessionState(state))
+        return Stored(replace(draft, id=entry_id), True, SessionState(state))
 
     async def transcript(
         self, session_id: str, after: str | None = None, *, include_internal: bool = True
@@ -264,16 +293,14 @@ class HandoffService:
     async def agent_reply(
         self, session_id: str, agent: Agent, text: str, client_id: str, *, internal: bool = False
     ) -> tuple[TranscriptEntry, bool]:
-        """Store an agent's reply (or internal note) on a session the agent holds."""
-        session = await self.get_session(session_id)
-        if session.state != SessionState.ASSIGNED or session.agent_id != agent.id:
-            raise SessionNotHeld(session_id)
-        entry, created = await self.append(
-            session_id, Role.AGENT, text, client_id=client_id, agent_name=agent.name, internal=internal
-        )
-        if created and not internal:
-            await self._redis.hsetnx(keys.session(session_id), "first_agent_reply_at", repr(self._clock()))
-        return entry, created
+        """Store an agent's reply (or internal note) on a session the agent holds.
+
+        The holder check, the store and the first-reply time are one script: one round trip.
+        """
+        draft = self._draft(session_id, Role.AGENT, text, client_id=client_id, agent_name=agent.name,
+                            internal=internal)
+        stored = await self._store(draft, holder=agent.id, set_once="" if internal else "first_agent_reply_at")
+        return stored.entry, stored.created
 
     async def hand_back(self, session_id: str, agent: Agent) -> Session:
         """Return a session the agent holds to the bot."""
@@ -442,14 +469,41 @@ class HandoffService:
         The estimate is the median of the last 100 waits, times the position, shared among the
         agents online; with no history it assumes one minute per place.
         """
-        position = await self.queue_position(session_id)
-        if position is None:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            pipe.zrank(keys.QUEUE, session_id)
+            pipe.lrange(keys.RECENT_WAITS, 0, 99)
+            rank, recent = await pipe.execute()
+        if rank is None:
             return None, None
-        waits = sorted(float(w) for w in await self._redis.lrange(keys.RECENT_WAITS, 0, 99))
+        position = rank + 1
+        waits = sorted(float(w) for w in recent)
         per_place = waits[len(waits) // 2] if waits else DEFAULT_WAIT_S
         agents = max(1, await self.presence.online_agents())
         return position, round(max(per_place, 5.0) * position / agents, 1)
 
     async def idle_sessions(self, idle_for_s: float) -> list[str]:
-        """Open sessions with no message for ``idle_for_s`` seconds (for the idle sweep)."""
-        return list(await self._redis.zrangebyscore(keys.OPEN_SESSIONS, 0, self._clock() - idle_for_s))
+        """Open sessions with no message for ``idle_for_s`` seconds (for the idle sweep).
+
+        A message updates only the session's own ``last_activity`` (no extra write per message),
+        so the open-sessions index holds an older score; candidates it names are checked against
+        the session, and the busy ones re-scored.
+        """
+        cutoff = self._clock() - idle_for_s
+        candidates = await self._redis.zrangebyscore(keys.OPEN_SESSIONS, 0, cutoff)
+        if not candidates:
+            return []
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for session_id in candidates:
+                pipe.hget(keys.session(session_id), "last_activity")
+            activity = await pipe.execute()
+        last_activity = dict(zip(candidates, activity, strict=True))
+        idle = [sid for sid, last in last_activity.items() if last is not None and float(last) <= cutoff]
+        busy = {sid: float(last) for sid, last in last_activity.items() if last is not None and float(last) > cutoff}
+        gone = [sid for sid, last in last_activity.items() if last is None]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            if busy:
+                pipe.zadd(keys.OPEN_SESSIONS, busy, xx=True)
+            if gone:
+                pipe.zrem(keys.OPEN_SESSIONS, *gone)
+            await pipe.execute()
+        return idle

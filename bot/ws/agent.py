@@ -27,6 +27,7 @@ from bot.ws.frames import (
     Transfer,
     clean_text,
 )
+from bot.ws.queue_watch import queue_watch
 from handoff import RESYNC, Agent, Presence, Role, SessionNotHeld, SessionState, Subscription
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ class AgentConnection:
         self._agent: Agent | None = None
         self._feeds: dict[str, SessionFeed] = {}
         self._subscriptions: list[Subscription] = []
-        self._queue_dirty = asyncio.Event()
+        self._queue = queue_watch(services)
         self._tasks: list[asyncio.Task[None]] = []
         self._presence = Presence.ONLINE
         self._capacity = services.settings.handoff.default_capacity
@@ -94,9 +95,8 @@ class AgentConnection:
                                                      "role": principal.role.value}})
         self._subscriptions.append(self._services.bus.follow_agents(self._on_agents_event))
         await self._beat()
-        self._tasks.append(asyncio.create_task(self._queue_sender()))
+        self._queue.add(self._outbox)
         self._tasks.append(asyncio.create_task(self._heartbeats()))
-        self._queue_dirty.set()
         return True
 
     async def _beat(self) -> None:
@@ -195,12 +195,15 @@ class AgentConnection:
     def _on_session_event(self, session_id: str, event: dict[str, Any]) -> None:
         kind = event.get("kind")
         feed = self._feeds.get(session_id)
-        if kind in ("message", RESYNC["kind"]) and feed:
+        if kind == "message" and feed:
+            feed.offer(event)
+        elif kind == RESYNC["kind"] and feed:
             feed.poke()
         elif kind == "typing" and event.get("role") == Role.CUSTOMER.value:
             self._outbox.put({"type": "typing", "session_id": session_id, "role": "customer", "on": event["on"]})
 
     def _on_agents_event(self, event: dict[str, Any]) -> None:
+        """Presence and session changes for this console (the queue itself comes from the watch)."""
         if event.get("kind") == RESYNC["kind"]:
             self._beat_now.set()  # our presence may have expired while Redis was away
         if event.get("kind") == "presence":
@@ -210,20 +213,6 @@ class AgentConnection:
             self._outbox.put({"type": "session_state", "session_id": event["session_id"],
                               "state": event["state"], "agent_id": event["agent_id"],
                               "agent_name": event["agent_name"]})
-        self._queue_dirty.set()
-
-    async def _queue_sender(self) -> None:
-        """Send the queue snapshot after changes, at most every 100 ms (bursts coalesce)."""
-        while True:
-            await self._queue_dirty.wait()
-            self._queue_dirty.clear()
-            try:
-                items = await self._handoff.queue()
-                self._outbox.put({"type": "queue", "sessions": [i.as_dict() for i in items]})
-            except Exception:
-                logger.warning("queue snapshot failed", exc_info=True)
-                self._queue_dirty.set()
-            await asyncio.sleep(0.1)
 
     async def _shutdown(self) -> None:
         if self._agent is not None and not self._logged_out:
@@ -231,6 +220,7 @@ class AgentConnection:
                 async with self._presence_lock:
                     self._gone = True
                     await self._handoff.presence.disconnected(self._agent, logged_out=False)
+        self._queue.remove(self._outbox)
         for subscription in self._subscriptions:
             subscription.close()
         for feed in self._feeds.values():

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import json
 import logging
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -17,14 +16,14 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.ratelimit import RateLimited, RateLimiter
 from bot.ws.frames import FrameError, parse_frame
-from handoff import HandoffError, HandoffService, TranscriptEntry
+from handoff import HandoffError, HandoffService, TranscriptEntry, event_entry
 from outcomes import OutcomesError
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 OUTBOX_LIMIT = 1000
 CLOSE_TOO_SLOW = 1008
-POLL_S = 5.0  # feeds also read the transcript this often, in case a live event was lost
+POLL_S = 30.0  # feeds also read the transcript this often: a last safety net (see SessionFeed)
 
 
 def message_frame(entry: TranscriptEntry) -> dict[str, Any]:
@@ -62,10 +61,11 @@ class Outbox:
 
     def __init__(self, websocket: WebSocket) -> None:
         self._websocket = websocket
-        self._queue: asyncio.Queue[dict[str, Any] | int] = asyncio.Queue()
+        self._queue: asyncio.Queue[dict[str, Any] | str | int] = asyncio.Queue()
 
-    def put(self, frame: dict[str, Any]) -> None:
-        """Queue a frame; a client that stops reading is disconnected rather than buffered forever."""
+    def put(self, frame: dict[str, Any] | str) -> None:
+        """Queue a frame (or its JSON text, when one frame goes to many sockets); a client that
+        stops reading is disconnected rather than buffered forever."""
         if self._queue.qsize() >= OUTBOX_LIMIT:
             logger.warning("outbox overflow; closing slow client")
             self.close(CLOSE_TOO_SLOW)
@@ -80,7 +80,8 @@ class Outbox:
         """Write queued frames in order until a close is queued or the socket goes away."""
         with contextlib.suppress(WebSocketDisconnect, RuntimeError):
             while not isinstance(frame := await self._queue.get(), int):
-                await self._websocket.send_text(json.dumps(frame, separators=(",", ":")))
+                text = frame if isinstance(frame, str) else json.dumps(frame, separators=(",", ":"))
+                await self._websocket.send_text(text)
             await self._websocket.close(code=frame)
 
 
@@ -102,11 +103,21 @@ async def read_frames(websocket: WebSocket, adapter: TypeAdapter[T], max_bytes: 
             yield exc
 
 
-class SessionFeed:
-    """Delivers a session's new transcript entries to one socket, in order and once each.
+def _stream_order(entry_id: str) -> tuple[int, int]:
+    """Redis stream ids ("<ms>-<seq>") in the order Redis gives them."""
+    ms, _, seq = entry_id.partition("-")
+    return int(ms), int(seq or 0)
 
-    Live events only wake the feed; it reads what is new from the transcript itself, so nothing
-    is lost when a live event is (e.g. while Redis restarts) and nothing is sent twice.
+
+class SessionFeed:
+    """Delivers a session's transcript entries to one socket, in order and once each.
+
+    A live ``message`` event carries its entry and the id of the entry before it. While events
+    chain onto the last entry this feed sent, each goes out straight from the event, with no
+    Redis read. When the chain breaks (an event was missed while the bus was reconnecting, or the
+    feed is still catching up), the feed reads everything after its last entry from the
+    transcript instead; ``resync`` (:meth:`poke`) and a slow poll do the same. So nothing is
+    lost, nothing is sent twice, and the usual delivery costs no round trip.
     """
 
     def __init__(
@@ -123,32 +134,45 @@ class SessionFeed:
         self._outbox = outbox
         self._include_internal = include_internal
         self.last_sent = last_sent
+        self._reading = True  # a transcript read is due or under way: events only wake it
         self._wake = asyncio.Event()
         self._task = asyncio.create_task(self._run())
         self._wake.set()
+
+    def offer(self, event: dict[str, Any]) -> None:
+        """A live ``message`` event of this session: send it, or read the transcript if it does
+        not follow the last entry sent (one was missed). Entries already sent are ignored."""
+        if "entry" not in event:  # an event without its entry: read it
+            self.poke()
+        elif not self._reading and event.get("prev") == (self.last_sent or ""):
+            self._send(event_entry(self.session_id, event))
+        elif self.last_sent is None or _stream_order(event["id"]) > _stream_order(self.last_sent):
+            self.poke()
 
     def poke(self) -> None:
         """Something may be new: read the transcript soon."""
         self._wake.set()
 
+    def _send(self, entry: TranscriptEntry) -> None:
+        if self._include_internal or not entry.internal:
+            self._outbox.put(message_frame(entry))
+        self.last_sent = entry.id
+
     async def _run(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):  # a missed live event costs at most one poll period
+            with contextlib.suppress(TimeoutError):  # a lost event costs at most one poll period
                 await asyncio.wait_for(self._wake.wait(), timeout=POLL_S)
             self._wake.clear()
+            self._reading = True
             try:
-                await self._deliver_new()
-            except Exception:  # Redis away: retry on the next poke (resync pokes after reconnect)
+                for entry in await self._handoff.transcript(self.session_id, after=self.last_sent):
+                    self._send(entry)
+            except Exception:  # Redis away: retry (a resync pokes too, once the bus is back)
                 logger.warning("feed for a session failed; will retry", exc_info=True)
                 await asyncio.sleep(0.5)
                 self._wake.set()
-
-    async def _deliver_new(self) -> None:
-        entries = await self._handoff.transcript(self.session_id, after=self.last_sent)
-        for entry in entries:
-            if self._include_internal or not entry.internal:
-                self._outbox.put(message_frame(entry))
-            self.last_sent = entry.id
+                continue
+            self._reading = False
 
     async def close(self) -> None:
         """Stop delivering."""
@@ -173,10 +197,10 @@ async def serve_frames(
     One place decides what each failure costs: a flood or a bad frame costs an ``error`` frame;
     a domain error, a rate limit or a Redis outage costs the frame, never the connection.
     """
-    connection_id = uuid.uuid4().hex
+    budget = limiter.frame_budget()
     async for frame in read_frames(websocket, adapter, max_bytes):
         try:
-            await limiter.frame(connection_id)
+            budget.hit()
         except RateLimited as exc:
             outbox.put(error_frame("rate_limited", str(exc)))
             continue

@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 CLOSE_ORIGIN = 4403
 CLOSE_SESSION = 4404
 WAIT_REFRESH_S = 15.0  # how often a waiting customer's position and estimate are refreshed
+POSITION_REFRESH_S = 0.5  # at most this often when the queue moves
 
 
 def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
@@ -52,7 +53,9 @@ class CustomerConnection:
         self._subscriptions: list[Subscription] = []
         self._to_bot: asyncio.Queue[str] = asyncio.Queue()
         self._tasks: list[asyncio.Task[None]] = []
+        self._state: SessionState | None = None  # as last seen: decides who cares about queue moves
         self._state_dirty = asyncio.Event()
+        self._state_urgent = asyncio.Event()
         self._state_always = False
         self._client_ip = websocket.client.host if websocket.client else "unknown"
 
@@ -118,6 +121,7 @@ class CustomerConnection:
                                CLOSE_SESSION)
             return False
         self._session_id = session.session_id
+        self._state = session.state
         token = self._services.signer.customer_token(session.session_id)
         self._outbox.put({"type": "session", "session_id": session.session_id, "session_token": token,
                           "state": session.state.value})
@@ -139,11 +143,9 @@ class CustomerConnection:
         return await self._handoff.get_session(self._services.signer.read_customer_token(token))
 
     async def _message(self, client_id: str, text: str, shown_text: str | None = None) -> None:
-        entry, created = await self._handoff.append(
-            self._session_id, Role.CUSTOMER, shown_text or text, client_id=client_id
-        )
-        self._outbox.put({"type": "ack", "client_id": client_id, "id": entry.id})
-        if created:
+        stored = await self._handoff.customer_message(self._session_id, shown_text or text, client_id)
+        self._outbox.put({"type": "ack", "client_id": client_id, "id": stored.entry.id})
+        if stored.created and stored.state == SessionState.BOT:  # with a person, the bot stays out
             self._to_bot.put_nowait(text)
 
     async def _choose(self, client_id: str, payload: str) -> None:
@@ -167,40 +169,58 @@ class CustomerConnection:
 
     def _on_event(self, event: dict[str, Any]) -> None:
         kind = event.get("kind")
-        if kind in ("message", RESYNC["kind"]) and self._feed:
+        if kind == "message" and self._feed:
+            self._feed.offer(event)
+        elif kind == RESYNC["kind"] and self._feed:
             self._feed.poke()
         if kind == "typing" and event.get("role") != Role.CUSTOMER.value:
             self._outbox.put({"type": "typing", "role": event["role"], "on": event["on"]})
         elif kind == "ended":
             self._outbox.put({"type": "ended", "outcome": event["outcome"]})
         elif kind in ("state", RESYNC["kind"]):
+            if "state" in event:
+                self._state = SessionState(event["state"])
             self._want_state(always=True)
 
     def _on_agents_event(self, event: dict[str, Any]) -> None:
-        """Another session moved in the queue: our position may have changed."""
-        if event.get("kind") == "state" and event.get("session_id") != self._session_id:
+        """Another session moved: while we wait, our place in the queue may have changed.
+
+        Only waiting customers care; the others ignore it without touching Redis.
+        """
+        if (event.get("kind") == "state" and event.get("session_id") != self._session_id
+                and self._state == SessionState.QUEUED):
             self._want_state(always=False)
 
     def _want_state(self, *, always: bool) -> None:
         """Ask for a ``state`` frame: always, or only if we are queued (to update the position)."""
-        self._state_always = self._state_always or always
+        if always:
+            self._state_always = True
+            self._state_urgent.set()
         self._state_dirty.set()
 
     async def _state_sender(self) -> None:
-        """Send state frames after changes (bursts coalesce), and refresh the wait estimate while queued."""
+        """Send state frames after changes, and refresh the wait estimate while queued.
+
+        A busy queue moves often; position updates are sent at most every POSITION_REFRESH_S
+        (bursts coalesce), while a change of this session's own state goes out at once.
+        """
         while True:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._state_dirty.wait(), timeout=WAIT_REFRESH_S)
             self._state_dirty.clear()
+            self._state_urgent.clear()
             always, self._state_always = self._state_always, False
             try:
                 session = await self._handoff.get_session(self._session_id)
+                self._state = session.state
                 if always or session.state == SessionState.QUEUED:
                     await self._send_state(session)
             except HandoffError:
                 continue
             except Exception:  # e.g. Redis away: try again on the next change or refresh
                 logger.warning("state refresh failed", exc_info=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._state_urgent.wait(), timeout=POSITION_REFRESH_S)
 
     async def _send_state(self, session: Session) -> None:
         frame: dict[str, Any] = {"type": "state", "state": session.state.value}

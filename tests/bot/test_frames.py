@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from limits import parse
 
+from bot.ratelimit import FrameBudget, RateLimited
 from bot.ws.frames import AGENT_FRAMES, CUSTOMER_FRAMES, AgentMessage, FrameError, Hello, clean_text, parse_frame
 
 pytestmark = [pytest.mark.unit]
@@ -41,3 +43,18 @@ def test_text_is_trimmed_and_bounded() -> None:
     with pytest.raises(FrameError) as caught:
         clean_text("x" * 11, 10)
     assert caught.value.code == "text_too_long"
+
+
+def test_a_socket_may_send_its_frame_budget_per_moving_window() -> None:
+    now = [0.0]
+    budget = FrameBudget(parse("3/5seconds"), clock=lambda: now[0])
+    for t in (0.0, 1.0, 2.0):
+        now[0] = t
+        budget.hit()
+    now[0] = 4.9
+    with pytest.raises(RateLimited, match="frames on this connection"):
+        budget.hit()  # refused frames do not count
+    now[0] = 5.0  # the first frame has left the window
+    budget.hit()
+    with pytest.raises(RateLimited):
+        budget.hit()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from redis.asyncio import Redis
@@ -20,6 +21,7 @@ from handoff import (
     SessionNotFound,
     SessionNotHeld,
     SessionState,
+    event_entry,
 )
 
 pytestmark = [pytest.mark.integration]
@@ -111,17 +113,23 @@ async def test_closing_reports_the_state_it_ended_in(handoff: HandoffService) ->
         await handoff.get_session("missing")
 
 
-async def test_live_events_reach_listeners_on_another_bus(redis: Redis, handoff: HandoffService) -> None:
+async def test_message_events_reach_another_bus_carrying_the_entry_and_the_one_before(
+    redis: Redis, handoff: HandoffService
+) -> None:
     other_bus = LiveBus(redis)
     runner = asyncio.create_task(other_bus.run())
     await asyncio.wait_for(other_bus.connected.wait(), 5)
     sid = (await handoff.start_session()).session_id
-    received: list[dict[str, object]] = []
-    arrived = asyncio.Event()
-    other_bus.follow_session(sid, lambda e: (received.append(e), arrived.set()))
-    entry, _ = await handoff.append(sid, Role.CUSTOMER, "over the wire")
-    await asyncio.wait_for(arrived.wait(), 5)
-    assert received == [{"kind": "message", "id": entry.id}]
+    received: list[dict[str, Any]] = []
+    two_arrived = asyncio.Event()
+    other_bus.follow_session(sid, lambda e: (received.append(e), len(received) == 2 and two_arrived.set()))
+    first, _ = await handoff.append(sid, Role.CUSTOMER, "over the wire", client_id="c-1")
+    second, _ = await handoff.append(sid, Role.AGENT, "and back", agent_name="Alex", internal=True)
+    await handoff.append(sid, Role.CUSTOMER, "over the wire", client_id="c-1")  # a re-send: no event
+    await asyncio.wait_for(two_arrived.wait(), 5)
+    assert [(e["kind"], e["id"], e["prev"]) for e in received] == [
+        ("message", first.id, ""), ("message", second.id, first.id)]
+    assert [event_entry(sid, e) for e in received] == [first, second]
     runner.cancel()
 
 
@@ -222,3 +230,46 @@ async def test_supervisor_assigns_a_waiting_session_and_agents_transfer_between_
     assert (moved.state, moved.queue) == (SessionState.QUEUED, "billing")
     with pytest.raises(InvalidTransition):
         await handoff.transfer(sid, BLAIR, ALEX)  # an agent cannot move a waiting session
+
+
+@pytest.mark.usefixtures("agents_online")
+async def test_a_customer_message_reports_the_state_it_was_stored_in(handoff: HandoffService) -> None:
+    sid = (await handoff.start_session()).session_id
+    assert (await handoff.customer_message(sid, "hi", "c-1")).state == SessionState.BOT
+    await handoff.escalate(sid, "customer_request")
+    await handoff.claim(sid, ALEX)
+    stored = await handoff.customer_message(sid, "are you there?", "c-2")
+    assert (stored.created, stored.state) == (True, SessionState.ASSIGNED)  # the bot stays out
+    again = await handoff.customer_message(sid, "are you there?", "c-2")
+    assert (again.created, again.entry.id) == (False, stored.entry.id)
+    with pytest.raises(SessionNotFound):
+        await handoff.customer_message("missing", "hello?", "c-3")
+
+
+@pytest.mark.usefixtures("agents_online")
+async def test_the_first_agent_reply_time_is_set_by_the_first_reply_not_by_a_note(redis: Redis, bus: LiveBus) -> None:
+    now = [100.0]
+    handoff = HandoffService(redis, bus, PresenceRegistry(redis, bus, ttl_s=30), clock=lambda: now[0])
+    sid = (await handoff.start_session()).session_id
+    await handoff.escalate(sid, "customer_request")
+    await handoff.claim(sid, ALEX)
+    now[0] = 110.0
+    await handoff.agent_reply(sid, ALEX, "checking their order", "n-1", internal=True)
+    assert (await handoff.get_session(sid)).first_agent_reply_at is None
+    now[0] = 120.0
+    await handoff.agent_reply(sid, ALEX, "Hello!", "r-1")
+    now[0] = 130.0
+    await handoff.agent_reply(sid, ALEX, "Anything else?", "r-2")
+    assert (await handoff.get_session(sid)).first_agent_reply_at == 120.0
+
+
+async def test_idle_sessions_are_judged_by_their_last_message(redis: Redis, bus: LiveBus) -> None:
+    now = [1000.0]
+    handoff = HandoffService(redis, bus, PresenceRegistry(redis, bus, ttl_s=30), clock=lambda: now[0])
+    quiet, chatty = (await handoff.start_session()).session_id, (await handoff.start_session()).session_id
+    now[0] += 50
+    await handoff.append(chatty, Role.CUSTOMER, "still here")
+    now[0] += 20
+    assert await handoff.idle_sessions(idle_for_s=60) == [quiet]
+    now[0] += 50
+    assert sorted(await handoff.idle_sessions(idle_for_s=60)) == sorted([quiet, chatty])

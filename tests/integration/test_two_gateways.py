@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
+import redis as redis_sync
 
+from handoff import Role, TranscriptEntry, keys
 from tests.support.clients import AgentClient, CustomerClient
 from tests.support.system import Gateway, RunningSystem
 
@@ -95,3 +99,56 @@ async def test_a_killed_gateway_loses_no_message_when_the_customer_reconnects_el
     await resumed.send({"type": "end"})
     await resumed.close()
     await agent.close()
+
+
+async def test_a_message_whose_live_event_was_missed_is_still_delivered_in_order(
+    system: RunningSystem, gateway_b: Gateway, agent_token: str
+) -> None:
+    """Each message event names the message before it. A message stored without an event (as if
+    the gateway had missed it) shows up as a gap when the next one arrives, and is read back first."""
+    agent = await AgentClient.open(gateway_b.ws_url, agent_token)
+    customer = await escalated_customer(system.gateway.ws_url, agent, "please get me a human")
+    await agent.send({"type": "claim", "session_id": customer.session_id})
+    await agent.wait_for(lambda f: f["type"] == "claimed")
+    missed = store_without_event(system.redis_url, customer.session_id, "stored behind the gateway's back")
+    await agent.reply(customer.session_id, "after the gap")
+
+    await customer.wait_for(lambda f: f["type"] == "message" and f["text"] == "after the gap")
+    texts = [m["text"] for m in customer.messages()]
+    assert texts[-2:] == ["stored behind the gateway's back", "after the gap"]
+    assert [f.get("id") for f in customer.frames].count(missed) == 1
+    await customer.send({"type": "end"})
+    await customer.close()
+    await agent.close()
+
+
+async def test_after_the_live_bus_reconnects_both_sides_read_what_they_missed(
+    system: RunningSystem, gateway_b: Gateway, agent_token: str
+) -> None:
+    """The gateways' Redis subscriptions are cut: once re-subscribed, they tell every socket to
+    resync, well before the slow poll would."""
+    agent = await AgentClient.open(gateway_b.ws_url, agent_token)
+    customer = await escalated_customer(system.gateway.ws_url, agent, "I'd like to talk to an agent")
+    await agent.send({"type": "claim", "session_id": customer.session_id})
+    await agent.wait_for(lambda f: f["type"] == "claimed")
+    store_without_event(system.redis_url, customer.session_id, "sent while the bus was down")
+    live = redis_sync.Redis.from_url(system.redis_url, decode_responses=True)
+    database = system.redis_url.rsplit("/", 1)[1]
+    subscribers = [c["id"] for c in live.client_list() if c["db"] == database and int(c["psub"]) > 0]
+    assert subscribers
+    for client_id in subscribers:  # only this run's gateways subscribe in this database
+        live.client_kill_filter(_id=client_id)
+
+    for side in (customer, agent):
+        await side.wait_for(lambda f: f["type"] == "message" and f["text"] == "sent while the bus was down",
+                            timeout_s=10)
+    await customer.send({"type": "end"})
+    await customer.close()
+    await agent.close()
+
+
+def store_without_event(redis_url: str, session_id: str, text: str) -> str:
+    """Append a system message straight to the transcript, publishing nothing; returns its id."""
+    entry = TranscriptEntry(id="", session_id=session_id, role=Role.SYSTEM, text=text, ts=time.time())
+    live = redis_sync.Redis.from_url(redis_url, decode_responses=True)
+    return str(live.xadd(keys.transcript(session_id), entry.to_fields()))  # type: ignore[arg-type]

@@ -2,15 +2,13 @@
  * Tandem NLU retraining page: the review queue, and the model registry (train, evaluate, promote,
  * roll back) with the current job's progress.
  *
- * Signs in through POST /api/auth/token (admin role), then uses /api/admin/nlu/* (docs/retraining.md).
+ * Signs in with staff.js (admin role), then uses /api/admin/nlu/* (docs/retraining.md).
  * Everything that comes from the server goes into the page with textContent only; evaluation
  * images are fetched with the bearer token and shown through object URLs.
  */
 (() => {
   'use strict';
 
-  const TOKEN_KEY = 'tandem.admin_token';
-  const NAME_KEY = 'tandem.admin_name';
   const ADMIN_ROLE = 'admin';
   const API = '/api/admin/nlu';
   const JOB_POLL_MS = 2000;
@@ -28,9 +26,6 @@
 
   const $ = (id) => document.getElementById(id);
   const ui = {
-    loginView: $('login-view'), loginForm: $('login-form'), username: $('login-username'),
-    password: $('login-password'), loginError: $('login-error'), appView: $('app-view'),
-    sessionBar: $('session-bar'), adminName: $('admin-name'), logout: $('logout-btn'),
     error: $('page-error'), message: $('page-message'),
     reviewFilter: $('review-filter'), reviewRefresh: $('review-refresh'), reviewCounts: $('review-counts'),
     reviewList: $('review-list'), reviewEmpty: $('review-empty'),
@@ -41,36 +36,14 @@
     promote: $('promote-btn'), comparison: $('detail-comparison'), reports: $('detail-reports'),
     images: $('detail-images'), history: $('detail-history'),
   };
-  const state = {
-    token: sessionStorage.getItem(TOKEN_KEY), intents: [], selected: null, jobRunning: false,
-    jobTimer: null, imageUrls: [],
-  };
-
-  class ApiError extends Error {
-    constructor(status, detail) { super(detail); this.status = status; }
-  }
-
-  async function request(path, options = {}) {
-    const headers = { Authorization: `Bearer ${state.token}` };
-    if (options.json !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(path, {
-      method: options.method || 'GET', headers,
-      body: options.json !== undefined ? JSON.stringify(options.json) : undefined,
-    });
-    if (response.status === 401) { signOut(); throw new ApiError(401, 'Please sign in again.'); }
-    if (!response.ok) {
-      const data = await response.json().catch(() => ({}));
-      throw new ApiError(response.status, describe(data.detail) || `Error ${response.status}`);
-    }
-    return response;
-  }
-
-  const api = async (path, options) => (await request(path, options)).json();
-
-  function describe(detail) {
-    if (Array.isArray(detail)) return detail.map((d) => `${(d.loc || []).slice(1).join('.')}: ${d.msg}`).join('; ');
-    return typeof detail === 'string' ? detail : '';
-  }
+  const state = { intents: [], selected: null, jobRunning: false, jobTimer: null, imageUrls: [] };
+  const staff = TandemStaff.page({
+    key: 'admin',
+    refuse: (role) => (role === ADMIN_ROLE ? '' : `This page needs the admin role; this account has the ${role} role.`),
+    enter,
+    leave,
+  });
+  const { api, request } = staff;
 
   function showError(text) {
     ui.error.textContent = text;
@@ -91,46 +64,15 @@
 
   const when = (iso) => (iso ? new Date(iso).toLocaleString() : '');
 
-  // --- sign-in -----------------------------------------------------------------------------
+  // --- signing in and out -----------------------------------------------------------------
 
-  async function signIn(event) {
-    event.preventDefault();
-    ui.loginError.hidden = true;
-    const response = await fetch('/api/auth/token', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username: ui.username.value.trim(), password: ui.password.value }),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok || data.role !== ADMIN_ROLE) {
-      ui.loginError.textContent = response.ok
-        ? `This page needs the admin role; this account has the ${data.role} role.`
-        : 'Wrong username or password.';
-      ui.loginError.hidden = false;
-      return;
-    }
-    state.token = data.access_token;
-    sessionStorage.setItem(TOKEN_KEY, data.access_token);
-    sessionStorage.setItem(NAME_KEY, data.name);
-    ui.password.value = '';
-    enter();
-  }
-
-  function signOut() {
-    state.token = null;
+  function leave() {
     clearTimeout(state.jobTimer);
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(NAME_KEY);
     closeModel();
-    ui.appView.hidden = true;
-    ui.sessionBar.hidden = true;
-    ui.loginView.hidden = false;
   }
 
   function enter() {
-    ui.loginView.hidden = true;
-    ui.appView.hidden = false;
-    ui.sessionBar.hidden = false;
-    ui.adminName.textContent = sessionStorage.getItem(NAME_KEY) || '';
+    showError('');
     Promise.all([loadReview(), loadModels(), pollJob()]).catch((error) => showError(error.message));
   }
 
@@ -392,7 +334,7 @@
 
   async function pollJob() {
     clearTimeout(state.jobTimer);
-    if (!state.token) return;
+    if (!staff.signedIn()) return;
     const { job } = await api(`${API}/job`);
     const running = Boolean(job && job.state === 'running');
     const finished = state.jobRunning && !running;
@@ -484,11 +426,6 @@
 
   const guarded = (handler) => () => handler().catch((error) => showError(error.message));
 
-  ui.loginForm.addEventListener('submit', (event) => signIn(event).catch(() => {
-    ui.loginError.textContent = 'Cannot reach the server.';
-    ui.loginError.hidden = false;
-  }));
-  ui.logout.addEventListener('click', signOut);
   ui.reviewFilter.addEventListener('change', guarded(loadReview));
   ui.reviewRefresh.addEventListener('click', guarded(loadReview));
   ui.train.addEventListener('click', guarded(train));
@@ -496,5 +433,5 @@
   ui.evaluate.addEventListener('click', guarded(evaluate));
   ui.promote.addEventListener('click', guarded(promote));
 
-  if (state.token) enter();
+  staff.start();
 })();

@@ -1,22 +1,17 @@
 /*
  * Tandem knowledge-base page: list, search and edit articles, and try what the bot would answer.
  *
- * Signs in through POST /api/auth/token (content or admin role), then uses /api/content/*.
+ * Signs in with staff.js (content or admin role), then uses /api/content/*.
  * Everything that comes from the server goes into the page with textContent only.
  */
 (() => {
   'use strict';
 
-  const TOKEN_KEY = 'tandem.content_token';
-  const NAME_KEY = 'tandem.content_name';
   const CONTENT_ROLES = new Set(['content', 'admin']);
   const SEARCH_DELAY_MS = 250;
 
   const $ = (id) => document.getElementById(id);
   const ui = {
-    loginView: $('login-view'), loginForm: $('login-form'), username: $('login-username'),
-    password: $('login-password'), loginError: $('login-error'), appView: $('app-view'),
-    sessionBar: $('session-bar'), curatorName: $('curator-name'), logout: $('logout-btn'),
     error: $('page-error'), askForm: $('ask-form'), askInput: $('ask-input'), askResult: $('ask-result'),
     askAction: $('ask-action'), askReason: $('ask-reason'), askThresholds: $('ask-thresholds'),
     askCandidates: $('ask-candidates'), searchForm: $('search-form'), searchInput: $('search-input'),
@@ -27,71 +22,21 @@
     status: $('field-status'), version: $('field-version'), message: $('editor-message'),
     publish: $('publish-btn'), retire: $('retire-btn'), history: $('history'), historyList: $('history-list'),
   };
-  const state = { token: sessionStorage.getItem(TOKEN_KEY), current: null, searchTimer: null };
-
-  class ApiError extends Error {
-    constructor(status, detail) { super(detail); this.status = status; }
-  }
-
-  async function api(path, options = {}) {
-    const headers = { Authorization: `Bearer ${state.token}` };
-    if (options.json !== undefined) headers['Content-Type'] = 'application/json';
-    const response = await fetch(path, {
-      method: options.method || 'GET', headers,
-      body: options.json !== undefined ? JSON.stringify(options.json) : undefined,
-    });
-    if (response.status === 401) { signOut(); throw new ApiError(401, 'Please sign in again.'); }
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) throw new ApiError(response.status, describe(data.detail) || `Error ${response.status}`);
-    return data;
-  }
-
-  function describe(detail) {
-    if (Array.isArray(detail)) return detail.map((d) => `${(d.loc || []).slice(1).join('.')}: ${d.msg}`).join('; ');
-    return typeof detail === 'string' ? detail : '';
-  }
+  const state = { current: null, searchTimer: null };
+  const staff = TandemStaff.page({
+    key: 'content',
+    refuse: (role) => (CONTENT_ROLES.has(role) ? '' : 'This account cannot edit the knowledge base.'),
+    enter,
+  });
+  const api = staff.api;
 
   function showError(text) {
     ui.error.textContent = text;
     ui.error.hidden = !text;
   }
 
-  // --- sign-in -----------------------------------------------------------------------------
-
-  async function signIn(event) {
-    event.preventDefault();
-    ui.loginError.hidden = true;
-    const response = await fetch('/api/auth/token', {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username: ui.username.value.trim(), password: ui.password.value }),
-    });
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok || !CONTENT_ROLES.has(data.role)) {
-      ui.loginError.textContent = response.ok ? 'This account cannot edit the knowledge base.' : 'Wrong username or password.';
-      ui.loginError.hidden = false;
-      return;
-    }
-    state.token = data.access_token;
-    sessionStorage.setItem(TOKEN_KEY, data.access_token);
-    sessionStorage.setItem(NAME_KEY, data.name);
-    ui.password.value = '';
-    enter();
-  }
-
-  function signOut() {
-    state.token = null;
-    sessionStorage.removeItem(TOKEN_KEY);
-    sessionStorage.removeItem(NAME_KEY);
-    ui.appView.hidden = true;
-    ui.sessionBar.hidden = true;
-    ui.loginView.hidden = false;
-  }
-
   function enter() {
-    ui.loginView.hidden = true;
-    ui.appView.hidden = false;
-    ui.sessionBar.hidden = false;
-    ui.curatorName.textContent = sessionStorage.getItem(NAME_KEY) || '';
+    showError('');
     refreshList().catch((error) => showError(error.message));
   }
 
@@ -252,11 +197,6 @@
     showError(error.message);
   });
 
-  ui.loginForm.addEventListener('submit', (event) => signIn(event).catch(() => {
-    ui.loginError.textContent = 'Cannot reach the server.';
-    ui.loginError.hidden = false;
-  }));
-  ui.logout.addEventListener('click', signOut);
   ui.searchInput.addEventListener('input', scheduleSearch);
   ui.statusFilter.addEventListener('change', scheduleSearch);
   ui.searchForm.addEventListener('submit', (event) => { event.preventDefault(); scheduleSearch(); });
@@ -266,5 +206,5 @@
   ui.retire.addEventListener('click', guarded(() => setStatus('retire')));
   ui.askForm.addEventListener('submit', guarded(ask));
 
-  if (state.token) enter();
+  staff.start();
 })();

@@ -1,7 +1,7 @@
 /*
  * Tandem service dashboard.
  *
- * Signs in through POST /api/auth/token, then reads, for the chosen period:
+ * Signs in with staff.js (any role), then reads, for the chosen period:
  *   GET /api/metrics/summary  (supervisor, admin)   figures for the tiles, charts and tables
  *   GET /api/metrics/csat     (supervisor, admin)   the latest rating comments
  *   GET /api/reports/service  (supervisor, admin)   the service report as HTML, PDF or CSV
@@ -12,9 +12,6 @@
 (() => {
   'use strict';
 
-  const TOKEN_KEY = 'tandem.dashboard_token';
-  const ROLE_KEY = 'tandem.dashboard_role';
-  const NAME_KEY = 'tandem.dashboard_name';
   const METRICS_ROLES = new Set(['supervisor', 'admin']);
   const GAPS_ROLES = new Set(['content', 'admin']);
   const SVG_NS = 'http://www.w3.org/2000/svg';
@@ -28,20 +25,15 @@
 
   const $ = (id) => document.getElementById(id);
   const ui = {
-    loginView: $('login-view'), loginForm: $('login-form'), username: $('login-username'),
-    password: $('login-password'), loginSubmit: $('login-submit'), loginError: $('login-error'),
-    appView: $('app-view'), sessionBar: $('session-bar'), userName: $('user-name'), logout: $('logout-btn'),
     periodForm: $('period-form'), from: $('period-from'), to: $('period-to'), zone: $('period-zone'),
     loading: $('loading'), error: $('dashboard-error'), metrics: $('metrics-section'), kpis: $('kpis'),
     gapsSection: $('gaps-section'), gaps: $('gaps'), agents: $('agents'), comments: $('comments'),
     noAccess: $('no-access'),
   };
 
-  const session = {
-    get: (key) => { try { return sessionStorage.getItem(key); } catch { return null; } },
-    set: (key, value) => { try { sessionStorage.setItem(key, value); } catch { /* not kept */ } },
-    remove: (key) => { try { sessionStorage.removeItem(key); } catch { /* ignore */ } },
-  };
+  // Every role may sign in: the role decides which sections show (none: a note says so).
+  const staff = TandemStaff.page({ key: 'dashboard', enter: start });
+  let role = null;
 
   function h(tag, props = {}, children = []) {
     const node = document.createElement(tag);
@@ -80,80 +72,15 @@
 
   /* ---------- server ---------- */
 
-  function errorDetail(body) {
-    if (!body || body.detail == null) return null;
-    if (typeof body.detail === 'string') return body.detail;
-    if (Array.isArray(body.detail)) return body.detail.map((d) => d && d.msg).filter(Boolean).join('; ') || null;
-    return null;
-  }
-
-  class Unauthorized extends Error {}
-
-  async function api(path) {
-    const response = await fetch(path, { headers: { Authorization: `Bearer ${session.get(TOKEN_KEY)}` } });
-    if (response.status === 401) throw new Unauthorized('Your session has expired; please sign in again.');
-    if (!response.ok) {
-      const body = await response.json().catch(() => null);
-      throw new Error(errorDetail(body) || `The server answered HTTP ${response.status}.`);
-    }
-    return response;
-  }
-
   function periodQuery() {
     const params = new URLSearchParams({ since: `${ui.from.value}T00:00:00`, until: `${addDays(ui.to.value, 1)}T00:00:00` });
     return params.toString();
   }
 
-  /* ---------- sign-in ---------- */
+  /* ---------- signed in ---------- */
 
-  function showLoginError(text) {
-    ui.loginError.textContent = text;
-    ui.loginError.hidden = !text;
-  }
-
-  async function onLoginSubmit(event) {
-    event.preventDefault();
-    const username = ui.username.value.trim();
-    if (!username || !ui.password.value) {
-      showLoginError('Enter your username and password.');
-      return;
-    }
-    ui.loginSubmit.disabled = true;
-    try {
-      const response = await fetch('/api/auth/token', {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ username, password: ui.password.value }),
-      });
-      const body = await response.json().catch(() => null);
-      if (!response.ok) throw new Error(errorDetail(body) || 'Sign-in failed.');
-      session.set(TOKEN_KEY, body.access_token);
-      session.set(ROLE_KEY, body.role);
-      session.set(NAME_KEY, body.name || username);
-      ui.password.value = '';
-      showLoginError('');
-      start();
-    } catch (err) {
-      showLoginError(err.message || 'Cannot reach the server.');
-    } finally {
-      ui.loginSubmit.disabled = false;
-    }
-  }
-
-  function logout(message) {
-    for (const key of [TOKEN_KEY, ROLE_KEY, NAME_KEY]) session.remove(key);
-    ui.appView.hidden = true;
-    ui.sessionBar.hidden = true;
-    ui.loginView.hidden = false;
-    showLoginError(message || '');
-    ui.username.focus();
-  }
-
-  function start() {
-    const role = session.get(ROLE_KEY);
-    ui.loginView.hidden = true;
-    ui.appView.hidden = false;
-    ui.sessionBar.hidden = false;
-    ui.userName.textContent = session.get(NAME_KEY) || '';
+  function start(account) {
+    role = account.role;
     ui.metrics.hidden = !METRICS_ROLES.has(role);
     ui.gapsSection.hidden = !GAPS_ROLES.has(role);
     ui.noAccess.hidden = METRICS_ROLES.has(role) || GAPS_ROLES.has(role);
@@ -185,7 +112,6 @@
     }
     showError('');
     ui.loading.textContent = 'Loading…';
-    const role = session.get(ROLE_KEY);
     const load = ++latestLoad;
     const query = periodQuery();
     try {
@@ -200,15 +126,14 @@
     } catch (err) {
       if (load !== latestLoad) return;
       ui.loading.textContent = '';
-      if (err instanceof Unauthorized) logout(err.message);
-      else showError(err.message);
+      showError(err.message);
     }
   }
 
   async function loadMetrics(query) {
     const [metrics, csat] = await Promise.all([
-      api(`/api/metrics/summary?${query}`).then((r) => r.json()),
-      api(`/api/metrics/csat?${query}&limit=20`).then((r) => r.json()),
+      staff.api(`/api/metrics/summary?${query}`),
+      staff.api(`/api/metrics/csat?${query}&limit=20`),
     ]);
     return () => {
       ui.zone.textContent = `Times in ${metrics.period.timezone}`;
@@ -220,7 +145,7 @@
   }
 
   async function loadGaps(query) {
-    const body = await api(`/api/reports/kb-gaps?${query}&limit=30`).then((r) => r.json());
+    const body = await staff.api(`/api/reports/kb-gaps?${query}&limit=30`);
     return () => renderGaps(body.clusters);
   }
 
@@ -238,7 +163,7 @@
   async function openReport(format) {
     showError('');
     try {
-      const response = await api(`/api/reports/service?${periodQuery()}&format=${format}`);
+      const response = await staff.request(`/api/reports/service?${periodQuery()}&format=${format}`);
       const url = URL.createObjectURL(await response.blob());
       if (format === 'csv') {
         const link = h('a', { href: url, download: `tandem-service-report_${ui.from.value}_${ui.to.value}.csv` });
@@ -250,8 +175,7 @@
       }
       setTimeout(() => URL.revokeObjectURL(url), 60000);
     } catch (err) {
-      if (err instanceof Unauthorized) logout(err.message);
-      else showError(err.message);
+      showError(err.message);
     }
   }
 
@@ -404,8 +328,6 @@
 
   /* ---------- start ---------- */
 
-  ui.loginForm.addEventListener('submit', onLoginSubmit);
-  ui.logout.addEventListener('click', () => logout(''));
   ui.periodForm.addEventListener('submit', (event) => { event.preventDefault(); refresh(); });
   for (const button of document.querySelectorAll('[data-days]')) {
     button.addEventListener('click', () => { setPeriod(Number(button.dataset.days)); refresh(); });
@@ -413,6 +335,5 @@
   for (const button of document.querySelectorAll('[data-report]')) {
     button.addEventListener('click', () => openReport(button.dataset.report));
   }
-  if (session.get(TOKEN_KEY)) start();
-  else ui.username.focus();
+  staff.start();
 })();

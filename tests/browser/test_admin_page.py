@@ -18,13 +18,14 @@ from pathlib import Path
 
 import pytest
 import redis
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
 from retraining.jobs import JOB_KEY, LOCK_KEY
 from retraining.nlu_yaml import read_examples
 from retraining.registry import Evaluation, IntentScore, Metrics, ModelRecord, Registry
+from tests.browser.staff import sign_in
 from tests.support.clients import CustomerClient
-from tests.support.system import PASSWORD, RunningSystem
+from tests.support.system import RunningSystem
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 GIBBERISH = "blorp the frobnicator twice"
@@ -95,18 +96,9 @@ def customers_say(ws_url: str, *texts: str) -> None:
         pool.submit(asyncio.run, conversations()).result()
 
 
-def sign_in(context: BrowserContext, url: str, username: str) -> Page:
-    page = context.new_page()
-    page.goto(url + "/admin")
-    page.fill("#login-username", username)
-    page.fill("#login-password", PASSWORD)
-    page.click("#login-submit")
-    return page
-
-
 def test_a_content_account_is_told_the_page_needs_the_admin_role(admin_gateway: AdminGateway,
                                                                  context: BrowserContext) -> None:
-    page = sign_in(context, admin_gateway.url, "content")
+    page = sign_in(context, admin_gateway.url + "/admin", "content")
 
     expect(page.locator("#login-error")).to_contain_text("needs the admin role")
     expect(page.locator("#app-view")).to_be_hidden()
@@ -115,7 +107,7 @@ def test_a_content_account_is_told_the_page_needs_the_admin_role(admin_gateway: 
 def test_an_admin_labels_what_the_bot_did_not_understand(system: RunningSystem, admin_gateway: AdminGateway,
                                                          context: BrowserContext) -> None:
     customers_say(system.gateway.ws_url, GIBBERISH, XSS)
-    page = sign_in(context, admin_gateway.url, "admin")
+    page = sign_in(context, admin_gateway.url + "/admin", "admin")
 
     item = page.locator(".review-item", has=page.locator(".review-text", has_text=GIBBERISH))
     expect(item).to_be_visible()
@@ -139,7 +131,7 @@ def test_an_admin_labels_what_the_bot_did_not_understand(system: RunningSystem, 
 
 def test_an_admin_sees_the_models_their_scores_and_the_confusion_matrix(admin_gateway: AdminGateway,
                                                                          context: BrowserContext) -> None:
-    page = sign_in(context, admin_gateway.url, "admin")
+    page = sign_in(context, admin_gateway.url + "/admin", "admin")
 
     live = page.locator(f"#model-rows tr[data-model-id='{LIVE_ID}']")
     candidate = page.locator(f"#model-rows tr[data-model-id='{CANDIDATE_ID}']")
@@ -173,7 +165,7 @@ def test_a_running_jobs_progress_is_polled_and_its_model_opens_when_it_ends(
                                  "started_at": datetime.now(UTC).isoformat(),
                                  "progress": "training DIETClassifier 45%"})
     try:
-        page = sign_in(context, admin_gateway.url, "admin")
+        page = sign_in(context, admin_gateway.url + "/admin", "admin")
         expect(page.locator("#job-text")).to_contain_text("train by admin")
         expect(page.locator("#job-text")).to_contain_text("running: training DIETClassifier 45%")
         expect(page.locator("#job-progress")).to_have_attribute("value", "45")

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
-from tests.support.system import PASSWORD, RunningSystem
+from tests.browser.staff import sign_in
+from tests.support.system import RunningSystem
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 
-def sign_in(context: BrowserContext, url: str, username: str) -> Page:
-    page = context.new_page()
-    page.goto(url + "/content")
-    page.fill("#login-username", username)
-    page.fill("#login-password", PASSWORD)
-    page.click("#login-submit")
-    return page
-
-
 def test_an_agent_account_cannot_open_the_content_page(system: RunningSystem, context: BrowserContext) -> None:
-    page = sign_in(context, system.gateway.url, "agent1")
+    page = sign_in(context, system.gateway.url + "/content", "agent1")
 
     expect(page.locator("#login-error")).to_contain_text("cannot edit the knowledge base")
     expect(page.locator("#app-view")).to_be_hidden()
@@ -29,7 +21,7 @@ def test_an_agent_account_cannot_open_the_content_page(system: RunningSystem, co
 def test_a_curator_writes_an_article_publishes_it_and_sees_what_the_bot_answers(
     system: RunningSystem, context: BrowserContext
 ) -> None:
-    page = sign_in(context, system.gateway.url, "content")
+    page = sign_in(context, system.gateway.url + "/content", "content")
     expect(page.locator("#article-list .article-item").first).to_be_visible()
 
     page.fill("#search-input", "pinhole")

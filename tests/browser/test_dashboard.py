@@ -9,8 +9,9 @@ from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import create_engine, text
 
 from outcomes import OutcomeRecorder
+from tests.browser.staff import sign_in
 from tests.outcomes.factories import Script, record
-from tests.support.system import PASSWORD, RunningSystem
+from tests.support.system import RunningSystem
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -35,12 +36,8 @@ def week(system: RunningSystem) -> None:
                                 reason="low_confidence", queued_after=2, ended_after=40))
 
 
-def sign_in(context: BrowserContext, url: str, username: str) -> Page:
-    page = context.new_page()
-    page.goto(url + "/dashboard")
-    page.fill("#login-username", username)
-    page.fill("#login-password", PASSWORD)
-    page.click("#login-submit")
+def open_dashboard(context: BrowserContext, url: str, username: str) -> Page:
+    page = sign_in(context, url + "/dashboard", username)
     expect(page.locator("#app-view")).to_be_visible()
     return page
 
@@ -56,7 +53,7 @@ def show_week(page: Page) -> None:
 
 def test_a_supervisor_sees_the_figures_and_charts_of_a_period(system: RunningSystem, context: BrowserContext,
                                                               week: None) -> None:
-    page = sign_in(context, system.gateway.url, "super")
+    page = open_dashboard(context, system.gateway.url, "super")
     show_week(page)
     expect(page.locator("[data-kpi='conversations'] .kpi-value")).to_have_text("12")
     expect(page.locator("[data-kpi='resolution'] .kpi-value")).to_have_text("75.0 %")
@@ -82,7 +79,7 @@ def test_a_supervisor_sees_the_figures_and_charts_of_a_period(system: RunningSys
 
 def test_the_content_team_sees_the_knowledge_gaps_only(system: RunningSystem, context: BrowserContext,
                                                        week: None) -> None:
-    page = sign_in(context, system.gateway.url, "content")
+    page = open_dashboard(context, system.gateway.url, "content")
     show_week(page)
     expect(page.locator("#metrics-section")).to_be_hidden()
     first = page.locator("#gaps .gap").first

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, WebSocketRoute, expect
 
-from tests.support.system import PASSWORD, RunningSystem
+from tests.browser.staff import open_console
+from tests.support.system import RunningSystem
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -67,17 +68,6 @@ def open_customer(context: BrowserContext, url: str, frames: list[dict[str, Any]
     return customer
 
 
-def log_in(context: BrowserContext, url: str, username: str) -> Page:
-    page = context.new_page()
-    page.goto(url + "/console")
-    page.fill("#login-username", username)
-    page.fill("#login-password", PASSWORD)
-    page.click("#login-submit")
-    # Ready once the first queue snapshot came: the server stored our presence before sending it.
-    expect(page.locator("#app-view")).to_have_attribute("data-ready", "true")
-    return page
-
-
 def queue_item(agent: Page, customer: Customer) -> Locator:
     return agent.locator(f".queue-item[data-session-id='{customer.session_id}']")
 
@@ -120,7 +110,7 @@ def test_a_queued_customer_sees_position_and_wait_and_can_go_back_to_the_bot(
     system: RunningSystem, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
     url = system.gateway.url
-    agent = log_in(new_context(browser, contexts), url, "agent1")  # someone is online: not an offline ticket
+    agent = open_console(new_context(browser, contexts), url, "agent1")  # someone is online: not an offline ticket
     customer = open_customer(new_context(browser, contexts), url)
     page = customer.page
 
@@ -155,7 +145,7 @@ def test_an_agent_uses_canned_replies_internal_notes_and_transfers_to_billing(
         route.fulfill(response=response, json={**response.json(), "canned_replies": CANNED})
 
     agent_context.route("**/api/handoff/config", add_canned_replies)
-    agent = log_in(agent_context, url, "agent1")
+    agent = open_console(agent_context, url, "agent1")
     customer = open_customer(new_context(browser, contexts), url)
     customer.ask_for_a_person()
 
@@ -201,8 +191,8 @@ def test_a_supervisor_sees_the_agents_and_assigns_a_waiting_chat_to_agent2(
     system: RunningSystem, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
     url = system.gateway.url
-    agent2 = log_in(new_context(browser, contexts), url, "agent2")  # online, so the chat stays with them
-    supervisor = log_in(new_context(browser, contexts), url, "super")
+    agent2 = open_console(new_context(browser, contexts), url, "agent2")  # online, so the chat stays with them
+    supervisor = open_console(new_context(browser, contexts), url, "super")
     panel = supervisor.locator("#agents-panel")
     expect(panel).to_be_visible()
     blair = panel.locator(".agent-row[data-agent-id='agent2']")
@@ -231,8 +221,8 @@ def test_presence_and_signing_off_put_held_chats_back_in_the_queue(
     system: RunningSystem, browser: Browser, contexts: list[BrowserContext]
 ) -> None:
     url = system.gateway.url
-    supervisor = log_in(new_context(browser, contexts), url, "super")
-    agent = log_in(new_context(browser, contexts), url, "agent1")
+    supervisor = open_console(new_context(browser, contexts), url, "super")
+    agent = open_console(new_context(browser, contexts), url, "agent1")
     alex = supervisor.locator("#agents-panel .agent-row[data-agent-id='agent1']")
     expect(alex).to_have_attribute("data-presence", "online")
 
@@ -300,7 +290,7 @@ def test_an_offline_customer_leaves_a_contact_that_agents_see_in_the_queue(
     expect(form).to_be_hidden()
     expect(page.locator(".tandem-msg--customer").last).to_contain_text("keeps dropping off the Wi-Fi")
 
-    agent = log_in(new_context(browser, contexts), url, "agent2")
+    agent = open_console(new_context(browser, contexts), url, "agent2")
     item = queue_item(agent, customer)
     expect(item.locator(".tag-offline")).to_have_text("Offline ticket")
     expect(item.locator(".queue-contact")).to_have_text("ada@example.com")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.support.system import PASSWORD, RunningSystem
+from tests.browser.staff import open_console
+from tests.support.system import RunningSystem
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -21,16 +22,6 @@ def open_widget(context: BrowserContext, url: str) -> Page:
 def send(page: Page, text: str) -> None:
     page.fill("#tandem-input", text)
     page.click("#tandem-send")
-
-
-def log_in(context: BrowserContext, url: str, username: str) -> Page:
-    page = context.new_page()
-    page.goto(url + "/console")
-    page.fill("#login-username", username)
-    page.fill("#login-password", PASSWORD)
-    page.click("#login-submit")
-    expect(page.locator("#queue")).to_be_visible()
-    return page
 
 
 def test_widget_answers_from_the_knowledge_base_and_names_the_article(
@@ -50,7 +41,7 @@ def test_customer_and_agent_chat_live_in_two_browsers(system: RunningSystem, bro
     customer_context, agent_context = browser.new_context(), browser.new_context()
     try:
         customer = open_widget(customer_context, system.gateway.url)
-        agent = log_in(agent_context, system.gateway.url, "agent2")
+        agent = open_console(agent_context, system.gateway.url, "agent2")
         send(customer, "I need to talk to a human <b>now</b>")
         expect(customer.locator("#tandem-status")).to_contain_text("queue")
 

@@ -1,14 +1,17 @@
-"""The web pages: the widget's demo page, the agent console, the service dashboard, the knowledge-base
-and NLU retraining pages (static files)."""
+"""The web pages: the widget's demo page (a static file), and the staff pages — agent console, service
+dashboard, knowledge base, NLU retraining — rendered from templates/ on one layout (staff_base.html)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.templating import Jinja2Templates
 
-STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+BOT_DIR = Path(__file__).resolve().parents[2]
+STATIC_DIR = BOT_DIR / "static"
+templates = Jinja2Templates(directory=BOT_DIR / "templates")
 router = APIRouter(include_in_schema=False)
 
 
@@ -19,24 +22,24 @@ async def demo_page() -> FileResponse:
 
 
 @router.get("/console")
-async def agent_console() -> FileResponse:
+async def agent_console(request: Request) -> HTMLResponse:
     """The agent console."""
-    return FileResponse(STATIC_DIR / "console.html")
+    return templates.TemplateResponse(request, "console.html")
 
 
 @router.get("/dashboard")
-async def service_dashboard() -> FileResponse:
+async def service_dashboard(request: Request) -> HTMLResponse:
     """The service dashboard (figures, reports, knowledge gaps)."""
-    return FileResponse(STATIC_DIR / "dashboard.html")
+    return templates.TemplateResponse(request, "dashboard.html")
 
 
 @router.get("/content")
-async def content_page() -> FileResponse:
+async def content_page(request: Request) -> HTMLResponse:
     """The knowledge-base page: curate articles and try what the bot would answer."""
-    return FileResponse(STATIC_DIR / "content.html")
+    return templates.TemplateResponse(request, "content.html")
 
 
 @router.get("/admin")
-async def admin_page() -> FileResponse:
+async def admin_page(request: Request) -> HTMLResponse:
     """The NLU retraining page: the review queue, and training, evaluating, promoting, rolling back models."""
-    return FileResponse(STATIC_DIR / "admin.html")
+    return templates.TemplateResponse(request, "admin.html")

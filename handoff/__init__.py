@@ -6,6 +6,7 @@ gateways), the value objects in :mod:`handoff.models` and the errors in :mod:`ha
 
 from handoff.errors import (
     AgentAtCapacity,
+    AgentUnavailable,
     HandoffError,
     InvalidTransition,
     SessionAlreadyClaimed,
@@ -13,7 +14,7 @@ from handoff.errors import (
     SessionNotHeld,
 )
 from handoff.live import RESYNC, LiveBus, Subscription, event_entry
-from handoff.models import Agent, Role, Session, SessionState, TranscriptEntry
+from handoff.models import Agent, Role, Session, SessionState, TranscriptEntry, iso_utc
 from handoff.presence import AgentStatus, Presence, PresenceRegistry
 from handoff.service import HandoffService, QueueItem, Stored
 
@@ -22,6 +23,7 @@ __all__ = [
     "Agent",
     "AgentAtCapacity",
     "AgentStatus",
+    "AgentUnavailable",
     "HandoffError",
     "HandoffService",
     "InvalidTransition",
@@ -39,4 +41,5 @@ __all__ = [
     "Subscription",
     "TranscriptEntry",
     "event_entry",
+    "iso_utc",
 ]

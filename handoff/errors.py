@@ -7,7 +7,8 @@ Every error names the session and says what the caller can do about it::
     ├── SessionAlreadyClaimed  another agent holds it: pick another session
     ├── SessionNotHeld         the agent does not hold it: claim it first
     ├── InvalidTransition      the verb does not apply in the session's state
-    └── AgentAtCapacity        the agent already has as many chats as they can take
+    ├── AgentAtCapacity        the agent already has as many chats as they can take
+    └── AgentUnavailable       a transfer's target is offline, away or full: pick someone else
 """
 
 
@@ -61,3 +62,13 @@ class AgentAtCapacity(HandoffError):
 
     def __init__(self, agent_id: str) -> None:
         super().__init__(f"agent {agent_id} cannot take another chat now (away, offline or at capacity)")
+
+
+class AgentUnavailable(HandoffError):
+    """A transfer's target cannot take the chat (offline; or, unless a supervisor assigns it,
+    away or at capacity)."""
+
+    code = "agent_unavailable"
+
+    def __init__(self, agent_name: str, why: str) -> None:
+        super().__init__(f"{agent_name} {why}; transfer to someone who is online with room, or to a queue")

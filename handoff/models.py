@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
+
+
+def iso_utc(ts: float) -> str:
+    """The protocol's one time format: ISO 8601 in UTC (``2026-11-25T14:23:00.271753+00:00``)."""
+    return datetime.fromtimestamp(ts, tz=UTC).isoformat()
 
 
 class SessionState(StrEnum):

@@ -20,6 +20,7 @@ from redis.asyncio import Redis
 from handoff import keys, scripts
 from handoff.errors import (
     AgentAtCapacity,
+    AgentUnavailable,
     HandoffError,
     InvalidTransition,
     SessionAlreadyClaimed,
@@ -27,8 +28,8 @@ from handoff.errors import (
     SessionNotHeld,
 )
 from handoff.live import LiveBus
-from handoff.models import Agent, Role, Session, SessionState, TranscriptEntry
-from handoff.presence import PresenceRegistry
+from handoff.models import Agent, Role, Session, SessionState, TranscriptEntry, iso_utc
+from handoff.presence import Presence, PresenceRegistry
 
 CLOSED_SESSION_TTL_S = 24 * 3600  # long enough to resume and rate; the SQL record (redacted) stays
 DEFAULT_WAIT_S = 60.0
@@ -70,8 +71,9 @@ class QueueItem:
     contact: str = ""
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain data for JSON."""
-        return asdict(self) | {"state": self.state.value}
+        """Plain data for JSON (``queued_at`` in the protocol's ISO 8601 UTC)."""
+        queued_at = None if self.queued_at is None else iso_utc(self.queued_at)
+        return asdict(self) | {"state": self.state.value, "queued_at": queued_at}
 
 
 class HandoffService:
@@ -321,11 +323,13 @@ class HandoffService:
         """Give a session to another agent, or put it back in a queue (``to_queue``, or its own).
 
         The holder may transfer their session; supervisors and admins may move any open handoff,
-        including assigning a waiting one to an agent.
+        including assigning a waiting one to an agent. The target agent must be able to take it
+        (see :meth:`_check_target`).
         """
         supervising = agent.role in {"supervisor", "admin"}
         allowed = {SessionState.ASSIGNED, SessionState.QUEUED} if supervising else {SessionState.ASSIGNED}
         if to_agent is not None:
+            await self._check_target(to_agent, supervising=supervising)
             fields = {"state": SessionState.ASSIGNED.value, "agent_id": to_agent.id, "agent_name": to_agent.name,
                       "claimed_at": repr(self._clock())}
         else:
@@ -347,6 +351,23 @@ class HandoffService:
         note = f"{to_agent.name} took over the conversation." if to_agent else "You are back in the queue."
         await self.append(session_id, Role.SYSTEM, note)
         return await self._announce(session_id)
+
+    async def _check_target(self, target: Agent, *, supervising: bool) -> None:
+        """Refuse a transfer to an agent who cannot take the chat.
+
+        Nobody may give a chat to an offline agent: the lost-agent sweep would put it straight
+        back in the queue. Agents may not hand one to a colleague who is away or full;
+        supervisors may (they are deciding who works on what).
+        """
+        presence, load, capacity = await self.presence.availability(target.id)
+        if presence == Presence.OFFLINE:
+            raise AgentUnavailable(target.name, "is offline")
+        if supervising:
+            return
+        if presence != Presence.ONLINE:
+            raise AgentUnavailable(target.name, f"is {presence.value}")
+        if load >= capacity:
+            raise AgentUnavailable(target.name, f"already has {load} of {capacity} chats")
 
     async def requeue(self, session_id: str, note: str) -> Session:
         """Put an assigned session back at the front of the queue (its agent was lost)."""

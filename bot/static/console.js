@@ -434,6 +434,7 @@
       sessionSet(NAME_KEY, state.agent.name);
     }
     setConnection('');
+    onPresence(frame); // `ready` carries the presence and capacity this socket registered
     // A new socket starts online: tell the server if the agent had chosen "away".
     if (state.presence !== 'online') send({ type: 'presence', presence: state.presence });
     // After a reconnect: subscribe again to what was open, then re-send replies
@@ -679,7 +680,7 @@
     node.hidden = text === '';
   }
 
-  // `queued_at` is epoch seconds (a number); accept an ISO 8601 string too.
+  // `queued_at` is ISO 8601 in UTC; epoch seconds (what older servers sent) are accepted too.
   function timestampMs(value) {
     if (typeof value === 'number') return Number.isFinite(value) ? value * 1000 : NaN;
     if (typeof value !== 'string' || value === '') return NaN;
@@ -1040,7 +1041,7 @@
     send({ type: 'presence', presence }); // if offline, onReady sends it
   }
 
-  // The server's answer: the presence and capacity as stored.
+  // The server's answer (or `ready`): the presence and capacity as stored.
   function onPresence(frame) {
     if (frame.capacity != null) state.capacity = frame.capacity;
     if (PRESENCES.has(frame.presence) && frame.presence === state.presence) showPresence(frame.presence);

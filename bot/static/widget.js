@@ -652,10 +652,22 @@
   function updateContactForm(frame) {
     if (frame.contact_left) state.contactLeft = true;
     if (state.contactLeft) {
-      if (ui.contactThanks.hidden) hideContactBox(); // left before this page was loaded
+      // Left before this page was loaded: the state frame says where we will answer.
+      if (ui.contactThanks.hidden && typeof frame.contact === 'string' && frame.contact !== '') {
+        showContactThanks(frame.contact);
+      } else if (ui.contactThanks.hidden) {
+        hideContactBox();
+      }
     } else if (frame.offline === true) {
       showContactForm();
     }
+  }
+
+  function showContactThanks(contact) {
+    ui.contactForm.hidden = true;
+    ui.contactThanks.textContent = `Thanks — we'll get back to you at ${contact}.`;
+    ui.contactThanks.hidden = false;
+    ui.contactBox.hidden = false;
   }
 
   function showContactForm() {
@@ -728,16 +740,13 @@
     state.pendingContact = null;
     state.contactLeft = true;
     setContactSending(false);
-    ui.contactForm.hidden = true;
-    ui.contactThanks.textContent = `Thanks — we'll get back to you at ${pending.contact}.`;
-    ui.contactThanks.hidden = false;
-    ui.contactBox.hidden = false;
+    showContactThanks(pending.contact);
     return true;
   }
 
-  // True when the error is about the contact form (shown there). A contact refused by
-  // validation comes back without `ref`, so an error without one while a contact is
-  // pending is taken to be about it.
+  // True when the error is about the contact form (shown there): its `ref` is the pending
+  // contact's client_id (validation errors echo it too). An error without `ref` while a
+  // contact is pending is also taken to be about it (e.g. a frame refused as too large).
   function onWaitingError(frame) {
     if (!frame.ref) ui.cancelHandoff.disabled = false; // e.g. cancel_handoff after an agent took over
     const pending = state.pendingContact;

@@ -91,10 +91,11 @@ class AgentConnection:
             await self._tasks[0]
             return False
         self._agent = _agent_of(principal)
-        self._outbox.put({"type": "ready", "agent": {"id": principal.username, "name": principal.name,
-                                                     "role": principal.role.value}})
         self._subscriptions.append(self._services.bus.follow_agents(self._on_agents_event))
         await self._beat()
+        self._outbox.put({"type": "ready", "agent": {"id": principal.username, "name": principal.name,
+                                                     "role": principal.role.value},
+                          "presence": self._presence.value, "capacity": self._capacity})
         self._queue.add(self._outbox)
         self._tasks.append(asyncio.create_task(self._heartbeats()))
         return True

@@ -7,7 +7,6 @@ import contextlib
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from pydantic import TypeAdapter
@@ -16,7 +15,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from bot.ratelimit import RateLimited, RateLimiter
 from bot.ws.frames import FrameError, parse_frame
-from handoff import HandoffError, HandoffService, TranscriptEntry, event_entry
+from handoff import HandoffError, HandoffService, TranscriptEntry, event_entry, iso_utc
 from outcomes import OutcomesError
 
 logger = logging.getLogger(__name__)
@@ -34,7 +33,7 @@ def message_frame(entry: TranscriptEntry) -> dict[str, Any]:
         "session_id": entry.session_id,
         "role": entry.role.value,
         "text": entry.text,
-        "ts": datetime.fromtimestamp(entry.ts, tz=UTC).isoformat(),
+        "ts": iso_utc(entry.ts),
     }
     if entry.client_id:
         frame["client_id"] = entry.client_id
@@ -199,15 +198,16 @@ async def serve_frames(
     """
     budget = limiter.frame_budget()
     async for frame in read_frames(websocket, adapter, max_bytes):
+        # Every error about a frame that had a client_id echoes it, so the client knows which.
+        ref = frame.ref if isinstance(frame, FrameError) else getattr(frame, "client_id", None)
         try:
             budget.hit()
         except RateLimited as exc:
-            outbox.put(error_frame("rate_limited", str(exc)))
+            outbox.put(error_frame("rate_limited", str(exc), ref))
             continue
         if isinstance(frame, FrameError):
-            outbox.put(error_frame(frame.code, frame.detail))
+            outbox.put(error_frame(frame.code, frame.detail, ref))
             continue
-        ref = getattr(frame, "client_id", None)
         try:
             if not await handle(frame):
                 return

@@ -228,6 +228,8 @@ class CustomerConnection:
             position, wait_s = await self._handoff.wait_estimate(session.session_id)
             frame |= {"reason": session.reason, "position": position, "estimated_wait_s": wait_s,
                       "offline": session.offline, "contact_left": bool(session.contact)}
+            if session.contact:
+                frame["contact"] = session.contact
         if session.state == SessionState.ASSIGNED:
             frame["agent_name"] = session.agent_name
         self._outbox.put(frame)

@@ -159,12 +159,14 @@ T = TypeVar("T")
 
 
 class FrameError(Exception):
-    """An inbound frame was refused; ``code`` and the message go back to the client."""
+    """An inbound frame was refused; ``code`` and the message go back to the client, with
+    ``ref``: the frame's ``client_id`` when it had one, so the client knows which send failed."""
 
-    def __init__(self, code: str, detail: str) -> None:
+    def __init__(self, code: str, detail: str, ref: str | None = None) -> None:
         super().__init__(detail)
         self.code = code
         self.detail = detail
+        self.ref = ref
 
 
 def parse_frame(adapter: TypeAdapter[T], raw: str, max_bytes: int) -> T:
@@ -180,16 +182,23 @@ def parse_frame(adapter: TypeAdapter[T], raw: str, max_bytes: int) -> T:
     try:
         return adapter.validate_python(data)
     except ValidationError as exc:
-        raise _explain(exc, data["type"]) from exc
+        raise _explain(exc, data["type"], _client_id(data)) from exc
 
 
-def _explain(exc: ValidationError, frame_type: str) -> FrameError:
+def _client_id(data: dict[str, Any]) -> str | None:
+    """The refused frame's client_id, to echo in the error: any string up to the protocol's 64
+    characters (even a malformed one: the client matches on what it sent)."""
+    value = data.get("client_id")
+    return value if isinstance(value, str) and 0 < len(value) <= 64 else None
+
+
+def _explain(exc: ValidationError, frame_type: str, ref: str | None) -> FrameError:
     first = exc.errors()[0]
     if first["type"] == "union_tag_invalid":
-        return FrameError("unknown_type", f'unknown frame type "{frame_type[:40]}"')
+        return FrameError("unknown_type", f'unknown frame type "{frame_type[:40]}"', ref)
     where = ".".join(str(part) for part in first["loc"][1:]) or "frame"
     message = str(first["msg"]).removeprefix("Value error, ")
-    return FrameError("invalid_frame", f"{frame_type}: {where}: {message}")
+    return FrameError("invalid_frame", f"{frame_type}: {where}: {message}", ref)
 
 
 def clean_text(text: str, max_chars: int) -> str:

@@ -45,6 +45,23 @@ def test_text_is_trimmed_and_bounded() -> None:
     assert caught.value.code == "text_too_long"
 
 
+@pytest.mark.parametrize(
+    ("raw", "ref"),
+    [
+        ('{"type": "message", "client_id": "c-7", "text": 5}', "c-7"),
+        ('{"type": "contact", "client_id": "c-8", "contact": "not an address", "text": "help"}', "c-8"),
+        ('{"type": "message", "client_id": "bad id!", "text": "x"}', "bad id!"),  # what the client sent
+        ('{"type": "nope", "client_id": "c-9"}', "c-9"),
+        ('{"type": "message", "text": "no id"}', None),
+        ('{"type": "message", "client_id": "' + "x" * 65 + '", "text": "x"}', None),
+    ],
+)
+def test_a_refused_frame_names_its_client_id(raw: str, ref: str | None) -> None:
+    with pytest.raises(FrameError) as caught:
+        parse_frame(CUSTOMER_FRAMES, raw, 64 * 1024)
+    assert caught.value.ref == ref
+
+
 def test_a_socket_may_send_its_frame_budget_per_moving_window() -> None:
     now = [0.0]
     budget = FrameBudget(parse("3/5seconds"), clock=lambda: now[0])

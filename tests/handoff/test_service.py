@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from redis.asyncio import Redis
 from handoff import (
     Agent,
     AgentAtCapacity,
+    AgentUnavailable,
     HandoffService,
     InvalidTransition,
     LiveBus,
@@ -273,3 +275,34 @@ async def test_idle_sessions_are_judged_by_their_last_message(redis: Redis, bus:
     assert await handoff.idle_sessions(idle_for_s=60) == [quiet]
     now[0] += 50
     assert sorted(await handoff.idle_sessions(idle_for_s=60)) == sorted([quiet, chatty])
+
+
+@pytest.mark.usefixtures("agents_online")
+async def test_transfers_to_an_agent_who_cannot_take_the_chat_are_refused(handoff: HandoffService) -> None:
+    supervisor = Agent("sam", "Sam", role="supervisor")
+    sids = [(await handoff.start_session()).session_id for _ in range(3)]
+    for sid in sids:
+        await handoff.escalate(sid, "customer_request")
+        await handoff.claim(sid, ALEX)
+    await online(handoff, BLAIR, capacity=1)
+    await handoff.transfer(sids[0], ALEX, BLAIR)
+    with pytest.raises(AgentUnavailable, match="Blair already has 1 of 1 chats"):
+        await handoff.transfer(sids[1], ALEX, BLAIR)
+    await handoff.transfer(sids[1], supervisor, BLAIR)  # a supervisor may give them one more
+    await handoff.presence.heartbeat(BLAIR, Presence.AWAY, 5)
+    with pytest.raises(AgentUnavailable, match="Blair is away"):
+        await handoff.transfer(sids[2], ALEX, BLAIR)
+    await handoff.presence.disconnected(BLAIR, logged_out=True)
+    for who in (ALEX, supervisor):  # nobody: the chat would bounce back to the queue
+        with pytest.raises(AgentUnavailable, match="Blair is offline"):
+            await handoff.transfer(sids[2], who, BLAIR)
+    assert (await handoff.get_session(sids[2])).agent_id == ALEX.id
+
+
+async def test_queue_items_give_queued_at_in_iso_8601_utc(handoff: HandoffService) -> None:
+    sid = (await handoff.start_session()).session_id
+    await handoff.escalate(sid, "customer_request")
+    [item] = await handoff.queue()
+    queued_at = item.as_dict()["queued_at"]
+    assert queued_at.endswith("+00:00")
+    assert datetime.fromisoformat(queued_at).timestamp() == pytest.approx(item.queued_at)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -10,7 +12,7 @@ import redis as redis_sync
 
 from handoff import Role, TranscriptEntry, keys
 from tests.support.clients import AgentClient, CustomerClient
-from tests.support.system import Gateway, RunningSystem
+from tests.support.system import Gateway, RunningSystem, staff_token
 
 pytestmark = [pytest.mark.integration]
 
@@ -145,6 +147,67 @@ async def test_after_the_live_bus_reconnects_both_sides_read_what_they_missed(
     await customer.send({"type": "end"})
     await customer.close()
     await agent.close()
+
+
+async def test_a_transfer_to_an_offline_colleague_is_refused_and_the_chat_stays(
+    system: RunningSystem, gateway_b: Gateway, agent_token: str, supervisor_token: str
+) -> None:
+    agent = await AgentClient.open(gateway_b.ws_url, agent_token)
+    ready = next(f for f in agent.frames if f["type"] == "ready")
+    assert (ready["presence"], ready["capacity"]) == ("online", 50)
+    colleague = await AgentClient.open(system.gateway.ws_url, staff_token(system.gateway.url, "agent2"))
+    await colleague.send({"type": "logout"})  # off shift: offline
+    await presence_becomes(system.gateway.url, supervisor_token, "agent2", "offline")
+    customer = await escalated_customer(system.gateway.ws_url, agent, "can I speak to a person")
+    await agent.send({"type": "claim", "session_id": customer.session_id})
+    await agent.wait_for(lambda f: f["type"] == "claimed")
+
+    start = len(agent.frames)
+    await agent.send({"type": "transfer", "session_id": customer.session_id, "to_agent_id": "agent2"})
+    refused = await agent.wait_for(lambda f: f["type"] == "error", start=start)
+    assert refused["code"] == "agent_unavailable" and "Blair Agent is offline" in refused["detail"]
+    await agent.reply(customer.session_id, "Still with me")  # the chat stayed with this agent
+    await customer.wait_for(lambda f: f["type"] == "message" and f["text"] == "Still with me")
+    await customer.send({"type": "end"})
+    await customer.close()
+    await colleague.close()
+    await agent.close()
+
+
+async def test_a_reloaded_widget_learns_the_contact_it_left_and_refusals_name_the_frame(
+    system: RunningSystem, gateway_b: Gateway, agent_token: str
+) -> None:
+    agent = await AgentClient.open(gateway_b.ws_url, agent_token)
+    customer = await escalated_customer(system.gateway.ws_url, agent, "connect me with a human please")
+    queued = (await agent.wait_queued(customer.session_id))["sessions"]
+    [item] = [s for s in queued if s["session_id"] == customer.session_id]
+    assert datetime.fromisoformat(item["queued_at"]).utcoffset() == timedelta(0)
+
+    await customer.send({"type": "contact", "client_id": "c-bad", "contact": "not an address", "text": "help"})
+    refused = await customer.wait_for(lambda f: f["type"] == "error")
+    assert (refused["code"], refused["ref"]) == ("invalid_frame", "c-bad")
+    await customer.send({"type": "contact", "client_id": "c-ok", "contact": "ada@example.com",
+                         "text": "my hub is amber"})
+    await customer.wait_for(lambda f: f["type"] == "ack" and f["client_id"] == "c-ok")
+
+    reloaded = await CustomerClient.open(gateway_b.ws_url, token=customer.session_token)
+    state = await reloaded.wait_for(lambda f: f["type"] == "state")
+    assert (state["state"], state["contact_left"], state["contact"]) == ("queued", True, "ada@example.com")
+    await reloaded.send({"type": "end"})
+    for client in (customer, reloaded, agent):
+        await client.close()
+
+
+async def presence_becomes(gateway_url: str, supervisor_token: str, agent_id: str, presence: str) -> None:
+    """Poll the supervisors' agent list until ``agent_id`` shows ``presence``."""
+    deadline = time.monotonic() + 10
+    async with httpx.AsyncClient(headers={"Authorization": f"Bearer {supervisor_token}"}) as http:
+        while time.monotonic() < deadline:
+            agents = (await http.get(f"{gateway_url}/api/handoff/agents")).json()
+            if any(a["id"] == agent_id and a["presence"] == presence for a in agents):
+                return
+            await asyncio.sleep(0.1)
+    raise AssertionError(f"{agent_id} did not become {presence}")
 
 
 def store_without_event(redis_url: str, session_id: str, text: str) -> str:

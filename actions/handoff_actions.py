@@ -33,6 +33,9 @@ HANDOFF_MESSAGES = {
         "our support team."
     ),
     "not_helpful": "Sorry that didn't help. I'm connecting you with a person from our support team.",
+    "repeated_fallback": (
+        "Sorry, I still don't understand, so I'm connecting you with a person from our support team."
+    ),
 }
 DEFAULT_HANDOFF_MESSAGE = "Sure, I'm connecting you with a person from our support team."
 STAY_HERE = " You can keep typing here; they will see the whole conversation."
@@ -43,6 +46,11 @@ def handoff_message(reason: str) -> str:
     return HANDOFF_MESSAGES.get(reason, DEFAULT_HANDOFF_MESSAGE) + STAY_HERE
 
 
+def mentioned(tracker: Tracker, entity: str) -> str:
+    """The ``entity`` of the latest message, else the slot of the same name (an earlier mention)."""
+    return str(next(tracker.get_latest_entity_values(entity), None) or tracker.get_slot(entity) or "")
+
+
 async def escalate(
     dispatcher: CollectingDispatcher, handoff: HandoffService, tracker: Tracker, reason: str, product: str = ""
 ) -> None:
@@ -50,8 +58,8 @@ async def escalate(
 
     The product the customer mentioned (NLU entity or slot) goes with it, for the agent's queue view.
     """
-    product = product or next(tracker.get_latest_entity_values("product"), None) or tracker.get_slot("product") or ""
-    session = await handoff.escalate(tracker.sender_id, reason, product=str(product))
+    product = product or mentioned(tracker, "product")
+    session = await handoff.escalate(tracker.sender_id, reason, product=product)
     dispatcher.utter_message(json_message={"text": handoff_message(reason), "handoff": reason})
     if session.offline:
         dispatcher.utter_message(json_message={"text": handoff.offline_note, "ask_contact": True})
@@ -71,7 +79,10 @@ class ActionHandoff(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         intent = (tracker.latest_message.get("intent") or {}).get("name", "")
-        await escalate(dispatcher, self._handoff, tracker, REASON_BY_INTENT.get(intent, "customer_request"))
+        reason = REASON_BY_INTENT.get(intent, "customer_request")
+        # For another company's product the agent's queue shows that brand (the `brand` entity).
+        brand = mentioned(tracker, "brand") if reason == "third_party" else ""
+        await escalate(dispatcher, self._handoff, tracker, reason, brand)
         if self._review:
             await self._review.note_escalation(tracker, REASON_BY_INTENT.get(intent, "customer_request"))
         return []

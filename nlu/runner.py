@@ -51,7 +51,7 @@ def classify(model: Path, texts: list[str]) -> list[dict[str, Any]]:
     assert agent.processor is not None
     processor = agent.processor
     tracker = DialogueStateTracker("benchmark", slots=[])
-    results = []
+    results: list[dict[str, Any]] = []
     for start in range(0, len(texts), BATCH):
         batch = [UserMessage(text) for text in texts[start:start + BATCH]]
         outputs = processor.graph_runner.run(

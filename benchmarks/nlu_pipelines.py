@@ -73,7 +73,7 @@ def config_file(folder: Path, name: str, pipeline: list[dict[str, Any]]) -> Path
     return path
 
 
-SWEEP = [(t, a) for t in (0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95) for a in (0.0, 0.1, 0.2)]
+SWEEP = [(t, a) for t in (0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9) for a in (0.0, 0.1, 0.2)]
 
 
 def evaluate(config: Path, folds: int, limit: int, test_limit: int, log: Path | None,

@@ -32,13 +32,19 @@ async def escalated_customer(ws_url: str, agent: AgentClient, text: str = "I wan
     return customer
 
 
+async def claimed_chat(ws_url: str, agent: AgentClient, text: str) -> CustomerClient:
+    """A customer on ``ws_url`` asks for a person, and ``agent`` takes the chat."""
+    customer = await escalated_customer(ws_url, agent, text)
+    await agent.send({"type": "claim", "session_id": customer.session_id})
+    await agent.wait_for(lambda f: f["type"] == "claimed")
+    return customer
+
+
 async def test_customer_on_one_gateway_chats_live_with_an_agent_on_another(
     system: RunningSystem, gateway_b: Gateway, agent_token: str
 ) -> None:
     agent = await AgentClient.open(gateway_b.ws_url, agent_token)
-    customer = await escalated_customer(system.gateway.ws_url, agent)
-    await agent.send({"type": "claim", "session_id": customer.session_id})
-    await agent.wait_for(lambda f: f["type"] == "claimed")
+    customer = await claimed_chat(system.gateway.ws_url, agent, "I want a human")
     await agent.reply(customer.session_id, "Hello from gateway B")
     await customer.wait_for(lambda f: f["type"] == "message" and f["text"] == "Hello from gateway B")
     await customer.say("Hello back from gateway A")
@@ -109,9 +115,7 @@ async def test_a_message_whose_live_event_was_missed_is_still_delivered_in_order
     """Each message event names the message before it. A message stored without an event (as if
     the gateway had missed it) shows up as a gap when the next one arrives, and is read back first."""
     agent = await AgentClient.open(gateway_b.ws_url, agent_token)
-    customer = await escalated_customer(system.gateway.ws_url, agent, "please get me a human")
-    await agent.send({"type": "claim", "session_id": customer.session_id})
-    await agent.wait_for(lambda f: f["type"] == "claimed")
+    customer = await claimed_chat(system.gateway.ws_url, agent, "please get me a human")
     missed = store_without_event(system.redis_url, customer.session_id, "stored behind the gateway's back")
     await agent.reply(customer.session_id, "after the gap")
 
@@ -130,9 +134,7 @@ async def test_after_the_live_bus_reconnects_both_sides_read_what_they_missed(
     """The gateways' Redis subscriptions are cut: once re-subscribed, they tell every socket to
     resync, well before the slow poll would."""
     agent = await AgentClient.open(gateway_b.ws_url, agent_token)
-    customer = await escalated_customer(system.gateway.ws_url, agent, "I'd like to talk to an agent")
-    await agent.send({"type": "claim", "session_id": customer.session_id})
-    await agent.wait_for(lambda f: f["type"] == "claimed")
+    customer = await claimed_chat(system.gateway.ws_url, agent, "I'd like to talk to an agent")
     store_without_event(system.redis_url, customer.session_id, "sent while the bus was down")
     live = redis_sync.Redis.from_url(system.redis_url, decode_responses=True)
     database = system.redis_url.rsplit("/", 1)[1]
@@ -158,9 +160,7 @@ async def test_a_transfer_to_an_offline_colleague_is_refused_and_the_chat_stays(
     colleague = await AgentClient.open(system.gateway.ws_url, staff_token(system.gateway.url, "agent2"))
     await colleague.send({"type": "logout"})  # off shift: offline
     await presence_becomes(system.gateway.url, supervisor_token, "agent2", "offline")
-    customer = await escalated_customer(system.gateway.ws_url, agent, "can I speak to a person")
-    await agent.send({"type": "claim", "session_id": customer.session_id})
-    await agent.wait_for(lambda f: f["type"] == "claimed")
+    customer = await claimed_chat(system.gateway.ws_url, agent, "can I speak to a person")
 
     start = len(agent.frames)
     await agent.send({"type": "transfer", "session_id": customer.session_id, "to_agent_id": "agent2"})

@@ -21,7 +21,10 @@ JSON line:
   comparable between runs at similar load).
 
 The clients run in ``--client-processes`` processes (default 2), so one Python event loop
-serving every socket is not itself the bottleneck being measured.
+serving every socket is not itself the bottleneck being measured. Each pair starts at a random
+moment within the first pause and pauses a random 0.5-1.5 × ``--think-ms`` after each exchange
+(the same mean load as a fixed pause), as independent people would; ``--lockstep`` instead has
+every pair send at the same instant, which measures how a gateway drains a burst of N messages.
 
 Run: ``.venv/bin/python benchmarks/handoff_latency.py [--pairs 50] [--messages 20] [--think-ms 50]``.
 """
@@ -34,6 +37,7 @@ import contextlib
 import json
 import multiprocessing
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -77,6 +81,7 @@ class WorkerJob:
     pairs: list[Pair]
     messages: int
     think_s: float
+    lockstep: bool
 
 
 @dataclass
@@ -220,6 +225,11 @@ async def relay_one(sender: Peer, receiver: Peer, frame: Frame, latencies: list[
 
 
 async def converse(job: WorkerJob, pair: Pair, customer: Peer, agent: Peer, result: WorkerResult) -> None:
+    """Take turns; each pause is random around ``think_s`` (same mean), so pairs talk independently
+    rather than all at the same instant, unless the job asks for lockstep."""
+    rng = random.Random(pair.session_id)
+    if not job.lockstep:
+        await asyncio.sleep(rng.uniform(0, job.think_s))
     for i in range(job.messages):
         text = f"c{i}-{uuid.uuid4().hex[:8]}"
         frame = {"type": "message", "client_id": uuid.uuid4().hex, "text": text}
@@ -227,7 +237,7 @@ async def converse(job: WorkerJob, pair: Pair, customer: Peer, agent: Peer, resu
         text = f"a{i}-{uuid.uuid4().hex[:8]}"
         frame = {"type": "message", "session_id": pair.session_id, "client_id": uuid.uuid4().hex, "text": text}
         result.lost += not await relay_one(agent, customer, frame, result.a2c)
-        await asyncio.sleep(job.think_s)
+        await asyncio.sleep(job.think_s if job.lockstep else rng.uniform(0.5, 1.5) * job.think_s)
 
 
 async def run_worker(job: WorkerJob, ready: Barrier, go: Event, results: Any, finish: Event) -> None:
@@ -276,7 +286,8 @@ def cpu_seconds(system: RunningSystem) -> float:
     return total
 
 
-def relay(system: RunningSystem, pairs: int, messages: int, think_s: float, processes: int) -> dict[str, Any]:
+def relay(system: RunningSystem, pairs: int, messages: int, think_s: float, processes: int,
+          lockstep: bool) -> dict[str, Any]:
     signer = TokenSigner(SECRET, 3600)
     session_ids = asyncio.run(queued_sessions(system.redis_url, pairs))
     everyone = [Pair(sid, signer.customer_token(sid), token)
@@ -286,7 +297,7 @@ def relay(system: RunningSystem, pairs: int, messages: int, think_s: float, proc
     workers = [
         context.Process(target=worker_main, args=(
             WorkerJob(system.gateways[0].ws_url, system.gateways[1].ws_url, everyone[i::processes], messages,
-                      think_s), ready, go, results, finish))
+                      think_s, lockstep), ready, go, results, finish))
         for i in range(processes)
     ]
     for worker in workers:
@@ -320,21 +331,23 @@ def relay(system: RunningSystem, pairs: int, messages: int, think_s: float, proc
     }
 
 
-def main(pairs: int, messages: int, think_ms: float, processes: int) -> dict[str, Any]:
+def main(pairs: int, messages: int, think_ms: float, processes: int, lockstep: bool) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="tandem-bench-") as state_dir, \
             running_system(Path(state_dir), with_rasa=False) as system:
         system.start_gateway()
-        figures = relay(system, pairs, messages, think_ms / 1000, processes)
+        figures = relay(system, pairs, messages, think_ms / 1000, processes, lockstep)
         winners = asyncio.run(claim_contention(system))
-    return {"pairs": pairs, "messages_per_side": messages, "think_ms": think_ms, "client_processes": processes,
-            **figures, "claim_winners": winners}
+    return {"pairs": pairs, "messages_per_side": messages, "think_ms": think_ms, "lockstep": lockstep,
+            "client_processes": processes, **figures, "claim_winners": winners}
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--pairs", type=int, default=50)
     parser.add_argument("--messages", type=int, default=20, help="per side; the per-session limit is 30/minute")
-    parser.add_argument("--think-ms", type=float, default=50.0, help="pause after each exchange")
+    parser.add_argument("--think-ms", type=float, default=50.0, help="mean pause after each exchange")
+    parser.add_argument("--lockstep", action="store_true",
+                        help="every pair sends at the same instant, pausing exactly --think-ms (a burst test)")
     parser.add_argument("--client-processes", type=int, default=2)
     args = parser.parse_args()
-    print(json.dumps(main(args.pairs, args.messages, args.think_ms, args.client_processes)))
+    print(json.dumps(main(args.pairs, args.messages, args.think_ms, args.client_processes, args.lockstep)))

@@ -9,6 +9,7 @@ new tab without handing the page to it.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 
 from markdown_it import MarkdownIt
@@ -29,6 +30,7 @@ def _link_open(renderer: RendererHTML, tokens: Sequence[Token], idx: int, option
 _renderer.add_render_rule("link_open", _link_open)
 
 
+@functools.lru_cache(maxsize=1024)  # the same articles are sent again and again
 def markdown_to_html(text: str) -> str:
     """The HTML for ``text``; safe to insert into a page (nothing in ``text`` becomes markup
     except Markdown's own: paragraphs, emphasis, lists, code, headings, quotes and links)."""

@@ -162,9 +162,14 @@ def start_rasa(*, port: int, redis_url: str, action_url: str, action_token: str,
 
 
 def start_gateway(*, port: int, env: dict[str, str], log: Path, host: str = "127.0.0.1") -> Child:
-    """Start the gateway under uvicorn; ``env`` carries its TANDEM_* settings."""
+    """Start the gateway under uvicorn; ``env`` carries its TANDEM_* settings.
+
+    Per-message compression is off: chat frames are a few hundred bytes, and deflating them cost
+    2-7 % of the gateway's CPU in benchmarks/handoff_latency.py for next to no saved bytes.
+    """
     command = [sys.executable, "-m", "uvicorn", "--factory", "bot.main:create_app", "--host", host,
-               "--port", str(port), "--ws-max-size", str(2 * 1024 * 1024), "--no-access-log"]
+               "--port", str(port), "--ws-max-size", str(2 * 1024 * 1024), "--ws-per-message-deflate", "false",
+               "--no-access-log"]
     return spawn("gateway", command, env, log)
 
 

@@ -5,7 +5,11 @@
  *
  * Speaks the customer side of docs/protocol.md over /ws/customer. Everything
  * that comes from the server or the customer is put into the page with
- * textContent only; no message data ever goes through innerHTML.
+ * textContent only; no message data ever goes through innerHTML. The one
+ * exception in kind is a bot answer's `html` (the server's rendering of the
+ * article's Markdown, raw HTML off): it is parsed in an inert document and
+ * rebuilt element by element from an allow-list (safeRichText), so even a
+ * tampered frame cannot add scripts, handlers, styles or images.
  *
  * Small public API for the host page: window.Tandem.open() / .close(), and any
  * element with a `data-tandem-open` attribute opens the chat when clicked.
@@ -83,6 +87,40 @@
   };
 
   /* ---------- small DOM helper ---------- */
+
+  // Formatting a bot answer may use, and the only attribute kept (a link's web/mail address).
+  const RICH_TAGS = new Set(['P', 'BR', 'STRONG', 'EM', 'CODE', 'PRE', 'UL', 'OL', 'LI', 'BLOCKQUOTE',
+    'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'HR', 'A']);
+  const SAFE_HREF = /^(https?:|mailto:)/i;
+
+  // A fragment rebuilt from `html` with fresh elements: allowed tags keep their children,
+  // other elements are dropped with their content, text stays text.
+  function safeRichText(html) {
+    const parsed = new DOMParser().parseFromString(html, 'text/html'); // inert: nothing runs or loads
+    const copy = (source) => {
+      const out = document.createDocumentFragment();
+      for (const node of source.childNodes) {
+        if (node.nodeType === Node.TEXT_NODE) {
+          out.append(document.createTextNode(node.textContent));
+        } else if (node.nodeType === Node.ELEMENT_NODE && RICH_TAGS.has(node.tagName)) {
+          const element = document.createElement(node.tagName.toLowerCase());
+          const href = node.getAttribute('href');
+          if (node.tagName === 'A' && href && SAFE_HREF.test(href)) {
+            element.setAttribute('href', href);
+            element.setAttribute('target', '_blank');
+            element.setAttribute('rel', 'noopener noreferrer nofollow');
+          }
+          if (node.tagName === 'OL' && /^\d+$/.test(node.getAttribute('start') || '')) {
+            element.setAttribute('start', node.getAttribute('start'));
+          }
+          element.append(copy(node));
+          out.append(element);
+        }
+      }
+      return out;
+    };
+    return copy(parsed.body);
+  }
 
   // Builds an element. `text` always goes through textContent; string
   // children become text nodes, so neither path can inject markup.
@@ -783,7 +821,11 @@
     });
 
     if (role !== 'customer') item.append(h('div', { class: 'tandem-msg__label', text: labelFor(msg) }));
-    item.append(h('div', { class: 'tandem-msg__text', text: String(msg.text ?? '') }));
+    if (role === 'bot' && typeof msg.html === 'string' && msg.html) {
+      item.append(h('div', { class: 'tandem-msg__text tandem-msg__text--rich' }, [safeRichText(msg.html)]));
+    } else {
+      item.append(h('div', { class: 'tandem-msg__text', text: String(msg.text ?? '') }));
+    }
 
     if (msg.article && msg.article.title) {
       item.append(h('div', { class: 'tandem-msg__source', text: `From: ${msg.article.title}` }));
@@ -1030,7 +1072,8 @@
     });
   }
 
-  window.Tandem = { open: () => openPanel(), close: () => closePanel() };
+  // safeRichText is exposed so hosts (and the browser tests) can check what the widget would show.
+  window.Tandem = { open: () => openPanel(), close: () => closePanel(), safeRichText };
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();

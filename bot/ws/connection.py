@@ -13,9 +13,10 @@ from pydantic import TypeAdapter
 from redis.exceptions import RedisError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from bot.markdown import markdown_to_html
 from bot.ratelimit import RateLimited, RateLimiter
 from bot.ws.frames import FrameError, parse_frame
-from handoff import HandoffError, HandoffService, TranscriptEntry, event_entry, iso_utc
+from handoff import HandoffError, HandoffService, Role, TranscriptEntry, event_entry, iso_utc
 from outcomes import OutcomesError
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,8 @@ def message_frame(entry: TranscriptEntry) -> dict[str, Any]:
     for key in ("article", "buttons", "ask_contact"):
         if entry.extra.get(key):
             frame[key] = entry.extra[key]
+    if entry.role == Role.BOT:
+        frame["html"] = markdown_to_html(entry.text)  # bot answers are Markdown; nobody else's text is
     return frame
 
 

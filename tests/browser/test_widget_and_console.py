@@ -32,6 +32,28 @@ def test_widget_answers_from_the_knowledge_base_and_names_the_article(
     answer = page.locator(".tandem-msg[data-role='bot']").last
     expect(answer).to_contain_text("10")
     expect(answer.locator(".tandem-msg__source")).to_contain_text("From:")
+    # The article's Markdown is formatted (numbered steps, bold), not shown as "**...**".
+    expect(answer.locator("ol > li").first).to_be_visible()
+    expect(answer.locator("strong", has_text="Hold it for 10 seconds")).to_be_visible()
+    expect(answer).not_to_contain_text("**")
+
+
+def test_rich_text_in_a_bot_frame_cannot_carry_markup_the_renderer_would_not_make(
+    system: RunningSystem, context: BrowserContext
+) -> None:
+    page = open_widget(context, system.gateway.url)
+    rebuilt = page.evaluate("""() => {
+        const parsed = window.Tandem.safeRichText(
+            '<p onclick="window.pwned=1">ok <img src=x onerror="window.pwned=2"><script>window.pwned=3</script>' +
+            '<a href="javascript:window.pwned=4">x</a><a href="https://lumen.example/">y</a></p><style>*{}</style>');
+        const box = document.createElement('div');
+        box.append(parsed);
+        document.body.append(box);
+        return box.innerHTML;
+    }""")
+    assert rebuilt == ('<p>ok <a>x</a><a href="https://lumen.example/" target="_blank" '
+                       'rel="noopener noreferrer nofollow">y</a></p>')
+    assert page.evaluate("window.pwned") is None
 
 
 def test_customer_and_agent_chat_live_in_two_browsers(system: RunningSystem, browser: object) -> None:

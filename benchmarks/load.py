@@ -23,9 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psutil
-import yaml
 
 from bot.rasa_client import RasaClient
+from knowledge_base.folder import read_folder
 from outcomes.metrics import percentile
 from tests.support.clients import CustomerClient
 from tests.support.system import RunningSystem, running_system
@@ -42,10 +42,7 @@ def realistic_messages(seed: int = 7) -> list[str]:
     lower-cased or without punctuation, as people type), with greetings, thanks, third-party,
     out-of-scope and handoff requests mixed in at about one in five."""
     rng = random.Random(seed)
-    questions: list[str] = []
-    for path in sorted(ARTICLES.glob("*.md")):
-        front = yaml.safe_load(path.read_text().split("---")[1])
-        questions += [front["title"], *front.get("questions", [])]
+    questions = [text for article in read_folder(ARTICLES) for text in (article.title, *article.questions)]
     variants = [q.lower().rstrip("?") if rng.random() < 0.3 else q for q in questions]
     return variants + OTHER_MESSAGES * max(1, len(variants) // (4 * len(OTHER_MESSAGES)))
 

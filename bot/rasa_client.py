@@ -62,11 +62,6 @@ class RasaClient:
         self._servers = [httpx.AsyncClient(base_url=url, timeout=timeout_s) for url in base_urls]
         self._api_params = {"token": api_token} if api_token else {}
 
-    @property
-    def server_count(self) -> int:
-        """How many Rasa servers this client spreads conversations over."""
-        return len(self._servers)
-
     def server_for(self, session_id: str) -> str:
         """The URL of the Rasa server a conversation is pinned to (for logs and diagnostics)."""
         return str(self._servers_for(session_id)[0].base_url).rstrip("/")

@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from bot.api.errors import install_error_handlers
 from bot.api.routes import actions, auth, content, handoff, health, nlu_admin, pages, privacy, reports, sockets
@@ -27,8 +28,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await app.state.services.aclose()
 
-    app = FastAPI(title="Tandem gateway", version="0.1.0", lifespan=lifespan,
-                  description="Customer widget, agent console, content/admin APIs and Rasa's action endpoint.")
+    # /docs and /redoc from assets in a pinned package (fastapi-offline), not a CDN: they work offline.
+    app = FastAPIOffline(title="Tandem gateway", version="0.1.0", lifespan=lifespan,
+                         description="Customer widget, agent console, content/admin APIs and Rasa's action endpoint.")
     for module in (auth, health, handoff, reports, privacy, content, nlu_admin, actions, pages, sockets):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -100,7 +100,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TANDEM_", env_nested_delimiter="__", extra="ignore")
 
     state_dir: Path = PROJECT_ROOT / "state"
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    #: ``TANDEM_REDIS_URL``, or the conventional ``REDIS_URL`` of hosting platforms.
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0",
+                           validation_alias=AliasChoices("TANDEM_REDIS_URL", "REDIS_URL", "redis_url"))
     #: Connections per gateway process; past this, commands wait up to ``redis_pool_timeout_s``.
     redis_max_connections: int = Field(default=256, ge=8)
     redis_pool_timeout_s: float = Field(default=10.0, gt=0)
@@ -111,6 +113,9 @@ class Settings(BaseSettings):
     rasa_timeout_s: float = 20.0
     secret_key: SecretStr = SecretStr("")
     action_token: SecretStr = SecretStr("")
+    #: ``make run`` only: the demo staff accounts' password, and how many Rasa servers to start.
+    demo_password: SecretStr = SecretStr("")
+    rasa_processes: int = Field(default=1, ge=1, le=16)
     token_ttl_s: int = 12 * 3600
     allowed_origins: list[str] = Field(default_factory=lambda: ["*"])
     max_message_chars: int = 2000

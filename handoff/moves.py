@@ -169,7 +169,7 @@ class Moves:
         including assigning a waiting one to an agent. The target agent must be able to take it
         (see :meth:`_check_target`).
         """
-        supervising = agent.role in {"supervisor", "admin"}
+        supervising = agent.may_supervise
         allowed = {SessionState.ASSIGNED, SessionState.QUEUED} if supervising else {SessionState.ASSIGNED}
         if to_agent is not None:
             await self._check_target(to_agent, supervising=supervising)
@@ -246,7 +246,7 @@ class Moves:
         Returns the closed session and the state it was in just before, which decides its outcome.
         """
         open_states = {SessionState.BOT, SessionState.QUEUED, SessionState.ASSIGNED}
-        holder = agent.id if agent and agent.role == "agent" else ""
+        holder = agent.id if agent and not agent.may_supervise else ""
         fields = {"state": SessionState.CLOSED.value, "closed_at": repr(self._clock())}
         if agent:
             fields["resolved_by"] = agent.id

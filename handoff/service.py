@@ -134,7 +134,11 @@ class HandoffService:
 
     async def escalate(self, session_id: str, reason: str, *, product: str = "", queue: str = "") -> Session:
         """Put a bot conversation in the human queue (no-op if it already is with a person);
-        ``offline`` when nobody is online or it is outside business hours."""
+        ``offline`` when nobody is online or it is outside business hours.
+
+        ``reason`` is an ``outcomes.EscalationReason``: outcomes owns those words (it reports on
+        them); handoff only stores the one it is given.
+        """
         return await self._moves.escalate(session_id, reason, product=product, queue=queue)
 
     async def cancel_escalation(self, session_id: str) -> Session:

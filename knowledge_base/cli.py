@@ -26,7 +26,6 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Self
 
-import click
 import typer
 from sqlalchemy import Engine, create_engine
 from sqlalchemy.engine import make_url
@@ -66,13 +65,14 @@ class CliConfig:
 
 @app.command("import")
 def import_command(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="A folder of Markdown articles, a .csv or a .json file.")],
     database_url: DatabaseUrl = None,
     index_dir: IndexDir = None,
     actor: Actor = DEFAULT_ACTOR,
 ) -> None:
     """Import (or re-import) articles; only new or changed ones are saved and indexed."""
-    knowledge_base = _open(database_url, index_dir)
+    knowledge_base = _open(ctx, database_url, index_dir)
     with _ProgressBar() as bar:
         report = knowledge_base.import_path(path, actor, on_progress=bar.update)
     typer.echo(f"created {len(report.created)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}")
@@ -80,31 +80,34 @@ def import_command(
 
 @app.command()
 def export(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="A .csv or .json file, or else a folder for Markdown files.")],
     status: Annotated[ArticleStatus | None, typer.Option(help="Only articles with this status.")] = None,
     database_url: DatabaseUrl = None,
     index_dir: IndexDir = None,
 ) -> None:
     """Write articles to a file or folder that ``import`` reads back unchanged."""
-    articles = _open(database_url, index_dir, ensure_index=False).list_articles(status)
+    articles = _open(ctx, database_url, index_dir, ensure_index=False).list_articles(status)
     write_articles(path, articles)
     typer.echo(f"exported {len(articles)} articles to {path}")
 
 
 @app.command("list")
 def list_command(
+    ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="Only articles containing this text.")] = "",
     status: Annotated[ArticleStatus | None, typer.Option(help="Only articles with this status.")] = None,
     database_url: DatabaseUrl = None,
     index_dir: IndexDir = None,
 ) -> None:
     """List articles (id, status, version, title)."""
-    for article in _open(database_url, index_dir, ensure_index=False).list_articles(status, text):
+    for article in _open(ctx, database_url, index_dir, ensure_index=False).list_articles(status, text):
         typer.echo(f"{article.id}  {article.status}  v{article.version}  {article.title}")
 
 
 @app.command()
 def create(
+    ctx: typer.Context,
     article_id: Annotated[str, typer.Option("--id", help="A slug such as 'hub-reset'.")] = "",
     title: Annotated[str, typer.Option(help="The question the article answers.")] = "",
     body: Annotated[str, typer.Option(help="The answer, in Markdown.")] = "",
@@ -125,12 +128,13 @@ def create(
                           questions=tuple(question or ()))
     if publish:
         article = replace(article, status=ArticleStatus.PUBLISHED)
-    saved = _open(database_url, index_dir).create_article(article, actor)
+    saved = _open(ctx, database_url, index_dir).create_article(article, actor)
     typer.echo(f"created {saved.id} (version {saved.version}, {saved.status})")
 
 
 @app.command()
 def edit(
+    ctx: typer.Context,
     article_id: Annotated[str, typer.Argument(help="The article's id.")],
     title: Annotated[str | None, typer.Option()] = None,
     body: Annotated[str | None, typer.Option(help="The new answer, in Markdown.")] = None,
@@ -143,7 +147,7 @@ def edit(
     actor: Actor = DEFAULT_ACTOR,
 ) -> None:
     """Change the given fields of an article (--question and --tag replace the whole list)."""
-    knowledge_base = _open(database_url, index_dir)
+    knowledge_base = _open(ctx, database_url, index_dir)
     article = knowledge_base.get_article(article_id)
     changes: dict[str, object] = {"title": title, "product": product,
                                   "body": body_file.read_text() if body_file else body,
@@ -156,43 +160,46 @@ def edit(
 
 @app.command()
 def publish(
+    ctx: typer.Context,
     article_id: Annotated[str, typer.Argument(help="The article's id.")],
     database_url: DatabaseUrl = None,
     index_dir: IndexDir = None,
     actor: Actor = DEFAULT_ACTOR,
 ) -> None:
     """Make an article answerable."""
-    _echo_status(_open(database_url, index_dir).publish(article_id, actor))
+    _echo_status(_open(ctx, database_url, index_dir).publish(article_id, actor))
 
 
 @app.command()
 def retire(
+    ctx: typer.Context,
     article_id: Annotated[str, typer.Argument(help="The article's id.")],
     database_url: DatabaseUrl = None,
     index_dir: IndexDir = None,
     actor: Actor = DEFAULT_ACTOR,
 ) -> None:
     """Stop answering with an article (it stays, with its history)."""
-    _echo_status(_open(database_url, index_dir).retire(article_id, actor))
+    _echo_status(_open(ctx, database_url, index_dir).retire(article_id, actor))
 
 
 @app.command()
 def history(
+    ctx: typer.Context,
     article_id: Annotated[str, typer.Argument(help="The article's id.")],
     database_url: DatabaseUrl = None,
     index_dir: IndexDir = None,
 ) -> None:
     """Every version of an article: when, who, what."""
-    for revision in _open(database_url, index_dir, ensure_index=False).history(article_id):
+    for revision in _open(ctx, database_url, index_dir, ensure_index=False).history(article_id):
         note = f"  ({revision.note})" if revision.note else ""
         typer.echo(f"v{revision.version}  {revision.at:%Y-%m-%d %H:%M:%S}  {revision.action:<9}  "
                    f"{revision.actor}  {revision.article.status}{note}")
 
 
 @app.command()
-def reindex(database_url: DatabaseUrl = None, index_dir: IndexDir = None) -> None:
+def reindex(ctx: typer.Context, database_url: DatabaseUrl = None, index_dir: IndexDir = None) -> None:
     """Embed every published article again and save a fresh index (after a model change)."""
-    config = _config()
+    config = _config(ctx)
     knowledge_base = build_knowledge_base(_engine(database_url or config.database_url), index_dir or config.index_dir,
                                           config.thresholds, ensure_index=False)
     with _ProgressBar() as bar:
@@ -202,13 +209,14 @@ def reindex(database_url: DatabaseUrl = None, index_dir: IndexDir = None) -> Non
 
 @app.command()
 def search(
+    ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="A customer's question.")],
     k: Annotated[int, typer.Option(help="How many articles to list.")] = 5,
     database_url: DatabaseUrl = None,
     index_dir: IndexDir = None,
 ) -> None:
     """Show the best-matching published articles and what the bot would decide."""
-    knowledge_base = _open(database_url, index_dir)
+    knowledge_base = _open(ctx, database_url, index_dir)
     for rank, candidate in enumerate(knowledge_base.search(question, k), start=1):
         typer.echo(f"{rank}. {candidate.score:.3f}  {candidate.article_id}  {candidate.title}")
     decision = knowledge_base.decide(question)
@@ -226,16 +234,15 @@ def main(config: CliConfig | None = None) -> None:
         raise SystemExit(1) from error
 
 
-def _config() -> CliConfig:
+def _config(ctx: typer.Context) -> CliConfig:
     """The configuration the command was invoked with (``app(obj=...)``), else the plain defaults."""
-    context = click.get_current_context(silent=True)
-    found = context.find_object(CliConfig) if context is not None else None
-    return found or CliConfig()
+    return ctx.find_object(CliConfig) or CliConfig()
 
 
-def _open(database_url: str | None, index_dir: Path | None, ensure_index: bool = True) -> KnowledgeBase:
+def _open(ctx: typer.Context, database_url: str | None, index_dir: Path | None,
+          ensure_index: bool = True) -> KnowledgeBase:
     """The knowledge base the gateway would build, with a progress bar while it catches up."""
-    config = _config()
+    config = _config(ctx)
     with _ProgressBar() as bar:
         return build_knowledge_base(_engine(database_url or config.database_url), index_dir or config.index_dir,
                                     config.thresholds, ensure_index=ensure_index, on_progress=bar.update)

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from bot.core.config import get_settings
+from bot.core.config import PROJECT_ROOT, get_settings
 from knowledge_base import cli, service
 from knowledge_base.__main__ import configured
 from knowledge_base.embedder import MiniLMEmbedder, MpnetEmbedder
@@ -122,3 +124,11 @@ def test_without_options_the_commands_use_the_settings_paths_and_thresholds(
     assert (tmp_path / "state" / "tandem.db").is_file() and (tmp_path / "state" / "kb_index").is_dir()
     assert found.splitlines()[0].endswith("plus-cancel  How do I cancel Lumen Plus?")
     assert "decision: escalate (no_match)" in found
+
+
+def test_python_m_knowledge_base_reads_the_settings(tmp_path: Path) -> None:
+    env = {**os.environ, "TANDEM_STATE_DIR": str(tmp_path / "state")}
+    listed = subprocess.run([sys.executable, "-m", "knowledge_base", "list"], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert listed.returncode == 0, listed.stderr
+    assert (tmp_path / "state" / "tandem.db").is_file()  # the settings' database, not ./state/tandem.db

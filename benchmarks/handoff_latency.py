@@ -56,6 +56,7 @@ import redis as redis_sync
 from websockets.asyncio.client import ClientConnection, connect
 
 from bot.core.security import Principal, StaffRole, TokenSigner
+from outcomes import EscalationReason
 from tests.support.clients import AgentClient
 from tests.support.system import SECRET, RunningSystem, running_system
 
@@ -115,7 +116,7 @@ async def queued_sessions(redis_url: str, count: int) -> list[str]:
     ids = []
     for _ in range(count):
         session = await handoff.start_session()
-        await handoff.escalate(session.session_id, "customer_request")
+        await handoff.escalate(session.session_id, EscalationReason.CUSTOMER_REQUEST)
         ids.append(session.session_id)
     await client.aclose()
     return ids

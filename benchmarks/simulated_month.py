@@ -53,7 +53,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from bot.closing import SIMULATED_START
 from bot.core.security import Principal, StaffRole, TokenSigner
 from bot.processes import free_port
-from outcomes import ConversationRecord, Period
+from outcomes import ConversationRecord, EscalationReason, Outcome, Period
 from tests.support import system as support
 from tests.support.clients import CustomerClient
 
@@ -108,8 +108,8 @@ class Scenario:
 
     name: str
     weight: int
-    outcome: str
-    reason: str | None = None
+    outcome: Outcome
+    reason: EscalationReason | None = None
     agent: bool = False  # an agent takes the conversation
     leave: str = "end"  # end | close (the customer goes without a word) | agent (an agent resolves)
     rated: float = 0.0  # chance the customer rates it
@@ -117,20 +117,25 @@ class Scenario:
 
 
 SCENARIOS = [
-    Scenario("answered_end", 32, "bot_resolved", rated=0.6),
-    Scenario("answered_leave", 14, "bot_resolved", leave="close"),
-    Scenario("answered_confirmed", 6, "bot_resolved", rated=0.7, scores=(5, 5, 5, 4, 4)),
-    Scenario("not_helpful", 5, "agent_resolved", "not_helpful", agent=True, leave="agent", rated=0.6,
+    Scenario("answered_end", 32, Outcome.BOT_RESOLVED, rated=0.6),
+    Scenario("answered_leave", 14, Outcome.BOT_RESOLVED, leave="close"),
+    Scenario("answered_confirmed", 6, Outcome.BOT_RESOLVED, rated=0.7, scores=(5, 5, 5, 4, 4)),
+    Scenario("not_helpful", 5, Outcome.AGENT_RESOLVED, EscalationReason.NOT_HELPFUL, agent=True, leave="agent",
+             rated=0.6,
              scores=(5, 4, 4, 3, 2, 1)),
-    Scenario("human", 10, "agent_resolved", "customer_request", agent=True, leave="agent", rated=0.6),
-    Scenario("third_party", 8, "agent_resolved", "third_party", agent=True, leave="agent", rated=0.5),
-    Scenario("off_topic", 6, "agent_resolved", "out_of_scope", agent=True, leave="agent", rated=0.3),
-    Scenario("unanswerable", 4, "agent_resolved", "low_confidence", agent=True, leave="agent", rated=0.5),
-    Scenario("queue_end", 3, "abandoned", "customer_request", rated=0.4, scores=(2, 1, 1, 3)),
-    Scenario("queue_close", 2, "abandoned", "customer_request", leave="close"),
-    Scenario("unresolved", 4, "escalated_unresolved", "customer_request", agent=True, rated=0.5,
+    Scenario("human", 10, Outcome.AGENT_RESOLVED, EscalationReason.CUSTOMER_REQUEST, agent=True, leave="agent",
+             rated=0.6),
+    Scenario("third_party", 8, Outcome.AGENT_RESOLVED, EscalationReason.THIRD_PARTY, agent=True, leave="agent",
+             rated=0.5),
+    Scenario("off_topic", 6, Outcome.AGENT_RESOLVED, EscalationReason.OUT_OF_SCOPE, agent=True, leave="agent",
+             rated=0.3),
+    Scenario("unanswerable", 4, Outcome.AGENT_RESOLVED, EscalationReason.LOW_CONFIDENCE, agent=True, leave="agent",
+             rated=0.5),
+    Scenario("queue_end", 3, Outcome.ABANDONED, EscalationReason.CUSTOMER_REQUEST, rated=0.4, scores=(2, 1, 1, 3)),
+    Scenario("queue_close", 2, Outcome.ABANDONED, EscalationReason.CUSTOMER_REQUEST, leave="close"),
+    Scenario("unresolved", 4, Outcome.ESCALATED_UNRESOLVED, EscalationReason.CUSTOMER_REQUEST, agent=True, rated=0.5,
              scores=(3, 2, 2, 1, 1)),
-    Scenario("greeting_only", 6, "abandoned", leave="close"),
+    Scenario("greeting_only", 6, Outcome.ABANDONED, leave="close"),
 ]
 
 

@@ -7,7 +7,6 @@ if needed, starts Rasa and the gateway, prints the URLs, and stops everything on
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import time
 from datetime import datetime
@@ -17,7 +16,7 @@ from typing import Annotated
 import typer
 
 from bot.accounts import AccountStore
-from bot.core.config import get_settings
+from bot.core.config import Settings, get_settings
 from bot.core.security import StaffRole
 from bot.nlu_cli import nlu_app
 from bot.processes import (
@@ -92,14 +91,15 @@ def report(
         typer.echo(f"wrote {path}")
 
 
-def _resolve_redis(state_dir: Path) -> tuple[str, EmbeddedRedis | None]:
-    """REDIS_URL (or TANDEM_REDIS_URL) when it answers; otherwise an embedded Redis."""
-    url = os.environ.get("TANDEM_REDIS_URL") or os.environ.get("REDIS_URL")
+def _resolve_redis(settings: Settings) -> tuple[str, EmbeddedRedis | None]:
+    """The configured Redis (``TANDEM_REDIS_URL`` or ``REDIS_URL``) when it answers; otherwise an
+    embedded one. The default URL is not tried: with none configured, the run keeps its own."""
+    url = settings.redis_url if "redis_url" in settings.model_fields_set else ""
     if url and redis_reachable(url):
         return url, None
     if url:
         logger.warning("Redis at %s does not answer; starting an embedded one", url)
-    embedded = EmbeddedRedis.start(state_dir / "redis")
+    embedded = EmbeddedRedis.start(settings.state_dir / "redis")
     return embedded.url, embedded
 
 
@@ -114,9 +114,9 @@ def _seed_demo_accounts(database_url: str, password: str) -> None:
 def run(
     port: Annotated[int, typer.Option(help="Gateway port")] = 8000,
     rasa_port: Annotated[int, typer.Option(help="Port of the first Rasa server (others take the next)")] = 5005,
-    rasa_processes: Annotated[int, typer.Option(
-        min=1, max=16, envvar="TANDEM_RASA_PROCESSES",
-        help="Rasa servers to start; they share the Redis tracker and lock stores")] = 1,
+    rasa_processes: Annotated[int | None, typer.Option(
+        min=1, max=16, help="Rasa servers to start, sharing the Redis tracker and lock stores "
+                            "(default: TANDEM_RASA_PROCESSES, else 1)")] = None,
     host: Annotated[str, typer.Option(help="Gateway bind address")] = "127.0.0.1",
 ) -> None:
     """Start Redis (if needed), Rasa and the gateway; Ctrl-C stops what was started."""
@@ -124,11 +124,12 @@ def run(
     settings = get_settings()
     state = settings.state_dir
     logs = state / "logs"
-    secret = os.environ.get("TANDEM_SECRET_KEY") or secret_from_file(state / "secret_key")
-    action_token = os.environ.get("TANDEM_ACTION_TOKEN") or secret_from_file(state / "action_token")
-    rasa_token = os.environ.get("TANDEM_RASA_TOKEN") or secret_from_file(state / "rasa_token")
-    demo_password = os.environ.get("TANDEM_DEMO_PASSWORD") or secret_from_file(state / "demo_password")[:12]
-    redis_url, embedded = _resolve_redis(state)
+    # Secrets set in the environment (Settings) win; a local run generates its own into state/.
+    secret = settings.secret_key.get_secret_value() or secret_from_file(state / "secret_key")
+    action_token = settings.action_token.get_secret_value() or secret_from_file(state / "action_token")
+    rasa_token = settings.rasa_token.get_secret_value() or secret_from_file(state / "rasa_token")
+    demo_password = settings.demo_password.get_secret_value() or secret_from_file(state / "demo_password")[:12]
+    redis_url, embedded = _resolve_redis(settings)
     children: list[Child] = []
     try:
         model = live_model(settings.retraining.registry_path(state))  # what an admin promoted, if anything
@@ -139,7 +140,7 @@ def run(
             logger.info("starting Rasa with the promoted model %s", model)
         _seed_demo_accounts(settings.database_url, demo_password)
         gateway_url = f"http://{host}:{port}"
-        rasa_ports = [rasa_port + n for n in range(rasa_processes)]
+        rasa_ports = [rasa_port + n for n in range(rasa_processes or settings.rasa_processes)]
         for n, each_port in enumerate(rasa_ports):
             children.append(start_rasa(
                 port=each_port, redis_url=redis_url, action_url=f"http://127.0.0.1:{port}/actions/webhook",

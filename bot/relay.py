@@ -12,6 +12,7 @@ from collections import defaultdict
 
 from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
 from handoff import HandoffService, Role, SessionState
+from outcomes import EscalationReason
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +63,6 @@ class BotRelay:
 
     async def _hold(self, session_id: str) -> None:
         await self._handoff.append(session_id, Role.SYSTEM, HOLDING_REPLY)
-        session = await self._handoff.escalate(session_id, "bot_unavailable")
+        session = await self._handoff.escalate(session_id, EscalationReason.BOT_UNAVAILABLE)
         if session.offline:
             await self._handoff.append(session_id, Role.SYSTEM, self._handoff.offline_note, extra={"ask_contact": True})

@@ -28,6 +28,7 @@ from bot.ratelimit import RateLimiter
 from bot.relay import BotRelay
 from handoff import HandoffService, LiveBus, PresenceRegistry
 from handoff.erasure import forget_session
+from handoff.hours import offline_note
 from handoff.service import OFFLINE_NOTE
 from knowledge_base import Embedder, KnowledgeBase, build_knowledge_base
 from knowledge_base.embedder import MiniLMEmbedder
@@ -129,7 +130,7 @@ async def build_services(settings: Settings) -> Services:
     handoff = HandoffService(
         redis, bus, presence, default_queue=settings.handoff.default_queue,
         is_open=lambda: hours.is_open(datetime.now(UTC)),
-        offline_note=OFFLINE_NOTE if hours.always else f"{OFFLINE_NOTE} Our hours: {hours.describe()}.",
+        offline_note=offline_note(hours, OFFLINE_NOTE),
     )
     embedder = MiniLMEmbedder()
     redactor = PresidioRedactor(RedactionSettings(keep_words=tuple(settings.privacy.keep_words)))

@@ -34,11 +34,18 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Agent:
-    """The person acting on a session (from the agent's authenticated token)."""
+    """The person acting on a session (from the agent's authenticated token).
+
+    ``role`` is the staff role's name, only shown (to supervisors, with presence); what the role
+    allows arrives as ``may_supervise``, decided by the gateway from its StaffRole, so the
+    handoff rules never re-derive it from the name. Supervising means moving any open handoff
+    (assign, transfer, close one held by someone else), not only one's own.
+    """
 
     id: str
     name: str
     role: str = "agent"
+    may_supervise: bool = False
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,10 @@ Examples::
     python -m knowledge_base export backup.json
     python -m knowledge_base reindex --database-url postgresql+psycopg://tandem@db/tandem
 
+Without ``--database-url`` and ``--index-dir``, the commands use the gateway's own database and
+index, and ``search`` decides with config.yml's tuned thresholds: ``python -m knowledge_base``
+(:mod:`knowledge_base.__main__`) passes them in from the one Settings as a :class:`CliConfig`.
+
 Changes made here reach running gateways within a second (they follow the store's revisions).
 """
 
@@ -18,7 +22,7 @@ from __future__ import annotations
 
 import getpass
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Annotated, Self
 
@@ -28,7 +32,7 @@ from sqlalchemy.engine import make_url
 from tqdm import tqdm
 
 from knowledge_base.articles import Article, ArticleStatus
-from knowledge_base.decision import Thresholds
+from knowledge_base.decision import Thresholds, ThresholdSettings
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.exchange import write_articles
 from knowledge_base.folder import read_article
@@ -41,27 +45,34 @@ app = typer.Typer(
 )
 
 DatabaseUrl = Annotated[
-    str,
-    typer.Option(envvar="TANDEM_DATABASE_URL", help="SQLAlchemy URL of the article database."),
+    str | None, typer.Option(help="SQLAlchemy URL of the article database (default: the gateway's).")
 ]
-IndexDir = Annotated[Path, typer.Option(help="Directory of the saved index.")]
+IndexDir = Annotated[Path | None, typer.Option(help="Directory of the saved index (default: the gateway's).")]
 Actor = Annotated[str, typer.Option(help="Who makes the change (recorded in the history).")]
 Questions = Annotated[list[str] | None, typer.Option("--question", help="Another way customers ask it (repeatable).")]
 Tags = Annotated[list[str] | None, typer.Option("--tag", help="A tag (repeatable).")]
-DEFAULT_DATABASE_URL = "sqlite:///state/tandem.db"
-DEFAULT_INDEX_DIR = Path("state/kb_index")
 DEFAULT_ACTOR = getpass.getuser()
+
+
+@dataclass(frozen=True)
+class CliConfig:
+    """What the commands use when no option overrides it; the entry point builds it from Settings."""
+
+    database_url: str = "sqlite:///state/tandem.db"
+    index_dir: Path = Path("state/kb_index")
+    thresholds: ThresholdSettings = field(default_factory=Thresholds)
 
 
 @app.command("import")
 def import_command(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="A folder of Markdown articles, a .csv or a .json file.")],
-    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
-    index_dir: IndexDir = DEFAULT_INDEX_DIR,
+    database_url: DatabaseUrl = None,
+    index_dir: IndexDir = None,
     actor: Actor = DEFAULT_ACTOR,
 ) -> None:
     """Import (or re-import) articles; only new or changed ones are saved and indexed."""
-    knowledge_base = _open(database_url, index_dir)
+    knowledge_base = _open(ctx, database_url, index_dir)
     with _ProgressBar() as bar:
         report = knowledge_base.import_path(path, actor, on_progress=bar.update)
     typer.echo(f"created {len(report.created)}, updated {len(report.updated)}, unchanged {len(report.unchanged)}")
@@ -69,31 +80,34 @@ def import_command(
 
 @app.command()
 def export(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="A .csv or .json file, or else a folder for Markdown files.")],
     status: Annotated[ArticleStatus | None, typer.Option(help="Only articles with this status.")] = None,
-    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
-    index_dir: IndexDir = DEFAULT_INDEX_DIR,
+    database_url: DatabaseUrl = None,
+    index_dir: IndexDir = None,
 ) -> None:
     """Write articles to a file or folder that ``import`` reads back unchanged."""
-    articles = _open(database_url, index_dir, ensure_index=False).list_articles(status)
+    articles = _open(ctx, database_url, index_dir, ensure_index=False).list_articles(status)
     write_articles(path, articles)
     typer.echo(f"exported {len(articles)} articles to {path}")
 
 
 @app.command("list")
 def list_command(
+    ctx: typer.Context,
     text: Annotated[str, typer.Argument(help="Only articles containing this text.")] = "",
     status: Annotated[ArticleStatus | None, typer.Option(help="Only articles with this status.")] = None,
-    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
-    index_dir: IndexDir = DEFAULT_INDEX_DIR,
+    database_url: DatabaseUrl = None,
+    index_dir: IndexDir = None,
 ) -> None:
     """List articles (id, status, version, title)."""
-    for article in _open(database_url, index_dir, ensure_index=False).list_articles(status, text):
+    for article in _open(ctx, database_url, index_dir, ensure_index=False).list_articles(status, text):
         typer.echo(f"{article.id}  {article.status}  v{article.version}  {article.title}")
 
 
 @app.command()
 def create(
+    ctx: typer.Context,
     article_id: Annotated[str, typer.Option("--id", help="A slug such as 'hub-reset'.")] = "",
     title: Annotated[str, typer.Option(help="The question the article answers.")] = "",
     body: Annotated[str, typer.Option(help="The answer, in Markdown.")] = "",
@@ -102,8 +116,8 @@ def create(
     question: Questions = None,
     tag: Tags = None,
     publish: Annotated[bool, typer.Option(help="Publish it at once.")] = False,
-    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
-    index_dir: IndexDir = DEFAULT_INDEX_DIR,
+    database_url: DatabaseUrl = None,
+    index_dir: IndexDir = None,
     actor: Actor = DEFAULT_ACTOR,
 ) -> None:
     """Create an article (a draft unless --publish)."""
@@ -114,12 +128,13 @@ def create(
                           questions=tuple(question or ()))
     if publish:
         article = replace(article, status=ArticleStatus.PUBLISHED)
-    saved = _open(database_url, index_dir).create_article(article, actor)
+    saved = _open(ctx, database_url, index_dir).create_article(article, actor)
     typer.echo(f"created {saved.id} (version {saved.version}, {saved.status})")
 
 
 @app.command()
 def edit(
+    ctx: typer.Context,
     article_id: Annotated[str, typer.Argument(help="The article's id.")],
     title: Annotated[str | None, typer.Option()] = None,
     body: Annotated[str | None, typer.Option(help="The new answer, in Markdown.")] = None,
@@ -127,12 +142,12 @@ def edit(
     product: Annotated[str | None, typer.Option()] = None,
     question: Questions = None,
     tag: Tags = None,
-    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
-    index_dir: IndexDir = DEFAULT_INDEX_DIR,
+    database_url: DatabaseUrl = None,
+    index_dir: IndexDir = None,
     actor: Actor = DEFAULT_ACTOR,
 ) -> None:
     """Change the given fields of an article (--question and --tag replace the whole list)."""
-    knowledge_base = _open(database_url, index_dir)
+    knowledge_base = _open(ctx, database_url, index_dir)
     article = knowledge_base.get_article(article_id)
     changes: dict[str, object] = {"title": title, "product": product,
                                   "body": body_file.read_text() if body_file else body,
@@ -145,43 +160,48 @@ def edit(
 
 @app.command()
 def publish(
+    ctx: typer.Context,
     article_id: Annotated[str, typer.Argument(help="The article's id.")],
-    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
-    index_dir: IndexDir = DEFAULT_INDEX_DIR,
+    database_url: DatabaseUrl = None,
+    index_dir: IndexDir = None,
     actor: Actor = DEFAULT_ACTOR,
 ) -> None:
     """Make an article answerable."""
-    _echo_status(_open(database_url, index_dir).publish(article_id, actor))
+    _echo_status(_open(ctx, database_url, index_dir).publish(article_id, actor))
 
 
 @app.command()
 def retire(
+    ctx: typer.Context,
     article_id: Annotated[str, typer.Argument(help="The article's id.")],
-    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
-    index_dir: IndexDir = DEFAULT_INDEX_DIR,
+    database_url: DatabaseUrl = None,
+    index_dir: IndexDir = None,
     actor: Actor = DEFAULT_ACTOR,
 ) -> None:
     """Stop answering with an article (it stays, with its history)."""
-    _echo_status(_open(database_url, index_dir).retire(article_id, actor))
+    _echo_status(_open(ctx, database_url, index_dir).retire(article_id, actor))
 
 
 @app.command()
 def history(
+    ctx: typer.Context,
     article_id: Annotated[str, typer.Argument(help="The article's id.")],
-    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
-    index_dir: IndexDir = DEFAULT_INDEX_DIR,
+    database_url: DatabaseUrl = None,
+    index_dir: IndexDir = None,
 ) -> None:
     """Every version of an article: when, who, what."""
-    for revision in _open(database_url, index_dir, ensure_index=False).history(article_id):
+    for revision in _open(ctx, database_url, index_dir, ensure_index=False).history(article_id):
         note = f"  ({revision.note})" if revision.note else ""
         typer.echo(f"v{revision.version}  {revision.at:%Y-%m-%d %H:%M:%S}  {revision.action:<9}  "
                    f"{revision.actor}  {revision.article.status}{note}")
 
 
 @app.command()
-def reindex(database_url: DatabaseUrl = DEFAULT_DATABASE_URL, index_dir: IndexDir = DEFAULT_INDEX_DIR) -> None:
+def reindex(ctx: typer.Context, database_url: DatabaseUrl = None, index_dir: IndexDir = None) -> None:
     """Embed every published article again and save a fresh index (after a model change)."""
-    knowledge_base = build_knowledge_base(_engine(database_url), index_dir, Thresholds(), ensure_index=False)
+    config = _config(ctx)
+    knowledge_base = build_knowledge_base(_engine(database_url or config.database_url), index_dir or config.index_dir,
+                                          config.thresholds, ensure_index=False)
     with _ProgressBar() as bar:
         report = knowledge_base.reindex(on_progress=bar.update)
     _echo_index_report(report)
@@ -189,13 +209,14 @@ def reindex(database_url: DatabaseUrl = DEFAULT_DATABASE_URL, index_dir: IndexDi
 
 @app.command()
 def search(
+    ctx: typer.Context,
     question: Annotated[str, typer.Argument(help="A customer's question.")],
     k: Annotated[int, typer.Option(help="How many articles to list.")] = 5,
-    database_url: DatabaseUrl = DEFAULT_DATABASE_URL,
-    index_dir: IndexDir = DEFAULT_INDEX_DIR,
+    database_url: DatabaseUrl = None,
+    index_dir: IndexDir = None,
 ) -> None:
     """Show the best-matching published articles and what the bot would decide."""
-    knowledge_base = _open(database_url, index_dir)
+    knowledge_base = _open(ctx, database_url, index_dir)
     for rank, candidate in enumerate(knowledge_base.search(question, k), start=1):
         typer.echo(f"{rank}. {candidate.score:.3f}  {candidate.article_id}  {candidate.title}")
     decision = knowledge_base.decide(question)
@@ -203,21 +224,28 @@ def search(
     typer.echo(f"decision: {decision.action} ({decision.reason}); candidates: {offered}")
 
 
-def main() -> None:
+def main(config: CliConfig | None = None) -> None:
     """Entry point: configure logging (only entry points do), run, and turn errors into advice."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s %(message)s")
     try:
-        app()
+        app(obj=config or CliConfig())
     except KnowledgeBaseError as error:
         typer.echo(f"error: {error}", err=True)
         raise SystemExit(1) from error
 
 
-def _open(database_url: str, index_dir: Path, ensure_index: bool = True) -> KnowledgeBase:
+def _config(ctx: typer.Context) -> CliConfig:
+    """The configuration the command was invoked with (``app(obj=...)``), else the plain defaults."""
+    return ctx.find_object(CliConfig) or CliConfig()
+
+
+def _open(ctx: typer.Context, database_url: str | None, index_dir: Path | None,
+          ensure_index: bool = True) -> KnowledgeBase:
     """The knowledge base the gateway would build, with a progress bar while it catches up."""
+    config = _config(ctx)
     with _ProgressBar() as bar:
-        return build_knowledge_base(_engine(database_url), index_dir, Thresholds(), ensure_index=ensure_index,
-                                    on_progress=bar.update)
+        return build_knowledge_base(_engine(database_url or config.database_url), index_dir or config.index_dir,
+                                    config.thresholds, ensure_index=ensure_index, on_progress=bar.update)
 
 
 def _engine(database_url: str) -> Engine:

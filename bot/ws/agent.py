@@ -231,4 +231,6 @@ class AgentConnection:
 
 
 def _agent_of(principal: Principal) -> Agent:
-    return Agent(id=principal.username, name=principal.name, role=principal.role.value)
+    """The person as the handoff service knows them; what their role allows is decided here, by StaffRole."""
+    return Agent(id=principal.username, name=principal.name, role=principal.role.value,
+                 may_supervise=principal.can(StaffRole.SUPERVISOR))

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import create_engine, text
 
-from outcomes import OutcomeRecorder
+from outcomes import EscalationReason, OutcomeRecorder
 from tests.browser.staff import sign_in
 from tests.outcomes.factories import Script, record
 from tests.support.system import RunningSystem
@@ -29,11 +29,12 @@ def week(system: RunningSystem) -> None:
                                 comment="Very quick, thank you" if n == 0 else None))
     for n in range(3):
         record(recorder, Script(start=FIRST_DAY + timedelta(days=4, hours=14 + n), article=None,
-                                reason="third_party", queued_after=2, claimed_after=8, agent_reply_after=20,
-                                ended_by="agent", ended_after=200, csat=2, comment="Took a while"))
+                                reason=EscalationReason.THIRD_PARTY, queued_after=2, claimed_after=8,
+                                agent_reply_after=20, ended_by="agent", ended_after=200, csat=2,
+                                comment="Took a while"))
     for n, question in enumerate(ZIGBEE):
         record(recorder, Script(start=FIRST_DAY + timedelta(days=5, hours=n), article=None, question=question,
-                                reason="low_confidence", queued_after=2, ended_after=40))
+                                reason=EscalationReason.LOW_CONFIDENCE, queued_after=2, ended_after=40))
 
 
 def open_dashboard(context: BrowserContext, url: str, username: str) -> Page:

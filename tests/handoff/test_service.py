@@ -25,6 +25,7 @@ from handoff import (
     SessionState,
     event_entry,
 )
+from outcomes import EscalationReason
 
 pytestmark = [pytest.mark.integration]
 ALEX = Agent("alex", "Alex")
@@ -44,7 +45,7 @@ async def agents_online(handoff: HandoffService) -> None:
 @pytest.mark.usefixtures("agents_online")
 async def test_exactly_one_of_many_racing_agents_wins_a_claim(handoff: HandoffService) -> None:
     session = await handoff.start_session()
-    await handoff.escalate(session.session_id, "customer_request")
+    await handoff.escalate(session.session_id, EscalationReason.CUSTOMER_REQUEST)
     agents = [Agent(f"agent{i}", f"Agent {i}") for i in range(100)]
     await asyncio.gather(*(online(handoff, a) for a in agents))
     results = await asyncio.gather(*(handoff.claim(session.session_id, a) for a in agents), return_exceptions=True)
@@ -74,7 +75,7 @@ async def test_queue_lists_waiting_sessions_oldest_first_with_positions(handoff:
     sids = [(await handoff.start_session()).session_id for _ in range(3)]
     for sid in sids:
         await handoff.append(sid, Role.CUSTOMER, f"question from {sid[:4]}")
-        await handoff.escalate(sid, "customer_request")
+        await handoff.escalate(sid, EscalationReason.CUSTOMER_REQUEST)
     assert [await handoff.queue_position(s) for s in sids] == [1, 2, 3]
     await handoff.claim(sids[0], ALEX)
     queue = await handoff.queue()
@@ -89,7 +90,7 @@ async def test_only_the_holder_may_reply_hand_back_or_transfer(handoff: HandoffS
     sid = (await handoff.start_session()).session_id
     with pytest.raises(InvalidTransition):
         await handoff.claim(sid, ALEX)  # not queued yet
-    await handoff.escalate(sid, "third_party")
+    await handoff.escalate(sid, EscalationReason.THIRD_PARTY)
     await handoff.claim(sid, ALEX)
     with pytest.raises(SessionNotHeld):
         await handoff.agent_reply(sid, BLAIR, "hello", "x1")
@@ -105,7 +106,7 @@ async def test_only_the_holder_may_reply_hand_back_or_transfer(handoff: HandoffS
 
 async def test_closing_reports_the_state_it_ended_in(handoff: HandoffService) -> None:
     sid = (await handoff.start_session()).session_id
-    await handoff.escalate(sid, "customer_request")
+    await handoff.escalate(sid, EscalationReason.CUSTOMER_REQUEST)
     closed, previous = await handoff.close(sid)
     assert closed.state == SessionState.CLOSED and previous == SessionState.QUEUED
     assert await handoff.queue() == []
@@ -139,7 +140,7 @@ async def test_message_events_reach_another_bus_carrying_the_entry_and_the_one_b
 async def test_agents_cannot_claim_beyond_capacity_or_while_away(handoff: HandoffService) -> None:
     sids = [(await handoff.start_session()).session_id for _ in range(3)]
     for sid in sids:
-        await handoff.escalate(sid, "customer_request")
+        await handoff.escalate(sid, EscalationReason.CUSTOMER_REQUEST)
     await online(handoff, ALEX, capacity=1)
     await handoff.claim(sids[0], ALEX)
     with pytest.raises(AgentAtCapacity):
@@ -159,10 +160,10 @@ async def test_a_lost_agents_chats_go_to_the_front_of_the_queue_after_the_grace_
     handoff = HandoffService(redis, bus, presence, clock=lambda: now[0])
     await presence.heartbeat(ALEX, Presence.ONLINE, 3)
     held, waiting = (await handoff.start_session()).session_id, (await handoff.start_session()).session_id
-    await handoff.escalate(held, "customer_request")
+    await handoff.escalate(held, EscalationReason.CUSTOMER_REQUEST)
     await handoff.claim(held, ALEX)
     now[0] += 1
-    await handoff.escalate(waiting, "third_party")
+    await handoff.escalate(waiting, EscalationReason.THIRD_PARTY)
     await presence.disconnected(ALEX, logged_out=False)
     now[0] += 10
     assert await handoff.requeue_lost_agents(grace_s=30) == 0  # still within the grace period
@@ -176,7 +177,7 @@ async def test_a_lost_agents_chats_go_to_the_front_of_the_queue_after_the_grace_
 async def test_no_agent_online_makes_an_offline_ticket_with_a_contact(redis: Redis, bus: LiveBus) -> None:
     handoff = HandoffService(redis, bus, PresenceRegistry(redis, bus, ttl_s=30))
     sid = (await handoff.start_session()).session_id
-    session = await handoff.escalate(sid, "customer_request")
+    session = await handoff.escalate(sid, EscalationReason.CUSTOMER_REQUEST)
     assert session.offline
     await handoff.leave_contact(sid, "bob@example.com", "my hub is amber", "c-9")
     [item] = await handoff.queue()
@@ -189,12 +190,12 @@ async def test_outside_business_hours_escalations_are_offline(redis: Redis, bus:
     await presence.heartbeat(ALEX, Presence.ONLINE, 3)
     handoff = HandoffService(redis, bus, presence, is_open=lambda: False)
     sid = (await handoff.start_session()).session_id
-    assert (await handoff.escalate(sid, "customer_request")).offline
+    assert (await handoff.escalate(sid, EscalationReason.CUSTOMER_REQUEST)).offline
 
 
 async def test_a_waiting_customer_can_go_back_to_the_bot(handoff: HandoffService) -> None:
     sid = (await handoff.start_session()).session_id
-    await handoff.escalate(sid, "customer_request")
+    await handoff.escalate(sid, EscalationReason.CUSTOMER_REQUEST)
     back = await handoff.cancel_escalation(sid)
     assert back.state == SessionState.BOT and await handoff.queue() == []
     with pytest.raises(InvalidTransition):
@@ -208,12 +209,12 @@ async def test_wait_estimate_grows_with_position_and_uses_recent_waits(redis: Re
     await presence.heartbeat(ALEX, Presence.ONLINE, 50)
     for _ in range(3):  # three customers who each waited 20 s
         sid = (await handoff.start_session()).session_id
-        await handoff.escalate(sid, "customer_request")
+        await handoff.escalate(sid, EscalationReason.CUSTOMER_REQUEST)
         now[0] += 20
         await handoff.claim(sid, ALEX)
     first, second = (await handoff.start_session()).session_id, (await handoff.start_session()).session_id
-    await handoff.escalate(first, "customer_request")
-    await handoff.escalate(second, "customer_request")
+    await handoff.escalate(first, EscalationReason.CUSTOMER_REQUEST)
+    await handoff.escalate(second, EscalationReason.CUSTOMER_REQUEST)
     assert await handoff.wait_estimate(first) == (1, 20.0)
     assert await handoff.wait_estimate(second) == (2, 40.0)
 
@@ -223,9 +224,9 @@ async def test_supervisor_assigns_a_waiting_session_and_agents_transfer_between_
     handoff: HandoffService,
 ) -> None:
     sid = (await handoff.start_session()).session_id
-    await handoff.escalate(sid, "customer_request")
+    await handoff.escalate(sid, EscalationReason.CUSTOMER_REQUEST)
     assert (await handoff.get_session(sid)).queue == "general"
-    supervisor = Agent("sam", "Sam", role="supervisor")
+    supervisor = Agent("sam", "Sam", role="supervisor", may_supervise=True)
     assigned = await handoff.transfer(sid, supervisor, ALEX)
     assert (assigned.state, assigned.agent_id) == (SessionState.ASSIGNED, "alex")
     moved = await handoff.transfer(sid, ALEX, None, "billing")
@@ -238,7 +239,7 @@ async def test_supervisor_assigns_a_waiting_session_and_agents_transfer_between_
 async def test_a_customer_message_reports_the_state_it_was_stored_in(handoff: HandoffService) -> None:
     sid = (await handoff.start_session()).session_id
     assert (await handoff.customer_message(sid, "hi", "c-1")).state == SessionState.BOT
-    await handoff.escalate(sid, "customer_request")
+    await handoff.escalate(sid, EscalationReason.CUSTOMER_REQUEST)
     await handoff.claim(sid, ALEX)
     stored = await handoff.customer_message(sid, "are you there?", "c-2")
     assert (stored.created, stored.state) == (True, SessionState.ASSIGNED)  # the bot stays out
@@ -253,7 +254,7 @@ async def test_the_first_agent_reply_time_is_set_by_the_first_reply_not_by_a_not
     now = [100.0]
     handoff = HandoffService(redis, bus, PresenceRegistry(redis, bus, ttl_s=30), clock=lambda: now[0])
     sid = (await handoff.start_session()).session_id
-    await handoff.escalate(sid, "customer_request")
+    await handoff.escalate(sid, EscalationReason.CUSTOMER_REQUEST)
     await handoff.claim(sid, ALEX)
     now[0] = 110.0
     await handoff.agent_reply(sid, ALEX, "checking their order", "n-1", internal=True)
@@ -279,10 +280,10 @@ async def test_idle_sessions_are_judged_by_their_last_message(redis: Redis, bus:
 
 @pytest.mark.usefixtures("agents_online")
 async def test_transfers_to_an_agent_who_cannot_take_the_chat_are_refused(handoff: HandoffService) -> None:
-    supervisor = Agent("sam", "Sam", role="supervisor")
+    supervisor = Agent("sam", "Sam", role="supervisor", may_supervise=True)
     sids = [(await handoff.start_session()).session_id for _ in range(3)]
     for sid in sids:
-        await handoff.escalate(sid, "customer_request")
+        await handoff.escalate(sid, EscalationReason.CUSTOMER_REQUEST)
         await handoff.claim(sid, ALEX)
     await online(handoff, BLAIR, capacity=1)
     await handoff.transfer(sids[0], ALEX, BLAIR)
@@ -301,7 +302,7 @@ async def test_transfers_to_an_agent_who_cannot_take_the_chat_are_refused(handof
 
 async def test_queue_items_give_queued_at_in_iso_8601_utc(handoff: HandoffService) -> None:
     sid = (await handoff.start_session()).session_id
-    await handoff.escalate(sid, "customer_request")
+    await handoff.escalate(sid, EscalationReason.CUSTOMER_REQUEST)
     [item] = await handoff.queue()
     queued_at = item.as_dict()["queued_at"]
     assert queued_at.endswith("+00:00")

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import subprocess
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -63,37 +65,70 @@ async def claim_when_present_again(agent: AgentClient, session_id: str) -> dict[
         await asyncio.sleep(0.5)
 
 
-@pytest.fixture
-def persistent_redis(tmp_path: Path) -> Iterator[tuple[str, Path, int]]:
-    """A redis-server of its own with AOF persistence, as the README recommends for production."""
-    port = free_port()
-    process = start_redis(tmp_path, port)
-    yield f"redis://127.0.0.1:{port}/0", tmp_path, port
-    if process.poll() is None:
-        redis.Redis(port=port).shutdown(nosave=True)
+@dataclass
+class PersistentRedis:
+    """A redis-server of its own with AOF persistence, as the README recommends for production.
 
+    It owns every process it starts, restarts included, so the fixture stops whichever one runs.
+    """
 
-def start_redis(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
-    process = subprocess.Popen(
-        ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(data_dir),
-         "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.data_dir),
+             "--appendonly", "yes", "--appendfsync", "always", "--save", ""],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"redis-server exited with {self.process.returncode}")
+            try:
+                if redis.Redis(port=self.port).ping():
+                    return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def restart(self) -> None:
+        """Shut down (the AOF is fsynced on every write), wait for the process to end, start again."""
+        self.stop(nosave=False)
+        self.start()
+
+    def stop(self, *, nosave: bool = True) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        client = redis.Redis(port=self.port)
+        with contextlib.suppress(redis.ConnectionError):  # it went down while answering: reaped below
+            client.shutdown(nosave=True) if nosave else client.shutdown()
         try:
-            if redis.Redis(port=port).ping():
-                return process
-        except redis.ConnectionError:
-            time.sleep(0.05)
-    raise RuntimeError("redis-server did not start")
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+@pytest.fixture
+def persistent_redis(tmp_path: Path) -> Iterator[PersistentRedis]:
+    server = PersistentRedis(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 async def test_queued_handoffs_and_sessions_survive_a_redis_restart(
-    system: RunningSystem, persistent_redis: tuple[str, Path, int]
+    system: RunningSystem, persistent_redis: PersistentRedis
 ) -> None:
-    redis_url, data_dir, port = persistent_redis
     gateway: Gateway = await asyncio.to_thread(system.start_gateway, None, {
-        "TANDEM_REDIS_URL": redis_url,
+        "TANDEM_REDIS_URL": persistent_redis.url,
         "TANDEM_RASA_URL": f"http://127.0.0.1:{free_port()}",  # no bot here: every message is escalated
     })
     token = staff_token(gateway.url, "agent1")
@@ -103,8 +138,7 @@ async def test_queued_handoffs_and_sessions_survive_a_redis_restart(
     await customer.wait_for(lambda f: f["type"] == "state" and f["state"] == "queued")
     await agent.wait_queued(customer.session_id)
 
-    redis.Redis(port=port).shutdown()  # the AOF is fsynced on every write
-    await asyncio.to_thread(start_redis, data_dir, port)
+    await asyncio.to_thread(persistent_redis.restart)
 
     await customer.say("are you still there?")  # the gateway reconnects by itself
     queue = httpx.get(f"{gateway.url}/api/handoff/queue", headers={"Authorization": f"Bearer {token}"}).json()

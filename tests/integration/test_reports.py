@@ -13,7 +13,7 @@ import redis as redis_sync
 from sqlalchemy import create_engine, text
 
 from handoff import keys
-from outcomes import OutcomeRecorder
+from outcomes import EscalationReason, OutcomeRecorder
 from tests.outcomes.factories import Script, record
 from tests.privacy.pii_set import CARDS, EMAILS, IBANS, NAMES, PHONES
 from tests.support.clients import AgentClient, CustomerClient
@@ -110,9 +110,11 @@ def report_day(system: RunningSystem) -> dict[str, str]:
     seed(system, [
         Script(start=REPORT_DAY + timedelta(hours=1), csat=5, comment="great"),
         Script(start=REPORT_DAY + timedelta(hours=2), csat=2, comment="meh"),
-        Script(start=REPORT_DAY + timedelta(hours=3), article=None, reason="customer_request", queued_after=2,
+        Script(start=REPORT_DAY + timedelta(hours=3), article=None, reason=EscalationReason.CUSTOMER_REQUEST,
+               queued_after=2,
                claimed_after=12, agent_reply_after=20, ended_by="agent", ended_after=120),
-        Script(start=REPORT_DAY + timedelta(hours=4), article=None, reason="low_confidence", queued_after=2,
+        Script(start=REPORT_DAY + timedelta(hours=4), article=None, reason=EscalationReason.LOW_CONFIDENCE,
+               queued_after=2,
                ended_after=60),
     ])
     return {"since": REPORT_DAY.isoformat(), "until": (REPORT_DAY + timedelta(days=1)).isoformat()}
@@ -179,10 +181,11 @@ GAP_QUESTIONS = [
 
 
 def test_kb_gaps_group_unanswered_questions_by_meaning(system: RunningSystem) -> None:
-    seed(system, [Script(start=GAP_DAY + timedelta(minutes=n), article=None, question=q, reason="low_confidence",
+    seed(system, [Script(start=GAP_DAY + timedelta(minutes=n), article=None, question=q,
+                         reason=EscalationReason.LOW_CONFIDENCE,
                          queued_after=2, ended_after=30) for n, q in enumerate(GAP_QUESTIONS)])
     seed(system, [Script(start=GAP_DAY + timedelta(hours=5), article=None, question="I want a person",
-                         reason="customer_request", queued_after=2)])  # not a knowledge gap
+                         reason=EscalationReason.CUSTOMER_REQUEST, queued_after=2)])  # not a knowledge gap
     period = {"since": GAP_DAY.isoformat(), "until": (GAP_DAY + timedelta(days=1)).isoformat()}
     body = httpx.get(f"{system.gateway.url}/api/reports/kb-gaps", params=period, timeout=60,
                      headers=bearer(staff_token(system.gateway.url, "content"))).json()

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from bot.core.config import PROJECT_ROOT, get_settings
 from knowledge_base import cli, service
+from knowledge_base.__main__ import configured
 from knowledge_base.embedder import MiniLMEmbedder, MpnetEmbedder
 from tests.knowledge_base.factories import write_folder
 
@@ -28,8 +32,8 @@ def options(tmp_path: Path) -> list[str]:
     return ["--database-url", f"sqlite:///{tmp_path / 'state' / 'kb.db'}", "--index-dir", str(tmp_path / "index")]
 
 
-def run(*args: str) -> str:
-    result = CliRunner().invoke(cli.app, list(args))
+def run(*args: str, config: cli.CliConfig | None = None) -> str:
+    result = CliRunner().invoke(cli.app, list(args), obj=config)
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -98,3 +102,33 @@ def test_a_knowledge_base_error_ends_with_advice_not_a_traceback(
     assert error.startswith("error: fix these article problems")
     assert "empty.md: article 'empty': body is empty" in error
     assert "Traceback" not in error
+
+
+def test_without_options_the_commands_use_the_settings_paths_and_thresholds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TANDEM_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setenv("TANDEM_KNOWLEDGE_BASE__ANSWER_THRESHOLD", "0.99")  # no article is that sure
+    monkeypatch.setenv("TANDEM_KNOWLEDGE_BASE__CLARIFY_THRESHOLD", "0.98")
+    get_settings.cache_clear()
+    try:
+        config = configured()
+    finally:
+        get_settings.cache_clear()
+    folder = tmp_path / "articles"
+    write_folder(folder, 5)
+
+    run("import", str(folder), config=config)
+    found = run("search", "how do I cancel my Lumen Plus subscription", config=config)
+
+    assert (tmp_path / "state" / "tandem.db").is_file() and (tmp_path / "state" / "kb_index").is_dir()
+    assert found.splitlines()[0].endswith("plus-cancel  How do I cancel Lumen Plus?")
+    assert "decision: escalate (no_match)" in found
+
+
+def test_python_m_knowledge_base_reads_the_settings(tmp_path: Path) -> None:
+    env = {**os.environ, "TANDEM_STATE_DIR": str(tmp_path / "state")}
+    listed = subprocess.run([sys.executable, "-m", "knowledge_base", "list"], cwd=PROJECT_ROOT, env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert listed.returncode == 0, listed.stderr
+    assert (tmp_path / "state" / "tandem.db").is_file()  # the settings' database, not ./state/tandem.db

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine
 
-from outcomes import OutcomeRecorder, Period, knowledge_gaps
+from outcomes import EscalationReason, OutcomeRecorder, Period, knowledge_gaps
 from tests.outcomes.factories import Script, record
 
 START = datetime(2026, 10, 1, tzinfo=UTC)
@@ -29,10 +29,13 @@ def topic_embed(texts: list[str]) -> np.ndarray:
 @pytest.fixture
 def questions(recorder: OutcomeRecorder) -> None:
     asked = [
-        ("Does the hub support Zigbee?", "low_confidence"), ("zigbee bulbs from another brand?", "low_confidence"),
-        ("Can I use Zigbee switches", "not_helpful"), ("Is Thread supported?", "low_confidence"),
-        ("thread border router?", "repeated_fallback"), ("I want a refund", "customer_request"),
-        ("refund for the hub", "third_party"),
+        ("Does the hub support Zigbee?", EscalationReason.LOW_CONFIDENCE),
+        ("zigbee bulbs from another brand?", EscalationReason.LOW_CONFIDENCE),
+        ("Can I use Zigbee switches", EscalationReason.NOT_HELPFUL),
+        ("Is Thread supported?", EscalationReason.LOW_CONFIDENCE),
+        ("thread border router?", EscalationReason.REPEATED_FALLBACK),
+        ("I want a refund", EscalationReason.CUSTOMER_REQUEST),
+        ("refund for the hub", EscalationReason.THIRD_PARTY),
     ]
     for n, (question, reason) in enumerate(asked):
         record(recorder, Script(start=START + timedelta(hours=n), article=None, question=question, reason=reason,
@@ -50,7 +53,8 @@ def test_similar_questions_form_groups_largest_first(engine: Engine, questions: 
 
 @pytest.mark.integration
 def test_only_the_reasons_asked_for_are_grouped(engine: Engine, questions: None) -> None:
-    clusters = knowledge_gaps(engine, PERIOD, topic_embed, reasons=["customer_request", "third_party"])
+    reasons = [EscalationReason.CUSTOMER_REQUEST, EscalationReason.THIRD_PARTY]
+    clusters = knowledge_gaps(engine, PERIOD, topic_embed, reasons=reasons)
     assert [c.size for c in clusters] == [2]
 
 
@@ -58,5 +62,5 @@ def test_only_the_reasons_asked_for_are_grouped(engine: Engine, questions: None)
 def test_without_an_embedder_identical_questions_are_grouped(engine: Engine, recorder: OutcomeRecorder) -> None:
     for n, question in enumerate(["Is Thread supported?", "is thread supported", "Zigbee?"]):
         record(recorder, Script(start=START + timedelta(hours=n), article=None, question=question,
-                                reason="low_confidence", queued_after=2))
+                                reason=EscalationReason.LOW_CONFIDENCE, queued_after=2))
     assert [c.size for c in knowledge_gaps(engine, PERIOD)] == [2, 1]

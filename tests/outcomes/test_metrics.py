@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine
 
-from outcomes import InvalidPeriod, OutcomeRecorder, Period, summarize
+from outcomes import EscalationReason, InvalidPeriod, OutcomeRecorder, Period, summarize
 from outcomes.metrics import percentile
 from tests.outcomes.factories import Script, record
 
@@ -26,12 +26,14 @@ def month(recorder: OutcomeRecorder) -> None:
     for hour, reply, score in [(1, 1.0, 5), (2, 2.0, 4), (3, 3.0, None), (9, 4.0, 2), (23.5, 40.0, None)]:
         record(recorder, Script(start=at(hour), bot_reply_after=reply, csat=score))
     for hour, claim, score in [(10, 20.0, 5), (11, 60.0, 3)]:
-        record(recorder, Script(start=at(hour), article=None, reason="customer_request", queued_after=2,
+        record(recorder, Script(start=at(hour), article=None, reason=EscalationReason.CUSTOMER_REQUEST, queued_after=2,
                                 claimed_after=claim, agent_reply_after=claim + 5, ended_after=claim + 100,
                                 ended_by="agent", csat=score, comment="thanks"))
-    record(recorder, Script(start=at(12), article=None, reason="third_party", queued_after=2, claimed_after=10,
+    record(recorder, Script(start=at(12), article=None, reason=EscalationReason.THIRD_PARTY, queued_after=2,
+                            claimed_after=10,
                             ended_after=50, extra_customer=[(12, "are you there?")], agent_reply_after=15))
-    record(recorder, Script(start=at(13), article=None, reason="low_confidence", queued_after=2, ended_after=302))
+    record(recorder, Script(start=at(13), article=None, reason=EscalationReason.LOW_CONFIDENCE, queued_after=2,
+                            ended_after=302))
     record(recorder, Script(start=at(24 + 14), article=None, bot_reply_after=1.0))  # next day, greeting only
 
 

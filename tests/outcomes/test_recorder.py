@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session as SqlSession
 from handoff import Role, Session, SessionState, TranscriptEntry
 from outcomes import (
     ConversationRecord,
+    EscalationReason,
     InvalidRating,
     OutcomeRecorder,
     UnknownConversation,
@@ -60,7 +61,7 @@ def test_the_escalated_question_is_the_last_typed_message_before_the_handoff() -
         entry(3, Role.CUSTOMER, "None of these", 5),  # a button press, not a question
         entry(4, Role.CUSTOMER, "after the handoff", 40),
     ]
-    assert escalation_question(escalated("low_confidence"), transcript) == "does the hub speak zigbee"
+    assert escalation_question(escalated(EscalationReason.LOW_CONFIDENCE), transcript) == "does the hub speak zigbee"
 
 
 @pytest.mark.unit
@@ -70,13 +71,14 @@ def test_when_an_answer_did_not_help_the_question_is_the_one_it_answered() -> No
         entry(2, Role.BOT, "an answer", 1, extra={"article": {"id": "bulb-flickering"}}),
         entry(3, Role.CUSTOMER, "no, that didn't help", 20),
     ]
-    assert escalation_question(escalated("not_helpful"), transcript) == "why does my strip flicker"
+    assert escalation_question(escalated(EscalationReason.NOT_HELPFUL), transcript) == "why does my strip flicker"
 
 
 @pytest.mark.integration
 def test_customer_and_agent_text_is_stored_redacted_bot_text_as_is(engine: Engine,
                                                                     recorder: OutcomeRecorder) -> None:
-    script = Script(start=datetime.now(UTC), question="my secret question", article=None, reason="low_confidence",
+    script = Script(start=datetime.now(UTC), question="my secret question", article=None,
+                    reason=EscalationReason.LOW_CONFIDENCE,
                     queued_after=2, claimed_after=5, agent_reply_after=9, ended_by="agent")
     session, previous, transcript = transcript_and_session(script)
     transcript.append(TranscriptEntry("95-0", session.session_id, Role.AGENT, "a secret note",

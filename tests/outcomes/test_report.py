@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine
 
-from outcomes import Fees, OutcomeRecorder, Period, Targets, build_report
+from outcomes import EscalationReason, Fees, OutcomeRecorder, Period, Targets, build_report
 from outcomes.metrics import conversation_rows
 from outcomes.rendering import render_csv, render_html, render_pdf, write_report_files
 from tests.outcomes.factories import Script, record
@@ -26,7 +26,8 @@ def conversations(recorder: OutcomeRecorder) -> None:
         record(recorder, Script(start=START + timedelta(hours=n), csat=5 if n % 3 else 3,
                                 comment=f"comment {n} <b>bold</b>" if n < 3 else None))
     for n in range(6):
-        record(recorder, Script(start=START + timedelta(days=2, hours=n), article=None, reason="low_confidence",
+        record(recorder, Script(start=START + timedelta(days=2, hours=n), article=None,
+                                reason=EscalationReason.LOW_CONFIDENCE,
                                 question="Does the hub support Zigbee?", queued_after=2, claimed_after=10,
                                 agent_reply_after=15, ended_by="agent", ended_after=90))
 

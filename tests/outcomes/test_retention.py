@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session as SqlSession
 
 from outcomes import (
     ConversationRecord,
+    EscalationReason,
     OutcomeRecorder,
     Period,
     UnknownConversation,
@@ -32,7 +33,7 @@ def texts_of(engine: Engine, session_id: str) -> tuple[int, str | None, str | No
 
 
 def escalated(recorder: OutcomeRecorder, start: datetime) -> str:
-    return record(recorder, Script(start=start, article=None, reason="low_confidence", queued_after=2,
+    return record(recorder, Script(start=start, article=None, reason=EscalationReason.LOW_CONFIDENCE, queued_after=2,
                                    claimed_after=5, ended_by="agent", ended_after=60, csat=4, comment="nice"))
 
 

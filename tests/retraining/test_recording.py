@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from outcomes import EscalationReason
 from retraining.recording import ReviewRecorder
 from retraining.review import ReviewQueue
 
@@ -71,7 +72,7 @@ async def test_after_that_did_not_help_the_question_before_is_queued(
                                user("my strip flickers when dimmed", "product_question", 0.93, "m2"),
                                user("/request_human", "request_human", 1.0, "m3"),
                                user("no", "deny", 0.98, "m4")])
-    await recorder.note_escalation(chat, "not_helpful")
+    await recorder.note_escalation(chat, EscalationReason.NOT_HELPFUL)
     [item] = review_queue.items()
     assert (item.text, item.reason) == ("my strip flickers when dimmed", "escalation:not_helpful")
 
@@ -80,9 +81,9 @@ async def test_a_handoff_queues_the_message_itself_unless_it_only_asked_for_a_pe
     recorder: ReviewRecorder, review_queue: ReviewQueue
 ) -> None:
     await recorder.note_escalation(Conversation("s1", [user("I want a human", "request_human", 0.99, "m1")]),
-                                   "customer_request")
+                                   EscalationReason.CUSTOMER_REQUEST)
     assert review_queue.items() == []
     await recorder.note_escalation(Conversation("s2", [user("banana bread recipe?", "out_of_scope", 0.95, "m1")]),
-                                   "out_of_scope")
+                                   EscalationReason.OUT_OF_SCOPE)
     [item] = review_queue.items()
     assert (item.text, item.reason) == ("banana bread recipe?", "escalation:out_of_scope")

@@ -53,6 +53,8 @@ DATABASES_PER_RUN = 3
 _SLOT_FIRST_DBS = range(1, 16 - DATABASES_PER_RUN + 1, DATABASES_PER_RUN)  # 1, 4, 7, 10, 13
 _held_slot: int | None = None
 _SLOT_HANDLES: list[IO[str]] = []
+#: Where this run's embedded Redis (when the machine has none) keeps its data and works.
+EMBEDDED_REDIS_DIR = Path(os.environ.get("TMPDIR", "/tmp")) / f"tandem-test-redis-{os.getpid()}"
 
 
 def _claim_database_slot() -> int:
@@ -83,7 +85,7 @@ def test_redis_url(offset: int = 0) -> tuple[str, EmbeddedRedis | None]:
     base = os.environ.get("TANDEM_TEST_REDIS_URL", "redis://127.0.0.1:6379")
     if redis_reachable(base):
         return f"{base.rstrip('/')}/{_claim_database_slot() + offset}", None
-    embedded = EmbeddedRedis.start(Path(os.environ.get("TMPDIR", "/tmp")) / f"tandem-test-redis-{os.getpid()}")
+    embedded = EmbeddedRedis.start(EMBEDDED_REDIS_DIR)
     return f"{embedded.url.rsplit('/', 1)[0]}/{offset}", embedded
 
 
@@ -142,7 +144,11 @@ class RunningSystem:
         log = self.state_dir / "logs" / f"gateway-{port}.log"
         child = start_gateway(port=port, env=self.gateway_env() | (extra_env or {}), log=log)
         gateway = Gateway(f"http://127.0.0.1:{port}", child)
-        wait_until(lambda: http_ok(f"{gateway.url}/openapi.json"), child, timeout_s=180)
+        try:
+            wait_until(lambda: http_ok(f"{gateway.url}/openapi.json"), child, timeout_s=180)
+        except BaseException:
+            child.stop()  # not in self.gateways yet, so stop() would not reach it
+            raise
         self.gateways.append(gateway)
         return gateway
 

@@ -6,9 +6,10 @@
  * (bot/js/shared/). Message text, previews and names are put into the page with textContent only;
  * nothing from the server goes through innerHTML.
  */
-import { h, newClientId } from '../shared/dom.js';
+import { h, newClientId, submitOnEnter } from '../shared/dom.js';
 import { MessageLedger } from '../shared/ledger.js';
-import { ChatSocket, socketUrl } from '../shared/socket.js';
+import { ChatSocket, byType, socketUrl } from '../shared/socket.js';
+import { RemoteTyping, TypingSignal } from '../shared/typing.js';
 import { marks, renderMessage } from './messages.js';
 
 runConsole();
@@ -22,8 +23,6 @@ function runConsole() {
   const SIGN_OFF_WAIT_MS = 3000; // how long to wait for the server to close after `logout`
   const CONSOLE_ROLES = new Set(['agent', 'supervisor', 'admin']);
   const MAX_TEXT = 2000;
-  const TYPING_IDLE_MS = 3000;
-  const TYPING_REFRESH_MS = 5000;
   const CUSTOMER_TYPING_TIMEOUT_MS = 10000; // hide the indicator if its "off" got lost
   const ERROR_VISIBLE_MS = 12000;
   const SOCKET_URL = socketUrl(location, '/ws/agent');
@@ -72,11 +71,7 @@ function runConsole() {
     held: new Set(), // session ids this agent holds
     currentId: null, // the session shown on the right
     currentState: null,
-    typingOn: false,
-    typingSentAt: 0,
     typingSession: null, // where our last "typing on" went, so "off" goes there too
-    typingTimer: null,
-    customerTypingTimer: null,
     errorTimer: null,
     ticker: null,
     presence: PRESENCES.has(storage.get(PRESENCE_KEY)) ? storage.get(PRESENCE_KEY) : 'online', // what the agent chose
@@ -147,7 +142,11 @@ function runConsole() {
   const client = new ChatSocket({
     url: SOCKET_URL,
     greeting: () => ({ type: 'auth', token: staff.token() }),
-    onFrame: handleFrame,
+    onFrame: byType({
+      ready: onReady, queue: onQueue, transcript: onTranscript, claimed: onClaimed, message: onMessage,
+      ack: onAck, session_state: onSessionState, typing: onCustomerTyping, presence: onPresence,
+      agent_presence: scheduleAgentsRefresh, error: onErrorFrame,
+    }),
     onClosed: onSocketClosed,
     onStatus: (status) => {
       if (status !== 'waiting') ui.appView.dataset.ready = 'false';
@@ -228,23 +227,6 @@ function runConsole() {
   }
 
   /* ---------- incoming frames ---------- */
-
-  function handleFrame(frame) {
-    switch (frame.type) {
-      case 'ready': onReady(frame); break;
-      case 'queue': onQueue(frame); break;
-      case 'transcript': onTranscript(frame); break;
-      case 'claimed': onClaimed(frame); break;
-      case 'message': onMessage(frame); break;
-      case 'ack': onAck(frame); break;
-      case 'session_state': onSessionState(frame); break;
-      case 'typing': onCustomerTyping(frame); break;
-      case 'presence': onPresence(frame); break;
-      case 'agent_presence': scheduleAgentsRefresh(); break;
-      case 'error': onErrorFrame(frame); break;
-      default: break; // ignore what a newer server may add
-    }
-  }
 
   function onReady(frame) {
     client.bound();
@@ -363,20 +345,18 @@ function runConsole() {
     scheduleAgentsRefresh(); // an agent's load may have changed
   }
 
+  const customerTyping = new RemoteTyping({
+    show: () => { ui.customerTyping.hidden = false; },
+    hide: () => { ui.customerTyping.hidden = true; },
+    timeoutMs: CUSTOMER_TYPING_TIMEOUT_MS,
+  });
+
   function onCustomerTyping(frame) {
-    if (String(frame.session_id) !== state.currentId) return;
-    if (!frame.on) {
-      hideCustomerTyping();
-      return;
-    }
-    ui.customerTyping.hidden = false;
-    clearTimeout(state.customerTypingTimer);
-    state.customerTypingTimer = setTimeout(hideCustomerTyping, CUSTOMER_TYPING_TIMEOUT_MS);
+    if (String(frame.session_id) === state.currentId) customerTyping.update(frame);
   }
 
   function hideCustomerTyping() {
-    clearTimeout(state.customerTypingTimer);
-    ui.customerTyping.hidden = true;
+    customerTyping.hide();
   }
 
   function onErrorFrame(frame) {
@@ -639,39 +619,24 @@ function runConsole() {
     ui.replyInput.focus();
   }
 
-  // Enter sends, Shift+Enter adds a line break.
-  function onReplyKeydown(event) {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      ui.replyForm.requestSubmit();
-    }
-  }
-
   function onReplyInput() {
     // Writing an internal note must not show "typing" to the customer.
     if (ui.replyInternal.checked || ui.replyInput.value.trim() === '') stopTyping();
     else startTyping();
   }
 
+  // "On" goes to the open conversation; "off" to where the last "on" went.
+  const typing = new TypingSignal((on) => {
+    if (on) state.typingSession = state.currentId;
+    return send({ type: 'typing', session_id: state.typingSession, on });
+  });
+
   function startTyping() {
-    if (!holdsCurrent()) return;
-    const now = Date.now();
-    if (!state.typingOn || now - state.typingSentAt > TYPING_REFRESH_MS) {
-      if (send({ type: 'typing', session_id: state.currentId, on: true })) {
-        state.typingOn = true;
-        state.typingSentAt = now;
-        state.typingSession = state.currentId;
-      }
-    }
-    clearTimeout(state.typingTimer);
-    state.typingTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+    if (holdsCurrent()) typing.typed();
   }
 
   function stopTyping() {
-    clearTimeout(state.typingTimer);
-    if (!state.typingOn) return;
-    state.typingOn = false;
-    send({ type: 'typing', session_id: state.typingSession, on: false });
+    typing.stop();
   }
 
   function resolveCurrent() {
@@ -921,7 +886,7 @@ function runConsole() {
   /* ---------- start ---------- */
 
   ui.replyForm.addEventListener('submit', onReplySubmit);
-  ui.replyInput.addEventListener('keydown', onReplyKeydown);
+  ui.replyInput.addEventListener('keydown', submitOnEnter(ui.replyForm));
   ui.replyInput.addEventListener('input', onReplyInput);
   ui.replyInput.addEventListener('blur', stopTyping);
   ui.replyInternal.addEventListener('change', () => {

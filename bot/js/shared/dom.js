@@ -120,3 +120,13 @@ export function deliveryMarks({ meta, status, sentText }) {
     },
   };
 }
+
+/** A keydown handler for a message box: Enter sends `form`, Shift+Enter adds a line break (as in most chat apps). */
+export function submitOnEnter(form) {
+  return (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  };
+}

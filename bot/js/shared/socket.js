@@ -31,6 +31,17 @@ export function parseFrame(data) {
   }
 }
 
+/**
+ * An onFrame that hands each frame to `handlers[frame.type]`; other types are ignored, so a newer
+ * server's frames cannot break the page.
+ */
+export function byType(handlers) {
+  return (frame) => {
+    const handle = Object.hasOwn(handlers, frame.type) ? handlers[frame.type] : null;
+    if (handle) handle(frame);
+  };
+}
+
 /** The WebSocket address of `path` on the server at `base` (a URL): wss for an https page, ws otherwise. */
 export function socketUrl(base, path) {
   return `${base.protocol === 'https:' ? 'wss' : 'ws'}://${base.host}${path}`;

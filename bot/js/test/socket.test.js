@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import { WebSocket as NodeWebSocket } from 'ws';
 
-import { BACKOFF_MAX_MS, BACKOFF_MIN_MS, ChatSocket, backoffDelay, parseFrame, socketUrl } from '../shared/socket.js';
+import { BACKOFF_MAX_MS, BACKOFF_MIN_MS, ChatSocket, backoffDelay, byType, parseFrame, socketUrl } from '../shared/socket.js';
 import { startServer, waitFor } from './support.js';
 
 const FAST = { minMs: 5, maxMs: 40 };
@@ -35,6 +35,13 @@ describe('parseFrame', () => {
     assert.deepEqual(parseFrame('{"type":"ack","id":3}'), { type: 'ack', id: 3 });
     for (const data of ['not json', '42', '"text"', 'null', '', new ArrayBuffer(2)]) assert.equal(parseFrame(data), null);
   });
+});
+
+test('byType calls the handler of the frame\'s type and ignores types it does not know', () => {
+  const calls = [];
+  const onFrame = byType({ ack: (frame) => calls.push(frame.id) });
+  for (const type of ['ack', 'newer_frame', 'toString', '__proto__', undefined]) onFrame({ type, id: type });
+  assert.deepEqual(calls, ['ack']);
 });
 
 test('socketUrl follows the page: wss for https, ws for http', () => {

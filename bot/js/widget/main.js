@@ -10,9 +10,10 @@
  * Small public API for the host page: window.Tandem.open() / .close(), and any
  * element with a `data-tandem-open` attribute opens the chat when clicked.
  */
-import { h, newClientId, safeRichText } from '../shared/dom.js';
+import { h, newClientId, safeRichText, submitOnEnter } from '../shared/dom.js';
 import { MessageLedger } from '../shared/ledger.js';
-import { ChatSocket, socketUrl } from '../shared/socket.js';
+import { ChatSocket, byType, socketUrl } from '../shared/socket.js';
+import { RemoteTyping, TypingSignal } from '../shared/typing.js';
 import { BOT_LABEL, marks, renderMessage } from './messages.js';
 
 // The script was included twice: the first copy runs the widget.
@@ -24,8 +25,6 @@ function startWidget() {
   const STORAGE_RATED = 'tandem.rated_session'; // the session already rated, so a reload does not ask again
   const MAX_COMMENT = 2000;
   const MAX_TEXT = 2000; // the server refuses longer messages (text_too_long)
-  const TYPING_IDLE_MS = 3000; // send typing:false after this much silence
-  const TYPING_REFRESH_MS = 5000; // re-send typing:true so the agent's indicator does not time out
   const REMOTE_TYPING_TIMEOUT_MS = 15000; // hide a typing indicator whose "off" got lost
   const ERROR_VISIBLE_MS = 10000;
   const RECONNECTING_WITH_MESSAGES = 'Reconnecting… your messages will be sent when we are back.';
@@ -66,10 +65,6 @@ function startWidget() {
     // reconnects within the page then ask only for what came after the last message shown.
     lastMessageId: null,
     agentName: null,
-    typingOn: false,
-    typingSentAt: 0,
-    typingTimer: null,
-    remoteTypingTimer: null,
     errorTimer: null,
     unread: 0,
     sessionState: null, // bot, queued, assigned or closed, from `session` and `state` frames
@@ -152,7 +147,7 @@ function startWidget() {
     ui.input = h('textarea', {
       id: 'tandem-input', class: 'tandem-input', rows: 1, maxlength: MAX_TEXT,
       placeholder: 'Type your message…', autocomplete: 'off',
-      oninput: onComposerInput, onkeydown: onComposerKeydown, onblur: stopTyping,
+      oninput: onComposerInput, onkeydown: (event) => submitOnEnter(ui.composer)(event), onblur: stopTyping,
     });
     ui.send = h('button', { id: 'tandem-send', type: 'submit', class: 'tandem-send', text: 'Send' });
     ui.composer = h('form', { class: 'tandem-composer', onsubmit: onComposerSubmit }, [
@@ -294,7 +289,10 @@ function startWidget() {
   const client = new ChatSocket({
     url: SOCKET_URL,
     greeting: () => ({ type: 'hello', session_token: state.token, last_message_id: state.lastMessageId }),
-    onFrame: handleFrame,
+    onFrame: byType({
+      session: onSession, message: onMessage, ack: onAck, state: applyState, typing: (frame) => remoteTyping.update(frame),
+      ended: onEnded, rated: onRated, error: onErrorFrame,
+    }),
     onClosed: onSocketClosed,
     onStatus: showSocketStatus,
     wanted: () => state.started && !state.ended,
@@ -332,20 +330,6 @@ function startWidget() {
   }
 
   /* ---------- incoming frames ---------- */
-
-  function handleFrame(frame) {
-    switch (frame.type) {
-      case 'session': onSession(frame); break;
-      case 'message': onMessage(frame); break;
-      case 'ack': onAck(frame); break;
-      case 'state': applyState(frame); break;
-      case 'typing': onRemoteTyping(frame); break;
-      case 'ended': onEnded(); break;
-      case 'rated': onRated(); break;
-      case 'error': onErrorFrame(frame); break;
-      default: break; // unknown types are ignored so newer servers do not break us
-    }
-  }
 
   function onSession(frame) {
     // A different session than the one on screen: its transcript is not ours.
@@ -424,22 +408,22 @@ function startWidget() {
     ui.status.hidden = text === '';
   }
 
-  function onRemoteTyping(frame) {
-    if (!frame.on) {
-      hideRemoteTyping();
-      return;
-    }
-    const who = frame.role === 'agent' ? (state.agentName || 'An agent') : BOT_LABEL;
-    ui.typing.textContent = `${who} is typing…`;
-    ui.typing.hidden = false;
-    clearTimeout(state.remoteTypingTimer);
-    state.remoteTypingTimer = setTimeout(hideRemoteTyping, REMOTE_TYPING_TIMEOUT_MS);
-  }
+  // "Lumen assistant is typing…" or the agent's name, until a reply comes.
+  const remoteTyping = new RemoteTyping({
+    show: (frame) => {
+      const who = frame.role === 'agent' ? (state.agentName || 'An agent') : BOT_LABEL;
+      ui.typing.textContent = `${who} is typing…`;
+      ui.typing.hidden = false;
+    },
+    hide: () => {
+      ui.typing.hidden = true;
+      ui.typing.textContent = '';
+    },
+    timeoutMs: REMOTE_TYPING_TIMEOUT_MS,
+  });
 
   function hideRemoteTyping() {
-    clearTimeout(state.remoteTypingTimer);
-    ui.typing.hidden = true;
-    ui.typing.textContent = '';
+    remoteTyping.hide();
   }
 
   function onEnded() {
@@ -729,14 +713,6 @@ function startWidget() {
     ui.input.focus();
   }
 
-  // Enter sends, Shift+Enter adds a line break (as in most chat apps).
-  function onComposerKeydown(event) {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      ui.composer.requestSubmit();
-    }
-  }
-
   function onComposerInput() {
     autoGrow();
     if (ui.input.value.trim() === '') stopTyping();
@@ -748,25 +724,14 @@ function startWidget() {
     ui.input.style.height = `${Math.min(ui.input.scrollHeight, 120)}px`;
   }
 
-  // Typing indicator: one "on" when typing starts (refreshed every few seconds
-  // while it goes on), one "off" after a pause, on send or on blur.
+  const typing = new TypingSignal((on) => send({ type: 'typing', on }));
+
   function startTyping() {
-    const now = Date.now();
-    if (!state.typingOn || now - state.typingSentAt > TYPING_REFRESH_MS) {
-      if (send({ type: 'typing', on: true })) {
-        state.typingOn = true;
-        state.typingSentAt = now;
-      }
-    }
-    clearTimeout(state.typingTimer);
-    state.typingTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+    typing.typed();
   }
 
   function stopTyping() {
-    clearTimeout(state.typingTimer);
-    if (!state.typingOn) return;
-    state.typingOn = false;
-    send({ type: 'typing', on: false });
+    typing.stop();
   }
 
   function endChat() {

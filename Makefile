@@ -13,13 +13,16 @@ run: setup  ## Start Redis (if none is reachable), Rasa and the gateway; Ctrl-C 
 	$(PY) -m bot run
 
 test: setup $(CHROMIUM) lint  ## Lint, then the whole test suite against real Redis, Rasa, SQL and Chromium.
+	npm test --silent
 	$(PY) -m pytest
 
 lint: setup  ## ruff and mypy.
 	.venv/bin/ruff check bot knowledge_base handoff outcomes privacy retraining nlu migrations actions tests benchmarks
 	.venv/bin/mypy
+	node_modules/.bin/eslint
 
 unit: setup
+	npm test --silent
 	$(PY) -m pytest -m unit
 
 setup: .venv/.installed .venv-rasa/.installed
@@ -37,6 +40,20 @@ setup: .venv/.installed .venv-rasa/.installed
 	.venv-rasa/bin/pip install -q --disable-pip-version-check --no-deps --prefer-binary \
 		--ignore-requires-python -r requirements/rasa.lock
 	touch $@
+
+# The browser code (bot/js/): its npm tools, pinned by package-lock.json, and the scripts built from it.
+# Node.js and npm come with the machine image; a machine without them gets Debian's.
+JS_SOURCES := $(shell find bot/js -name '*.js' -not -path 'bot/js/test/*') bot/js/build.mjs
+JS_BUNDLES := bot/static/widget.js bot/static/console.js
+setup: node_modules/.installed $(JS_BUNDLES)
+
+node_modules/.installed: package.json package-lock.json
+	command -v npm >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(JS_BUNDLES) &: node_modules/.installed $(JS_SOURCES)
+	npm run --silent build
 
 $(CHROMIUM):  ## Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium

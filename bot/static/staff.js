@@ -1,5 +1,5 @@
 /*
- * What the staff pages share (knowledge base, service dashboard, NLU retraining): the sign-in form of
+ * What the staff pages share (agent console, knowledge base, service dashboard, NLU retraining): the sign-in form of
  * templates/staff_base.html, the token kept in sessionStorage for this tab, and API requests with it.
  * Loaded before the page's own script, which uses it like this:
  *
@@ -8,13 +8,16 @@
  *     refuse: (role) => '' or why an account with this role cannot use the page,
  *     enter: (account) => { ... },       // signed in, or a token was kept: account is { name, role }
  *     leave: () => { ... },              // signed out: stop timers, forget what was shown
+ *     signOff: () => { ... },            // optional: what the sign-out button does first (default: signOut())
  *   });
  *   const data = await staff.api(path, { method: 'POST', json: {...} });   // the JSON answer
  *   const response = await staff.request(path);                             // the Response (blobs)
+ *   staff.token();                                                           // the bearer token, or null
  *   staff.start();                                                           // last, once all is defined
  *
  * A request that the API refuses throws a TandemStaff.ApiError whose message is the API's `detail`;
- * a 401 also signs out. Text from the server goes into the page through textContent only.
+ * a 401 also signs out (with TandemStaff.SESSION_EXPIRED). TandemStaff.storage is this tab's sessionStorage,
+ * safe to use where storage is disabled. Text from the server goes into the page through textContent only.
  */
 window.TandemStaff = (() => {
   'use strict';
@@ -65,7 +68,7 @@ window.TandemStaff = (() => {
     return body;
   }
 
-  function page({ key, refuse = () => '', enter, leave = () => {} }) {
+  function page({ key, refuse = () => '', enter, leave = () => {}, signOff = null }) {
     const keys = { token: `tandem.${key}_token`, name: `tandem.${key}_name`, role: `tandem.${key}_role` };
     const $ = (id) => document.getElementById(id);
     const ui = {
@@ -154,13 +157,14 @@ window.TandemStaff = (() => {
 
     function start() {
       ui.form.addEventListener('submit', signIn);
-      ui.logout.addEventListener('click', () => signOut());
+      ui.logout.addEventListener('click', () => (signOff ? signOff() : signOut()));
       if (current) open();
       else ui.username.focus();
     }
 
-    return { api, request, signOut, start, signedIn: () => current !== null };
+    const currentToken = () => (current ? current.token : null);
+    return { api, request, signOut, start, token: currentToken, signedIn: () => current !== null };
   }
 
-  return { page, ApiError, describe };
+  return { page, ApiError, describe, storage, SESSION_EXPIRED };
 })();

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, WebSocketRoute, expect
 
 from tests.browser.staff import open_console
 from tests.support.system import RunningSystem
@@ -88,3 +90,33 @@ def test_customer_and_agent_chat_live_in_two_browsers(system: RunningSystem, bro
     finally:
         customer_context.close()
         agent_context.close()
+
+
+def test_a_message_typed_while_the_socket_is_down_is_sent_once_after_the_widget_reconnects(
+    system: RunningSystem, context: BrowserContext
+) -> None:
+    held: list[WebSocketRoute] = []
+
+    def hold_the_first_socket(socket: WebSocketRoute) -> None:
+        if held:  # later sockets reach the gateway
+            socket.connect_to_server()
+        else:  # the first one opens but never answers hello: the widget is not connected
+            held.append(socket)
+
+    context.route_web_socket(re.compile(r"/ws/customer$"), hold_the_first_socket)
+    page = open_widget(context, system.gateway.url)
+    send(page, "Typed while offline: how do I pair a Lumen strip?")
+    mine = page.locator(".tandem-msg[data-role='customer']")
+    expect(mine).to_have_count(1)
+    expect(mine.first).to_have_class(re.compile("is-pending"))
+    expect(page.locator("#tandem-connection")).to_contain_text("sent when we are back")
+
+    held[0].close(code=1012, reason="restart")  # the widget reconnects by itself and sends what waited
+    expect(mine.first.locator(".tandem-msg__status")).to_have_text("Sent")
+    expect(page.locator(".tandem-msg[data-role='bot']").first).to_be_visible()
+    expect(page.locator("#tandem-connection")).to_have_text("")
+
+    page.reload()  # the server's transcript has the message once
+    page.click("#tandem-launcher")
+    expect(page.locator(".tandem-msg[data-role='bot']").first).to_be_visible()
+    expect(page.locator(".tandem-msg[data-role='customer']", has_text="Typed while offline")).to_have_count(1)

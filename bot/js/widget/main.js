@@ -1,43 +1,39 @@
 /*
- * Tandem chat widget.
+ * Tandem chat widget: the entry point of /static/widget.js (built by `make setup` into one script).
  *
  * Embed with:  <script src="/static/widget.js" defer></script>
  *
- * Speaks the customer side of docs/protocol.md over /ws/customer. Everything
- * that comes from the server or the customer is put into the page with
- * textContent only; no message data ever goes through innerHTML. The one
- * exception in kind is a bot answer's `html` (the server's rendering of the
- * article's Markdown, raw HTML off): it is parsed in an inert document and
- * rebuilt element by element from an allow-list (safeRichText), so even a
- * tampered frame cannot add scripts, handlers, styles or images.
+ * Speaks the customer side of docs/protocol.md over /ws/customer through the shared ChatSocket and
+ * MessageLedger (bot/js/shared/). Everything that comes from the server or the customer is put into
+ * the page with textContent only (shared/dom.js); a bot answer's `html` is rebuilt from an allow-list.
  *
  * Small public API for the host page: window.Tandem.open() / .close(), and any
  * element with a `data-tandem-open` attribute opens the chat when clicked.
  */
-(() => {
-  'use strict';
+import { h, newClientId, safeRichText, submitOnEnter } from '../shared/dom.js';
+import { MessageLedger } from '../shared/ledger.js';
+import { ChatSocket, byType, socketUrl } from '../shared/socket.js';
+import { RemoteTyping, TypingSignal } from '../shared/typing.js';
+import { BOT_LABEL, marks, renderMessage } from './messages.js';
 
-  if (window.Tandem) return; // the script was included twice
+// The script was included twice: the first copy runs the widget.
+if (!window.Tandem) startWidget();
 
+function startWidget() {
   const STORAGE_TOKEN = 'tandem.session_token';
   const STORAGE_LAST_ID = 'tandem.last_message_id';
   const STORAGE_RATED = 'tandem.rated_session'; // the session already rated, so a reload does not ask again
   const MAX_COMMENT = 2000;
   const MAX_TEXT = 2000; // the server refuses longer messages (text_too_long)
-  const BOT_LABEL = 'Lumen assistant';
-  const BACKOFF_MIN_MS = 500;
-  const BACKOFF_MAX_MS = 15000;
-  const TYPING_IDLE_MS = 3000; // send typing:false after this much silence
-  const TYPING_REFRESH_MS = 5000; // re-send typing:true so the agent's indicator does not time out
   const REMOTE_TYPING_TIMEOUT_MS = 15000; // hide a typing indicator whose "off" got lost
   const ERROR_VISIBLE_MS = 10000;
-  const ROLES = new Set(['customer', 'bot', 'agent', 'system']);
+  const RECONNECTING_WITH_MESSAGES = 'Reconnecting… your messages will be sent when we are back.';
 
   // The socket goes to the server that served this script, so the widget also
   // works when embedded on another site (the server checks the Origin).
   const scriptEl = document.currentScript || document.querySelector('script[src*="widget.js"]');
   const scriptUrl = new URL(scriptEl && scriptEl.src ? scriptEl.src : '/static/widget.js', location.href);
-  const SOCKET_URL = `${scriptUrl.protocol === 'https:' ? 'wss' : 'ws'}://${scriptUrl.host}/ws/customer`;
+  const SOCKET_URL = socketUrl(scriptUrl, '/ws/customer');
   const CSS_URL = new URL('widget.css', scriptUrl).href;
 
   /* ---------- storage (localStorage can throw: private mode, blocked cookies) ---------- */
@@ -56,27 +52,19 @@
 
   /* ---------- state ---------- */
 
+  // What is on screen, and the customer's messages not yet acknowledged (re-sent after a reconnect).
+  const ledger = new MessageLedger();
+
   const state = {
-    socket: null,
-    ready: false, // true once the server answered our hello with `session`
     started: false, // the first open of the panel starts the connection
     ended: false,
     isOpen: false,
-    retries: 0,
-    reconnectTimer: null,
     sessionId: null,
     token: store.get(STORAGE_TOKEN),
     // A fresh page has an empty transcript, so its first hello asks for the whole history;
     // reconnects within the page then ask only for what came after the last message shown.
     lastMessageId: null,
     agentName: null,
-    renderedIds: new Set(), // transcript ids already on screen
-    outbox: new Map(), // client_id -> text, customer messages not yet acknowledged (in send order)
-    ownMessages: new Map(), // client_id -> <li>, to match acks and echoes to the bubble we drew
-    typingOn: false,
-    typingSentAt: 0,
-    typingTimer: null,
-    remoteTypingTimer: null,
     errorTimer: null,
     unread: 0,
     sessionState: null, // bot, queued, assigned or closed, from `session` and `state` frames
@@ -86,56 +74,7 @@
     pendingRating: null, // a `rate` frame not yet answered by `rated`; resent after a reconnect
   };
 
-  /* ---------- small DOM helper ---------- */
-
-  // Formatting a bot answer may use, and the only attribute kept (a link's web/mail address).
-  const RICH_TAGS = new Set(['P', 'BR', 'STRONG', 'EM', 'CODE', 'PRE', 'UL', 'OL', 'LI', 'BLOCKQUOTE',
-    'H1', 'H2', 'H3', 'H4', 'H5', 'H6', 'HR', 'A']);
-  const SAFE_HREF = /^(https?:|mailto:)/i;
-
-  // A fragment rebuilt from `html` with fresh elements: allowed tags keep their children,
-  // other elements are dropped with their content, text stays text.
-  function safeRichText(html) {
-    const parsed = new DOMParser().parseFromString(html, 'text/html'); // inert: nothing runs or loads
-    const copy = (source) => {
-      const out = document.createDocumentFragment();
-      for (const node of source.childNodes) {
-        if (node.nodeType === Node.TEXT_NODE) {
-          out.append(document.createTextNode(node.textContent));
-        } else if (node.nodeType === Node.ELEMENT_NODE && RICH_TAGS.has(node.tagName)) {
-          const element = document.createElement(node.tagName.toLowerCase());
-          const href = node.getAttribute('href');
-          if (node.tagName === 'A' && href && SAFE_HREF.test(href)) {
-            element.setAttribute('href', href);
-            element.setAttribute('target', '_blank');
-            element.setAttribute('rel', 'noopener noreferrer nofollow');
-          }
-          if (node.tagName === 'OL' && /^\d+$/.test(node.getAttribute('start') || '')) {
-            element.setAttribute('start', node.getAttribute('start'));
-          }
-          element.append(copy(node));
-          out.append(element);
-        }
-      }
-      return out;
-    };
-    return copy(parsed.body);
-  }
-
-  // Builds an element. `text` always goes through textContent; string
-  // children become text nodes, so neither path can inject markup.
-  function h(tag, props = {}, children = []) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(props)) {
-      if (value === false || value == null) continue;
-      if (key === 'text') node.textContent = value;
-      else if (key === 'class') node.className = value;
-      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? '' : String(value));
-    }
-    for (const child of children) if (child != null) node.append(child);
-    return node;
-  }
+  /* ---------- icons ---------- */
 
   function svgIcon(pathData) {
     const ns = 'http://www.w3.org/2000/svg';
@@ -208,7 +147,7 @@
     ui.input = h('textarea', {
       id: 'tandem-input', class: 'tandem-input', rows: 1, maxlength: MAX_TEXT,
       placeholder: 'Type your message…', autocomplete: 'off',
-      oninput: onComposerInput, onkeydown: onComposerKeydown, onblur: stopTyping,
+      oninput: onComposerInput, onkeydown: (event) => submitOnEnter(ui.composer)(event), onblur: stopTyping,
     });
     ui.send = h('button', { id: 'tandem-send', type: 'submit', class: 'tandem-send', text: 'Send' });
     ui.composer = h('form', { class: 'tandem-composer', onsubmit: onComposerSubmit }, [
@@ -270,8 +209,8 @@
     const comment = ui.ratingComment.value.trim();
     state.pendingRating = { type: 'rate', score: state.rating, comment: comment || null };
     ui.ratingSend.disabled = true;
-    if (state.ready && sendRaw(state.pendingRating)) return;
-    if (!state.socket) connect(); // the server may have closed the finished chat: resume it to rate
+    if (send(state.pendingRating)) return;
+    if (!client.active) client.connect(); // the server may have closed the finished chat: resume it to rate
   }
 
   function onRated() {
@@ -318,7 +257,7 @@
     setUnread(0);
     if (!state.started) {
       state.started = true;
-      connect();
+      client.connect();
     }
     scrollToEnd(true);
     if (!ui.input.disabled) ui.input.focus();
@@ -346,41 +285,33 @@
 
   /* ---------- connection ---------- */
 
-  function connect() {
-    clearTimeout(state.reconnectTimer);
-    state.ready = false;
-    setConnection(state.retries === 0 ? 'Connecting…' : 'Reconnecting…');
+  // The socket goes to the server that served this script; hello binds (or resumes) the session.
+  const client = new ChatSocket({
+    url: SOCKET_URL,
+    greeting: () => ({ type: 'hello', session_token: state.token, last_message_id: state.lastMessageId }),
+    onFrame: byType({
+      session: onSession, message: onMessage, ack: onAck, state: applyState, typing: (frame) => remoteTyping.update(frame),
+      ended: onEnded, rated: onRated, error: onErrorFrame,
+    }),
+    onClosed: onSocketClosed,
+    onStatus: showSocketStatus,
+    wanted: () => state.started && !state.ended,
+  });
 
-    let socket;
-    try {
-      socket = new WebSocket(SOCKET_URL);
-    } catch (err) {
-      scheduleReconnect();
-      return;
-    }
-    state.socket = socket;
+  const send = (frame) => client.send(frame); // frames other than hello only make sense once the session is bound
 
-    // Each handler checks it still belongs to the current socket: a replaced
-    // socket (new chat, reconnect) can still deliver late events.
-    socket.addEventListener('open', () => {
-      if (socket !== state.socket) return;
-      sendRaw({ type: 'hello', session_token: state.token, last_message_id: state.lastMessageId });
-    });
-    socket.addEventListener('message', (event) => {
-      if (socket === state.socket) handleFrame(event.data);
-    });
-    socket.addEventListener('close', (event) => {
-      if (socket === state.socket) onSocketClosed(event);
-    });
+  function showSocketStatus(status) {
+    if (status === 'connecting') setConnection('Connecting…');
+    else if (status === 'waiting' && ledger.unsent.size > 0) setConnection(RECONNECTING_WITH_MESSAGES);
+    else setConnection('Reconnecting…');
   }
 
+  // True to reconnect.
   function onSocketClosed(event) {
-    state.socket = null;
-    state.ready = false;
     hideRemoteTyping();
     if (event.code === 4403) { // origin_not_allowed: retrying cannot help
       setConnection('Chat is not available on this site.');
-      return;
+      return false;
     }
     if (event.code === 4404) { // session_invalid: the stored session is gone, start afresh
       forgetSession();
@@ -389,43 +320,9 @@
     }
     if (state.ended && !state.pendingRating) { // the server closes finished conversations; nothing to resume
       setConnection('');
-      return;
+      return false;
     }
-    scheduleReconnect();
-  }
-
-  // Exponential backoff with jitter, so many widgets do not reconnect in lockstep
-  // after a server restart.
-  function scheduleReconnect() {
-    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** state.retries);
-    const delay = base / 2 + Math.random() * (base / 2);
-    state.retries += 1;
-    setConnection(
-      state.outbox.size > 0
-        ? 'Reconnecting… your messages will be sent when we are back.'
-        : 'Reconnecting…'
-    );
-    clearTimeout(state.reconnectTimer);
-    state.reconnectTimer = setTimeout(connect, delay);
-  }
-
-  // Coming back online is a strong hint: try right away instead of waiting.
-  window.addEventListener('online', () => {
-    if (state.started && !state.socket && !state.ended) {
-      state.retries = 0;
-      connect();
-    }
-  });
-
-  function sendRaw(frame) {
-    if (!state.socket || state.socket.readyState !== WebSocket.OPEN) return false;
-    state.socket.send(JSON.stringify(frame));
     return true;
-  }
-
-  // Frames other than hello only make sense once the session is bound.
-  function send(frame) {
-    return state.ready && sendRaw(frame);
   }
 
   function setConnection(text) {
@@ -433,29 +330,6 @@
   }
 
   /* ---------- incoming frames ---------- */
-
-  function handleFrame(data) {
-    if (typeof data !== 'string') return;
-    let frame;
-    try {
-      frame = JSON.parse(data);
-    } catch {
-      return; // a broken frame must not break the widget
-    }
-    if (!frame || typeof frame !== 'object') return;
-
-    switch (frame.type) {
-      case 'session': onSession(frame); break;
-      case 'message': onMessage(frame); break;
-      case 'ack': onAck(frame); break;
-      case 'state': applyState(frame); break;
-      case 'typing': onRemoteTyping(frame); break;
-      case 'ended': onEnded(); break;
-      case 'rated': onRated(); break;
-      case 'error': onErrorFrame(frame); break;
-      default: break; // unknown types are ignored so newer servers do not break us
-    }
-  }
 
   function onSession(frame) {
     // A different session than the one on screen: its transcript is not ours.
@@ -469,29 +343,21 @@
       state.token = frame.session_token;
       store.set(STORAGE_TOKEN, frame.session_token);
     }
-    state.ready = true;
-    state.retries = 0;
+    client.bound();
     setConnection('');
     if (frame.state) applyState({ state: frame.state });
-    flushOutbox();
+    ledger.resend(send); // in the order typed; the server ignores a client_id it has already stored
     if (state.pendingContact) sendContactFrame(state.pendingContact); // its ack was lost with the old socket
-    if (state.pendingRating) sendRaw(state.pendingRating);
+    if (state.pendingRating) client.sendRaw(state.pendingRating);
   }
 
   function onMessage(msg) {
     if (msg.internal) return; // internal notes are never for customers; be safe anyway
-    const id = msg.id != null ? String(msg.id) : null;
-    if (id !== null && state.renderedIds.has(id)) {
-      rememberMessageId(id);
-      return;
-    }
-
-    // Our own message coming back: upgrade the bubble we already drew.
-    const own = msg.client_id ? state.ownMessages.get(msg.client_id) : null;
-    if (own) {
-      state.outbox.delete(msg.client_id);
-      markSent(own, id);
-      rememberMessageId(id);
+    const { kind, id, element } = ledger.receive(msg);
+    rememberMessageId(id);
+    if (kind === 'seen') return;
+    if (kind === 'own') { // our own message coming back: upgrade the bubble we already drew
+      marks.sent(element, id);
       return;
     }
 
@@ -499,8 +365,7 @@
     if (msg.role === 'bot' || msg.role === 'agent') hideRemoteTyping();
 
     const shouldStick = isNearBottom();
-    ui.transcript.append(renderMessage(msg));
-    rememberMessageId(id);
+    ui.transcript.append(renderMessage(msg, { choose }));
     scrollToEnd(shouldStick);
     if (!state.isOpen && msg.role !== 'customer') setUnread(state.unread + 1);
     if (msg.ask_contact) onAskContact();
@@ -508,12 +373,10 @@
 
   function onAck(frame) {
     if (onContactAck(frame)) return;
-    state.outbox.delete(frame.client_id);
-    const own = state.ownMessages.get(frame.client_id);
-    if (own) markSent(own, frame.id != null ? String(frame.id) : null);
+    const own = ledger.acknowledge(frame.client_id, frame.id);
+    if (own) marks.sent(own, frame.id);
     // Not advancing last_message_id here on purpose: replies stored before this
     // ack could still be on their way, and a replay is harmless (de-duplicated).
-    if (frame.id != null) state.renderedIds.add(String(frame.id));
   }
 
   function applyState(frame) {
@@ -545,22 +408,22 @@
     ui.status.hidden = text === '';
   }
 
-  function onRemoteTyping(frame) {
-    if (!frame.on) {
-      hideRemoteTyping();
-      return;
-    }
-    const who = frame.role === 'agent' ? (state.agentName || 'An agent') : BOT_LABEL;
-    ui.typing.textContent = `${who} is typing…`;
-    ui.typing.hidden = false;
-    clearTimeout(state.remoteTypingTimer);
-    state.remoteTypingTimer = setTimeout(hideRemoteTyping, REMOTE_TYPING_TIMEOUT_MS);
-  }
+  // "Lumen assistant is typing…" or the agent's name, until a reply comes.
+  const remoteTyping = new RemoteTyping({
+    show: (frame) => {
+      const who = frame.role === 'agent' ? (state.agentName || 'An agent') : BOT_LABEL;
+      ui.typing.textContent = `${who} is typing…`;
+      ui.typing.hidden = false;
+    },
+    hide: () => {
+      ui.typing.hidden = true;
+      ui.typing.textContent = '';
+    },
+    timeoutMs: REMOTE_TYPING_TIMEOUT_MS,
+  });
 
   function hideRemoteTyping() {
-    clearTimeout(state.remoteTypingTimer);
-    ui.typing.hidden = true;
-    ui.typing.textContent = '';
+    remoteTyping.hide();
   }
 
   function onEnded() {
@@ -570,11 +433,7 @@
     hideRemoteTyping();
     showStatus('');
     // Anything still unacknowledged can no longer be delivered.
-    for (const clientId of state.outbox.keys()) {
-      const own = state.ownMessages.get(clientId);
-      if (own) markFailed(own, clientId, false);
-    }
-    state.outbox.clear();
+    for (const [clientId, own] of ledger.abandon()) markFailed(own, clientId, false);
     setComposerEnabled(false);
     showRatingDone(state.sessionId !== null && store.get(STORAGE_RATED) === state.sessionId);
     ui.reference.textContent = state.sessionId ? `Conversation reference: ${state.sessionId}` : '';
@@ -591,11 +450,8 @@
       ui.ratingSend.disabled = !state.rating;
     }
     // An error about one of our messages (too long, rate limited…): it was not stored.
-    if (frame.ref && state.outbox.has(frame.ref)) {
-      state.outbox.delete(frame.ref);
-      const own = state.ownMessages.get(frame.ref);
-      if (own) markFailed(own, frame.ref, true);
-    }
+    const own = ledger.refuse(frame.ref);
+    if (own) markFailed(own, frame.ref, true);
   }
 
   function showError(text) {
@@ -608,9 +464,9 @@
     }, ERROR_VISIBLE_MS);
   }
 
+  // The last transcript id seen, so a reconnect asks only for what came after it.
   function rememberMessageId(id) {
     if (id === null) return;
-    state.renderedIds.add(id);
     state.lastMessageId = id;
     store.set(STORAGE_LAST_ID, id);
   }
@@ -797,95 +653,20 @@
     return true;
   }
 
-  /* ---------- rendering messages ---------- */
+  /* ---------- suggested replies and failed messages ---------- */
 
-  function labelFor(msg) {
-    if (msg.role === 'bot') return BOT_LABEL;
-    if (msg.role === 'agent') return msg.agent_name || 'Support agent';
-    if (msg.role === 'system') return 'System';
-    return 'You';
-  }
-
-  function formatTime(ts) {
-    const date = ts ? new Date(ts) : new Date();
-    if (Number.isNaN(date.getTime())) return '';
-    return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  }
-
-  function renderMessage(msg) {
-    const role = ROLES.has(msg.role) ? msg.role : 'system';
-    const item = h('li', {
-      class: `tandem-msg tandem-msg--${role}`,
-      'data-role': role,
-      'data-id': msg.id != null ? String(msg.id) : null,
-    });
-
-    if (role !== 'customer') item.append(h('div', { class: 'tandem-msg__label', text: labelFor(msg) }));
-    if (role === 'bot' && typeof msg.html === 'string' && msg.html) {
-      item.append(h('div', { class: 'tandem-msg__text tandem-msg__text--rich' }, [safeRichText(msg.html)]));
-    } else {
-      item.append(h('div', { class: 'tandem-msg__text', text: String(msg.text ?? '') }));
-    }
-
-    if (msg.article && msg.article.title) {
-      item.append(h('div', { class: 'tandem-msg__source', text: `From: ${msg.article.title}` }));
-    }
-    if (Array.isArray(msg.buttons) && msg.buttons.length > 0) {
-      item.append(renderButtons(msg.buttons));
-    }
-
-    const meta = h('div', { class: 'tandem-msg__meta' }, [
-      h('time', { datetime: msg.ts || null, text: formatTime(msg.ts) }),
-    ]);
-    item.append(meta);
-    return item;
-  }
-
-  function renderButtons(buttons) {
-    const group = h('div', { class: 'tandem-msg__buttons', role: 'group', 'aria-label': 'Suggested replies' });
-    for (const button of buttons) {
-      if (!button || typeof button.payload !== 'string') continue;
-      group.append(h('button', {
-        type: 'button', class: 'tandem-choice', text: String(button.title ?? button.payload),
-        onclick: (event) => choose(button.payload, event.currentTarget, group),
-      }));
-    }
-    return group;
-  }
-
-  // A choice is a one-off answer: after sending it, the group is disabled and
-  // the chosen option stays highlighted.
-  function choose(payload, buttonEl, group) {
-    if (state.ended) return;
+  // A suggested reply: true when it was sent (the buttons are then disabled).
+  function choose(payload) {
+    if (state.ended) return false;
     if (!send({ type: 'choose', client_id: newClientId(), payload })) {
       showError('You are offline right now. Please try again in a moment.');
-      return;
+      return false;
     }
-    for (const other of group.querySelectorAll('button')) other.disabled = true;
-    buttonEl.classList.add('is-chosen');
-    buttonEl.setAttribute('aria-pressed', 'true');
-  }
-
-  function setMessageStatus(item, text) {
-    let status = item.querySelector('.tandem-msg__status');
-    if (!status) {
-      status = h('span', { class: 'tandem-msg__status' });
-      item.querySelector('.tandem-msg__meta').append(status);
-    }
-    status.textContent = text;
-    return status;
-  }
-
-  function markSent(item, id) {
-    item.classList.remove('is-pending', 'is-failed');
-    if (id !== null) item.dataset.id = id;
-    setMessageStatus(item, 'Sent');
+    return true;
   }
 
   function markFailed(item, clientId, canRetry) {
-    item.classList.remove('is-pending');
-    item.classList.add('is-failed');
-    const status = setMessageStatus(item, 'Not sent');
+    const status = marks.failed(item);
     if (canRetry) {
       status.append(' · ', h('button', {
         type: 'button', class: 'tandem-link-button', text: 'Retry',
@@ -896,49 +677,24 @@
 
   /* ---------- sending ---------- */
 
-  // crypto.randomUUID only exists in secure contexts (https, localhost); the
-  // demo may well be opened over plain http on a LAN address.
-  function newClientId() {
-    if (window.crypto && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-    const bytes = crypto.getRandomValues(new Uint8Array(16));
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  }
-
   function sendCustomerMessage(text) {
-    const clientId = newClientId();
+    const frame = { type: 'message', client_id: newClientId(), text };
     const item = renderMessage({ role: 'customer', text, ts: new Date().toISOString() });
-    item.classList.add('is-pending');
-    item.dataset.clientId = clientId;
-    setMessageStatus(item, 'Sending…');
+    item.dataset.clientId = frame.client_id;
+    marks.pending(item, 'Sending…');
     ui.transcript.append(item);
     scrollToEnd(true);
 
-    state.ownMessages.set(clientId, item);
-    state.outbox.set(clientId, text);
-    send({ type: 'message', client_id: clientId, text });
-    if (!state.ready) {
-      setConnection('Reconnecting… your messages will be sent when we are back.');
-    }
-  }
-
-  // Re-sends everything not yet acknowledged, in the order it was typed. The
-  // server ignores a client_id it has already stored, so this is safe.
-  function flushOutbox() {
-    for (const [clientId, text] of state.outbox) {
-      if (!send({ type: 'message', client_id: clientId, text })) break;
-    }
+    ledger.expect(frame, item);
+    send(frame);
+    if (!client.ready) setConnection(RECONNECTING_WITH_MESSAGES);
   }
 
   function retry(item, clientId) {
-    const text = item.querySelector('.tandem-msg__text').textContent;
-    item.classList.remove('is-failed');
-    item.classList.add('is-pending');
-    setMessageStatus(item, 'Sending…');
-    state.outbox.set(clientId, text);
-    send({ type: 'message', client_id: clientId, text });
+    const frame = { type: 'message', client_id: clientId, text: item.querySelector('.tandem-msg__text').textContent };
+    marks.pending(item, 'Sending…');
+    ledger.expect(frame, item);
+    send(frame);
   }
 
   function onComposerSubmit(event) {
@@ -957,14 +713,6 @@
     ui.input.focus();
   }
 
-  // Enter sends, Shift+Enter adds a line break (as in most chat apps).
-  function onComposerKeydown(event) {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      ui.composer.requestSubmit();
-    }
-  }
-
   function onComposerInput() {
     autoGrow();
     if (ui.input.value.trim() === '') stopTyping();
@@ -976,25 +724,14 @@
     ui.input.style.height = `${Math.min(ui.input.scrollHeight, 120)}px`;
   }
 
-  // Typing indicator: one "on" when typing starts (refreshed every few seconds
-  // while it goes on), one "off" after a pause, on send or on blur.
+  const typing = new TypingSignal((on) => send({ type: 'typing', on }));
+
   function startTyping() {
-    const now = Date.now();
-    if (!state.typingOn || now - state.typingSentAt > TYPING_REFRESH_MS) {
-      if (send({ type: 'typing', on: true })) {
-        state.typingOn = true;
-        state.typingSentAt = now;
-      }
-    }
-    clearTimeout(state.typingTimer);
-    state.typingTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+    typing.typed();
   }
 
   function stopTyping() {
-    clearTimeout(state.typingTimer);
-    if (!state.typingOn) return;
-    state.typingOn = false;
-    send({ type: 'typing', on: false });
+    typing.stop();
   }
 
   function endChat() {
@@ -1016,26 +753,22 @@
 
   function clearTranscript() {
     ui.transcript.replaceChildren();
-    state.renderedIds.clear();
-    state.ownMessages.clear();
+    ledger.clearShown();
     state.agentName = null;
     showStatus('');
     resetContact();
   }
 
   function startNewChat() {
-    const old = state.socket;
-    state.socket = null; // detach first, so its close event is ignored
-    if (old) old.close(1000, 'new chat');
+    client.disconnect(1000, 'new chat');
     forgetSession();
     clearTranscript();
-    state.outbox.clear();
+    ledger.reset();
     state.ended = false;
-    state.retries = 0;
     resetRating();
     ui.endedBox.hidden = true;
     setComposerEnabled(true);
-    connect();
+    client.reconnectNow();
     ui.input.focus();
   }
 
@@ -1077,4 +810,4 @@
 
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', init);
   else init();
-})();
+}

@@ -1,16 +1,20 @@
 /*
- * Tandem agent console.
+ * Tandem agent console: the entry point of /static/console.js (built by `make setup` into one script).
  *
- * Signs in through POST /api/auth/token, then speaks the agent side of
- * docs/protocol.md over /ws/agent. Message text, previews and names are put
- * into the page with textContent only; nothing from the server goes through
- * innerHTML.
+ * Signs in with the staff pages' sign-in (staff.js, loaded first: window.TandemStaff), then speaks the
+ * agent side of docs/protocol.md over /ws/agent through the shared ChatSocket and MessageLedger
+ * (bot/js/shared/). Message text, previews and names are put into the page with textContent only;
+ * nothing from the server goes through innerHTML.
  */
-(() => {
-  'use strict';
+import { h, newClientId, submitOnEnter } from '../shared/dom.js';
+import { MessageLedger } from '../shared/ledger.js';
+import { ChatSocket, byType, socketUrl } from '../shared/socket.js';
+import { RemoteTyping, TypingSignal } from '../shared/typing.js';
+import { marks, renderMessage } from './messages.js';
 
-  const TOKEN_KEY = 'tandem.agent_token';
-  const NAME_KEY = 'tandem.agent_name';
+runConsole();
+
+function runConsole() {
   const PRESENCE_KEY = 'tandem.agent_presence';
   const SUPERVISOR_ROLES = new Set(['supervisor', 'admin']);
   const PRESENCES = new Set(['online', 'away']);
@@ -18,27 +22,16 @@
   const AGENTS_POLL_MS = 30000; // and now and then anyway (an expired presence sends no event)
   const SIGN_OFF_WAIT_MS = 3000; // how long to wait for the server to close after `logout`
   const CONSOLE_ROLES = new Set(['agent', 'supervisor', 'admin']);
-  const MESSAGE_ROLES = new Set(['customer', 'bot', 'agent', 'system']);
   const MAX_TEXT = 2000;
-  const BACKOFF_MIN_MS = 500;
-  const BACKOFF_MAX_MS = 15000;
-  const TYPING_IDLE_MS = 3000;
-  const TYPING_REFRESH_MS = 5000;
   const CUSTOMER_TYPING_TIMEOUT_MS = 10000; // hide the indicator if its "off" got lost
   const ERROR_VISIBLE_MS = 12000;
-  const SOCKET_URL = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/ws/agent`;
+  const SOCKET_URL = socketUrl(location, '/ws/agent');
+  const storage = window.TandemStaff.storage;
 
   const $ = (id) => document.getElementById(id);
 
   const ui = {
-    loginView: $('login-view'),
-    loginForm: $('login-form'),
-    username: $('login-username'),
-    password: $('login-password'),
-    loginSubmit: $('login-submit'),
-    loginError: $('login-error'),
     appView: $('app-view'),
-    sessionBar: $('session-bar'),
     agentName: $('agent-name'),
     connection: $('console-connection'),
     logout: $('logout-btn'),
@@ -71,29 +64,17 @@
   };
 
   const state = {
-    token: sessionGet(TOKEN_KEY),
     agent: null, // {id, name, role} from `ready`
-    socket: null,
-    ready: false, // authenticated on the current socket
-    retries: 0,
-    reconnectTimer: null,
     queue: new Map(), // session_id -> queue entry, in the server's order
     queueEls: new Map(), // session_id -> <li>
     unread: new Set(), // session ids with messages the agent has not looked at
     held: new Set(), // session ids this agent holds
     currentId: null, // the session shown on the right
     currentState: null,
-    renderedIds: new Set(), // message ids shown for the current session
-    outbox: new Map(), // client_id -> message frame not yet acknowledged
-    ownMessages: new Map(), // client_id -> <li>
-    typingOn: false,
-    typingSentAt: 0,
     typingSession: null, // where our last "typing on" went, so "off" goes there too
-    typingTimer: null,
-    customerTypingTimer: null,
     errorTimer: null,
     ticker: null,
-    presence: PRESENCES.has(sessionGet(PRESENCE_KEY)) ? sessionGet(PRESENCE_KEY) : 'online', // what the agent chose
+    presence: PRESENCES.has(storage.get(PRESENCE_KEY)) ? storage.get(PRESENCE_KEY) : 'online', // what the agent chose
     capacity: null, // from the server's `presence` answer
     config: { queues: [], canned_replies: [] }, // GET /api/handoff/config
     agents: [], // GET /api/handoff/agents (supervisors and admins)
@@ -106,47 +87,13 @@
     signOffTimer: null,
   };
 
+  // The open conversation's messages on screen, and the agent's replies not yet acknowledged.
+  const ledger = new MessageLedger();
+
   /* ---------- helpers ---------- */
-
-  function sessionGet(key) {
-    try { return sessionStorage.getItem(key); } catch { return null; }
-  }
-
-  function sessionSet(key, value) {
-    try { sessionStorage.setItem(key, value); } catch { /* the console still works for this page */ }
-  }
-
-  function sessionRemove(key) {
-    try { sessionStorage.removeItem(key); } catch { /* ignore */ }
-  }
-
-  // Builds an element; `text` goes through textContent, string children become
-  // text nodes, so server data can never become markup.
-  function h(tag, props = {}, children = []) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(props)) {
-      if (value === false || value == null) continue;
-      if (key === 'text') node.textContent = value;
-      else if (key === 'class') node.className = value;
-      else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-      else node.setAttribute(key, value === true ? '' : String(value));
-    }
-    for (const child of children) if (child != null) node.append(child);
-    return node;
-  }
 
   // Ids may arrive as numbers or strings; compare them as strings.
   const sameId = (a, b) => a != null && b != null && String(a) === String(b);
-
-  function newClientId() {
-    if (window.crypto && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
-    // randomUUID needs a secure context; plain http on a LAN address has none.
-    const bytes = crypto.getRandomValues(new Uint8Array(16));
-    bytes[6] = (bytes[6] & 0x0f) | 0x40;
-    bytes[8] = (bytes[8] & 0x3f) | 0x80;
-    const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-  }
 
   function formatDuration(ms) {
     const total = Math.max(0, Math.floor(ms / 1000));
@@ -156,12 +103,6 @@
     if (hours > 0) return `${hours}h ${String(minutes).padStart(2, '0')}m`;
     if (minutes > 0) return `${minutes}m ${String(seconds).padStart(2, '0')}s`;
     return `${seconds}s`;
-  }
-
-  function formatTime(ts) {
-    const date = new Date(ts);
-    if (!ts || Number.isNaN(date.getTime())) return '';
-    return date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
   }
 
   // Escalation reasons are codes such as "customer_request"; make them readable.
@@ -188,95 +129,46 @@
     ui.error.textContent = '';
   }
 
-  /* ---------- sign-in ---------- */
+  /* ---------- sign-in (staff.js) and the connection ---------- */
 
-  // FastAPI answers errors as {"detail": "..."} or, for validation errors,
-  // {"detail": [{"msg": "..."}]}.
-  function errorDetail(body) {
-    if (!body || body.detail == null) return null;
-    if (typeof body.detail === 'string') return body.detail;
-    if (Array.isArray(body.detail)) return body.detail.map((d) => d && d.msg).filter(Boolean).join('; ') || null;
-    return null;
-  }
+  const staff = window.TandemStaff.page({
+    key: 'agent', // kept as tandem.agent_token and tandem.agent_name in this tab
+    refuse: (role) => (CONSOLE_ROLES.has(role) ? '' : 'This account cannot use the agent console.'),
+    enter: startConsole,
+    leave: stopConsole,
+    signOff,
+  });
 
-  function showLoginError(text) {
-    ui.loginError.textContent = text;
-    ui.loginError.hidden = !text;
-  }
+  const client = new ChatSocket({
+    url: SOCKET_URL,
+    greeting: () => ({ type: 'auth', token: staff.token() }),
+    onFrame: byType({
+      ready: onReady, queue: onQueue, transcript: onTranscript, claimed: onClaimed, message: onMessage,
+      ack: onAck, session_state: onSessionState, typing: onCustomerTyping, presence: onPresence,
+      agent_presence: scheduleAgentsRefresh, error: onErrorFrame,
+    }),
+    onClosed: onSocketClosed,
+    onStatus: (status) => {
+      if (status !== 'waiting') ui.appView.dataset.ready = 'false';
+      setConnection(status === 'connecting' ? 'Connecting…' : 'Reconnecting…');
+    },
+    wanted: () => staff.signedIn(),
+  });
 
-  async function requestToken(username, password) {
-    let response;
-    try {
-      response = await fetch('/api/auth/token', {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
-        body: JSON.stringify({ username, password }),
-      });
-    } catch {
-      throw new Error('Cannot reach the server. Check your connection and try again.');
-    }
-    const body = await response.json().catch(() => null);
-    if (!response.ok) {
-      const fallback = response.status === 401 ? 'Wrong username or password.' : `Sign-in failed (HTTP ${response.status}).`;
-      throw new Error(errorDetail(body) || fallback);
-    }
-    if (!body || typeof body.access_token !== 'string') throw new Error('Unexpected answer from the server.');
-    if (!CONSOLE_ROLES.has(body.role)) throw new Error('This account cannot use the agent console.');
-    return body;
-  }
-
-  async function onLoginSubmit(event) {
-    event.preventDefault();
-    const username = ui.username.value.trim();
-    const password = ui.password.value;
-    if (!username || !password) {
-      showLoginError('Enter your username and password.');
-      return;
-    }
-    showLoginError('');
-    ui.loginSubmit.disabled = true;
-    try {
-      const body = await requestToken(username, password);
-      state.token = body.access_token;
-      sessionSet(TOKEN_KEY, body.access_token);
-      sessionSet(NAME_KEY, body.name || username);
-      ui.password.value = '';
-      startConsole();
-    } catch (err) {
-      showLoginError(err.message);
-      ui.password.select();
-    } finally {
-      ui.loginSubmit.disabled = false;
-    }
-  }
-
-  function showLogin(message) {
-    ui.appView.hidden = true;
-    ui.sessionBar.hidden = true;
-    ui.loginView.hidden = false;
-    showLoginError(message || '');
-    ui.username.focus();
-  }
+  const send = (frame) => client.send(frame); // everything but `auth` needs an authenticated socket
 
   function startConsole() {
-    ui.loginView.hidden = true;
-    ui.appView.hidden = false;
-    ui.sessionBar.hidden = false;
-    ui.agentName.textContent = sessionGet(NAME_KEY) || '';
     clearInterval(state.ticker);
     state.ticker = setInterval(updateWaitTimes, 1000);
     showPresence(state.presence);
     updateControls();
-    state.retries = 0;
-    connect();
+    client.reconnectNow();
     loadConfig();
   }
 
-  function logout(message) {
-    const old = state.socket;
-    state.socket = null; // detach first so its close event does not reconnect
-    if (old) old.close(1000, 'sign out');
-    clearTimeout(state.reconnectTimer);
+  // Signed out (by the agent, or because the token expired): forget this sign-in's work.
+  function stopConsole() {
+    client.disconnect(1000, 'sign out');
     clearInterval(state.ticker);
     clearTimeout(state.signOffTimer);
     clearTimeout(state.agentsTimer);
@@ -285,104 +177,41 @@
     state.agentsPoller = null;
     state.signingOff = false;
     ui.logout.disabled = false;
-    sessionRemove(TOKEN_KEY);
-    sessionRemove(NAME_KEY);
-    sessionRemove(PRESENCE_KEY);
+    storage.remove(PRESENCE_KEY);
     state.presence = 'online';
     state.agents = [];
     state.agentsRequest += 1; // answers still on their way are for the old sign-in
     renderAgents();
     ui.agentsPanel.hidden = true;
-    state.token = null;
     state.agent = null;
-    state.ready = false;
     state.queue.clear();
     state.held.clear();
     state.unread.clear();
-    state.outbox.clear();
+    ledger.reset();
     renderQueue();
     closeConversation();
     clearError();
-    showLogin(message);
   }
 
-  /* ---------- connection ---------- */
-
-  function connect() {
-    clearTimeout(state.reconnectTimer);
-    state.ready = false;
-    ui.appView.dataset.ready = 'false';
-    setConnection(state.retries === 0 ? 'Connecting…' : 'Reconnecting…');
-
-    let socket;
-    try {
-      socket = new WebSocket(SOCKET_URL);
-    } catch {
-      scheduleReconnect();
-      return;
-    }
-    state.socket = socket;
-
-    // Handlers ignore events from a socket that has since been replaced.
-    socket.addEventListener('open', () => {
-      if (socket === state.socket) sendRaw({ type: 'auth', token: state.token });
-    });
-    socket.addEventListener('message', (event) => {
-      if (socket === state.socket) handleFrame(event.data);
-    });
-    socket.addEventListener('close', (event) => {
-      if (socket === state.socket) onSocketClosed(event);
-    });
-  }
-
+  // True to reconnect.
   function onSocketClosed(event) {
-    state.socket = null;
-    state.ready = false;
     ui.appView.dataset.ready = 'false';
     hideCustomerTyping();
     updateControls();
     if (state.signingOff) { // the server closes the socket once `logout` is done
-      logout('');
-      return;
+      staff.signOut();
+      return false;
     }
     if (event.code === 4401) { // auth_failed: the token expired or was revoked
-      logout('Your sign-in has expired. Please sign in again.');
-      return;
+      staff.signOut(window.TandemStaff.SESSION_EXPIRED);
+      return false;
     }
     if (event.code === 4403) { // origin_not_allowed: retrying cannot help
       setConnection('Disconnected');
       showError('The server refused this page’s origin. Contact your administrator.');
-      return;
+      return false;
     }
-    scheduleReconnect();
-  }
-
-  // Exponential backoff with jitter.
-  function scheduleReconnect() {
-    const base = Math.min(BACKOFF_MAX_MS, BACKOFF_MIN_MS * 2 ** state.retries);
-    const delay = base / 2 + Math.random() * (base / 2);
-    state.retries += 1;
-    setConnection('Reconnecting…');
-    clearTimeout(state.reconnectTimer);
-    state.reconnectTimer = setTimeout(connect, delay);
-  }
-
-  window.addEventListener('online', () => {
-    if (state.token && !state.socket) {
-      state.retries = 0;
-      connect();
-    }
-  });
-
-  function sendRaw(frame) {
-    if (!state.socket || state.socket.readyState !== WebSocket.OPEN) return false;
-    state.socket.send(JSON.stringify(frame));
     return true;
-  }
-
-  // Everything but `auth` needs an authenticated socket.
-  function send(frame) {
-    return state.ready && sendRaw(frame);
   }
 
   // For actions that make no sense to queue (claim, resolve…): tell the agent.
@@ -399,40 +228,10 @@
 
   /* ---------- incoming frames ---------- */
 
-  function handleFrame(data) {
-    if (typeof data !== 'string') return;
-    let frame;
-    try {
-      frame = JSON.parse(data);
-    } catch {
-      return;
-    }
-    if (!frame || typeof frame !== 'object') return;
-
-    switch (frame.type) {
-      case 'ready': onReady(frame); break;
-      case 'queue': onQueue(frame); break;
-      case 'transcript': onTranscript(frame); break;
-      case 'claimed': onClaimed(frame); break;
-      case 'message': onMessage(frame); break;
-      case 'ack': onAck(frame); break;
-      case 'session_state': onSessionState(frame); break;
-      case 'typing': onCustomerTyping(frame); break;
-      case 'presence': onPresence(frame); break;
-      case 'agent_presence': scheduleAgentsRefresh(); break;
-      case 'error': onErrorFrame(frame); break;
-      default: break; // ignore what a newer server may add
-    }
-  }
-
   function onReady(frame) {
-    state.ready = true;
-    state.retries = 0;
+    client.bound();
     state.agent = frame.agent || null;
-    if (state.agent && state.agent.name) {
-      ui.agentName.textContent = state.agent.name;
-      sessionSet(NAME_KEY, state.agent.name);
-    }
+    if (state.agent && state.agent.name) ui.agentName.textContent = state.agent.name;
     setConnection('');
     onPresence(frame); // `ready` carries the presence and capacity this socket registered
     // A new socket starts online: tell the server if the agent had chosen "away".
@@ -440,7 +239,7 @@
     // After a reconnect: subscribe again to what was open, then re-send replies
     // that were never acknowledged (the server de-duplicates by client_id).
     if (state.currentId) send({ type: 'open', session_id: state.currentId });
-    for (const frameToSend of state.outbox.values()) send(frameToSend);
+    ledger.resend(send);
     setUpSupervising();
     renderTransferOptions();
     updateControls();
@@ -515,10 +314,8 @@
   }
 
   function onAck(frame) {
-    state.outbox.delete(frame.client_id);
-    const own = state.ownMessages.get(frame.client_id);
-    if (own) markSent(own, frame.id);
-    if (frame.id != null) state.renderedIds.add(String(frame.id));
+    const own = ledger.acknowledge(frame.client_id, frame.id);
+    if (own) marks.sent(own, frame.id);
   }
 
   function onSessionState(frame) {
@@ -548,30 +345,25 @@
     scheduleAgentsRefresh(); // an agent's load may have changed
   }
 
+  const customerTyping = new RemoteTyping({
+    show: () => { ui.customerTyping.hidden = false; },
+    hide: () => { ui.customerTyping.hidden = true; },
+    timeoutMs: CUSTOMER_TYPING_TIMEOUT_MS,
+  });
+
   function onCustomerTyping(frame) {
-    if (String(frame.session_id) !== state.currentId) return;
-    if (!frame.on) {
-      hideCustomerTyping();
-      return;
-    }
-    ui.customerTyping.hidden = false;
-    clearTimeout(state.customerTypingTimer);
-    state.customerTypingTimer = setTimeout(hideCustomerTyping, CUSTOMER_TYPING_TIMEOUT_MS);
+    if (String(frame.session_id) === state.currentId) customerTyping.update(frame);
   }
 
   function hideCustomerTyping() {
-    clearTimeout(state.customerTypingTimer);
-    ui.customerTyping.hidden = true;
+    customerTyping.hide();
   }
 
   function onErrorFrame(frame) {
     showError(frame.detail || `The server refused the request (${frame.code || 'error'}).`);
     // An error about one of our replies: it was not stored.
-    if (frame.ref && state.outbox.has(frame.ref)) {
-      state.outbox.delete(frame.ref);
-      const own = state.ownMessages.get(frame.ref);
-      if (own) markFailed(own);
-    }
+    const own = ledger.refuse(frame.ref);
+    if (own) marks.failed(own);
   }
 
   /* ---------- the queue ---------- */
@@ -717,7 +509,7 @@
     stopTyping();
     hideCustomerTyping();
     ui.conversation.replaceChildren();
-    state.renderedIds.clear();
+    ledger.clearShown();
     state.currentId = id;
     const entry = state.queue.get(id);
     state.currentState = entry ? entry.state : null;
@@ -731,7 +523,7 @@
   function closeConversation() {
     state.currentId = null;
     state.currentState = null;
-    state.renderedIds.clear();
+    ledger.clearShown();
     ui.conversation.replaceChildren();
     ui.title.textContent = 'No conversation open';
     ui.title.removeAttribute('title');
@@ -744,81 +536,15 @@
   }
 
   function appendMessage(msg) {
-    const id = msg.id != null ? String(msg.id) : null;
-    if (id !== null && state.renderedIds.has(id)) return;
-
-    // One of our own replies coming back: confirm the bubble already drawn.
-    const own = msg.client_id ? state.ownMessages.get(msg.client_id) : null;
-    if (own && own.isConnected) {
-      state.outbox.delete(msg.client_id);
-      markSent(own, msg.id);
-      if (id !== null) state.renderedIds.add(id);
+    const { kind, id, element } = ledger.receive(msg);
+    if (kind === 'seen') return;
+    if (kind === 'own') { // one of our own replies coming back: confirm the bubble already drawn
+      marks.sent(element, id);
       return;
     }
-
     const stick = isNearBottom();
     ui.conversation.append(renderMessage(msg));
-    if (id !== null) state.renderedIds.add(id);
     if (stick) scrollToEnd();
-  }
-
-  function labelFor(msg) {
-    if (msg.role === 'customer') return 'Customer';
-    if (msg.role === 'bot') return 'Bot';
-    if (msg.role === 'agent') return msg.agent_name || 'Agent';
-    return 'System';
-  }
-
-  function renderMessage(msg) {
-    const role = MESSAGE_ROLES.has(msg.role) ? msg.role : 'system';
-    const item = h('li', {
-      class: `msg msg--${role}${msg.internal ? ' msg--internal' : ''}`,
-      'data-role': role,
-      'data-id': msg.id != null ? String(msg.id) : null,
-    });
-
-    const label = msg.internal ? `${labelFor(msg)} · internal note` : labelFor(msg);
-    item.append(
-      h('div', { class: 'msg-meta' }, [
-        h('span', { class: 'msg-author', text: label }),
-        h('time', { datetime: msg.ts || null, text: formatTime(msg.ts) }),
-      ]),
-      h('div', { class: 'msg-text', text: String(msg.text ?? '') })
-    );
-
-    if (msg.article && msg.article.title) {
-      item.append(h('div', { class: 'msg-source', text: `From: ${msg.article.title}` }));
-    }
-    if (Array.isArray(msg.buttons) && msg.buttons.length > 0) {
-      // The agent only sees which options the customer was offered.
-      const offered = h('div', { class: 'msg-buttons' }, [h('span', { class: 'msg-buttons-label', text: 'Offered:' })]);
-      for (const button of msg.buttons) {
-        if (button) offered.append(h('span', { class: 'chip', text: String(button.title ?? button.payload ?? '') }));
-      }
-      item.append(offered);
-    }
-    return item;
-  }
-
-  function setMessageStatus(item, text) {
-    let status = item.querySelector('.msg-status');
-    if (!status) {
-      status = h('span', { class: 'msg-status' });
-      item.querySelector('.msg-meta').append(status);
-    }
-    status.textContent = text;
-  }
-
-  function markSent(item, id) {
-    item.classList.remove('is-pending', 'is-failed');
-    if (id != null) item.dataset.id = String(id);
-    setMessageStatus(item, '');
-  }
-
-  function markFailed(item) {
-    item.classList.remove('is-pending');
-    item.classList.add('is-failed');
-    setMessageStatus(item, 'Not sent');
   }
 
   function isNearBottom() {
@@ -881,12 +607,10 @@
     const item = renderMessage({
       role: 'agent', text, internal, agent_name: state.agent ? state.agent.name : null, ts: new Date().toISOString(),
     });
-    item.classList.add('is-pending');
-    setMessageStatus(item, send(frame) ? 'Sending…' : 'Waiting for connection…');
+    marks.pending(item, send(frame) ? 'Sending…' : 'Waiting for connection…');
     ui.conversation.append(item);
     scrollToEnd();
-    state.ownMessages.set(frame.client_id, item);
-    state.outbox.set(frame.client_id, frame); // kept until `ack`; re-sent after a reconnect
+    ledger.expect(frame, item); // kept until `ack`; re-sent after a reconnect
 
     stopTyping();
     ui.replyInput.value = '';
@@ -895,39 +619,24 @@
     ui.replyInput.focus();
   }
 
-  // Enter sends, Shift+Enter adds a line break.
-  function onReplyKeydown(event) {
-    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
-      event.preventDefault();
-      ui.replyForm.requestSubmit();
-    }
-  }
-
   function onReplyInput() {
     // Writing an internal note must not show "typing" to the customer.
     if (ui.replyInternal.checked || ui.replyInput.value.trim() === '') stopTyping();
     else startTyping();
   }
 
+  // "On" goes to the open conversation; "off" to where the last "on" went.
+  const typing = new TypingSignal((on) => {
+    if (on) state.typingSession = state.currentId;
+    return send({ type: 'typing', session_id: state.typingSession, on });
+  });
+
   function startTyping() {
-    if (!holdsCurrent()) return;
-    const now = Date.now();
-    if (!state.typingOn || now - state.typingSentAt > TYPING_REFRESH_MS) {
-      if (send({ type: 'typing', session_id: state.currentId, on: true })) {
-        state.typingOn = true;
-        state.typingSentAt = now;
-        state.typingSession = state.currentId;
-      }
-    }
-    clearTimeout(state.typingTimer);
-    state.typingTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+    if (holdsCurrent()) typing.typed();
   }
 
   function stopTyping() {
-    clearTimeout(state.typingTimer);
-    if (!state.typingOn) return;
-    state.typingOn = false;
-    send({ type: 'typing', session_id: state.typingSession, on: false });
+    typing.stop();
   }
 
   function resolveCurrent() {
@@ -956,26 +665,18 @@
 
   /* ---------- console settings: queues and canned replies ---------- */
 
-  // GET an agent API with the bearer token; null when it failed (the reason is shown).
+  // GET an agent API with the bearer token; null when it failed (the reason is shown; a 401 signs out).
   async function apiGet(path) {
-    const token = state.token;
-    let response;
+    const token = staff.token();
     try {
-      response = await fetch(path, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } });
-    } catch {
+      const body = await staff.api(path);
+      return token === staff.token() ? body : null; // null if signed out (or in again) meanwhile
+    } catch (error) {
+      if (error instanceof window.TandemStaff.ApiError && error.status !== 401 && token === staff.token()) {
+        showError(error.message);
+      }
       return null; // offline: the socket's reconnect shows that already
     }
-    if (token !== state.token) return null; // signed out (or in again) meanwhile
-    const body = await response.json().catch(() => null);
-    if (response.status === 401) {
-      logout('Your sign-in has expired. Please sign in again.');
-      return null;
-    }
-    if (!response.ok) {
-      showError(errorDetail(body) || `The server refused ${path} (HTTP ${response.status}).`);
-      return null;
-    }
-    return body;
   }
 
   async function loadConfig() {
@@ -1036,7 +737,7 @@
     const presence = ui.presence.value;
     if (!PRESENCES.has(presence)) return;
     state.presence = presence;
-    sessionSet(PRESENCE_KEY, presence);
+    storage.set(PRESENCE_KEY, presence);
     showPresence(presence);
     send({ type: 'presence', presence }); // if offline, onReady sends it
   }
@@ -1052,15 +753,15 @@
   // front of the queue, then close the socket; only then is the page signed out.
   function signOff() {
     if (state.signingOff) return;
-    if (!state.ready || !send({ type: 'logout' })) {
-      logout(''); // not connected: the presence expires and the chats are requeued anyway
+    if (!send({ type: 'logout' })) {
+      staff.signOut(); // not connected: the presence expires and the chats are requeued anyway
       return;
     }
     state.signingOff = true;
     ui.logout.disabled = true;
     setConnection('Signing off…');
     clearTimeout(state.signOffTimer);
-    state.signOffTimer = setTimeout(() => logout(''), SIGN_OFF_WAIT_MS);
+    state.signOffTimer = setTimeout(() => staff.signOut(), SIGN_OFF_WAIT_MS);
   }
 
   /* ---------- supervising: agents, transfer and assignment ---------- */
@@ -1184,10 +885,8 @@
 
   /* ---------- start ---------- */
 
-  ui.loginForm.addEventListener('submit', onLoginSubmit);
-  ui.logout.addEventListener('click', signOff);
   ui.replyForm.addEventListener('submit', onReplySubmit);
-  ui.replyInput.addEventListener('keydown', onReplyKeydown);
+  ui.replyInput.addEventListener('keydown', submitOnEnter(ui.replyForm));
   ui.replyInput.addEventListener('input', onReplyInput);
   ui.replyInput.addEventListener('blur', stopTyping);
   ui.replyInternal.addEventListener('change', () => {
@@ -1202,6 +901,5 @@
   ui.transferSelect.addEventListener('change', updateControls);
   ui.transfer.addEventListener('click', transferCurrent);
 
-  if (state.token) startConsole(); // still signed in from earlier in this tab
-  else showLogin('');
-})();
+  staff.start(); // opens the console at once if this tab is still signed in
+}

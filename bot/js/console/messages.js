@@ -1,0 +1,49 @@
+/*
+ * How the agent console draws a transcript message: author (and "internal note"), time, delivery
+ * status of the agent's own replies, the text, the article a bot answer came from, and which
+ * suggested replies the customer was offered. All of it as text: nothing from the server becomes markup.
+ */
+import { deliveryMarks, formatTime, h } from '../shared/dom.js';
+
+const ROLES = new Set(['customer', 'bot', 'agent', 'system']);
+
+export const marks = deliveryMarks({ meta: '.msg-meta', status: 'msg-status', sentText: '' });
+
+function labelFor(msg) {
+  if (msg.role === 'customer') return 'Customer';
+  if (msg.role === 'bot') return 'Bot';
+  if (msg.role === 'agent') return msg.agent_name || 'Agent';
+  return 'System';
+}
+
+// The agent only sees which options the customer was offered.
+function renderOffered(buttons) {
+  const offered = h('div', { class: 'msg-buttons' }, [h('span', { class: 'msg-buttons-label', text: 'Offered:' })]);
+  for (const button of buttons) {
+    if (button) offered.append(h('span', { class: 'chip', text: String(button.title ?? button.payload ?? '') }));
+  }
+  return offered;
+}
+
+/** The <li> for `msg` (a `message` frame, or the agent's own reply before it is sent). */
+export function renderMessage(msg) {
+  const role = ROLES.has(msg.role) ? msg.role : 'system';
+  const item = h('li', {
+    class: `msg msg--${role}${msg.internal ? ' msg--internal' : ''}`,
+    'data-role': role,
+    'data-id': msg.id != null ? String(msg.id) : null,
+  });
+  const label = msg.internal ? `${labelFor(msg)} · internal note` : labelFor(msg);
+  item.append(
+    h('div', { class: 'msg-meta' }, [
+      h('span', { class: 'msg-author', text: label }),
+      h('time', { datetime: msg.ts || null, text: formatTime(msg.ts) }),
+    ]),
+    h('div', { class: 'msg-text', text: String(msg.text ?? '') }),
+  );
+  if (msg.article && msg.article.title) {
+    item.append(h('div', { class: 'msg-source', text: `From: ${msg.article.title}` }));
+  }
+  if (Array.isArray(msg.buttons) && msg.buttons.length > 0) item.append(renderOffered(msg.buttons));
+  return item;
+}

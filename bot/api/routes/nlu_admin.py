@@ -188,7 +188,7 @@ def status_for(error: RetrainingError | RasaError) -> int:
 
 
 def install_error_handler(app: FastAPI) -> None:
-    """Retraining errors become 4xx (502 when Rasa failed) with the error's own message as ``detail``."""
+    """Retraining errors become 4xx, Rasa's errors 502, with the error's own message as ``detail``."""
 
     @app.exception_handler(RetrainingError)
     @app.exception_handler(RasaError)

@@ -1,7 +1,6 @@
 # Tandem: `make run` starts everything, `make test` proves it. Both set up what they need first.
 SHELL := /bin/bash
 PY := .venv/bin/python
-RASA := .venv-rasa/bin/rasa
 CHROMIUM := /usr/bin/chromium
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
@@ -17,7 +16,7 @@ test: setup $(CHROMIUM) lint  ## Lint, then the whole test suite against real Re
 	$(PY) -m pytest
 
 lint: setup  ## ruff and mypy.
-	.venv/bin/ruff check bot knowledge_base handoff outcomes privacy retraining nlu migrations actions tests benchmarks
+	.venv/bin/ruff check bot knowledge_base handoff outcomes privacy retraining nlu migrations actions rasa_bridge tests benchmarks
 	.venv/bin/mypy
 	node_modules/.bin/eslint
 
@@ -59,8 +58,7 @@ $(CHROMIUM):  ## Debian's Chromium for the browser tests (Playwright drives it; 
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
 
 train: setup  ## Train the Rasa model into models/ (skipped by Rasa when nothing changed).
-	$(RASA) train --out models --config config.yml --domain domain.yml \
-		--data training_data/nlu.yml training_data/nlu_reviewed.yml training_data/rules.yml training_data/stories.yml
+	$(PY) -m rasa_bridge train
 
 lock:  ## Regenerate the locks on purpose (see ../shared/notes/rasa-on-py311.md for the Rasa one).
 	.venv/bin/pip install uv

@@ -24,9 +24,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psutil
 
-from bot.rasa_client import RasaClient
 from knowledge_base.folder import read_folder
 from outcomes.metrics import percentile
+from rasa_bridge import RasaClient
 from tests.support.clients import CustomerClient
 from tests.support.system import RunningSystem, running_system
 

@@ -27,13 +27,13 @@ from bot.processes import (
     secret_from_file,
     start_gateway,
     start_rasa,
-    train_rasa_model,
     wait_until,
 )
 from bot.services import make_engine
 from outcomes import Period, build_report, migrate
 from outcomes.metrics import conversation_rows
 from outcomes.rendering import write_report_files
+from rasa_bridge import train_project
 from retraining import live_model
 
 app = typer.Typer(help="Tandem: customer-service chatbot with human handoff.", no_args_is_help=True)
@@ -135,7 +135,7 @@ def run(
         model = live_model(settings.retraining.registry_path(state))  # what an admin promoted, if anything
         if model is None:
             logger.info("training the Rasa model if the data changed (log: %s)", logs / "train.log")
-            model = train_rasa_model(log=logs / "train.log")
+            model = train_project(log=logs / "train.log")
         else:
             logger.info("starting Rasa with the promoted model %s", model)
         _seed_demo_accounts(settings.database_url, demo_password)

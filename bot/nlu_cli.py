@@ -19,11 +19,11 @@ from redis.asyncio import Redis
 from tqdm import tqdm
 
 from bot.core.config import Settings, get_settings
-from bot.processes import TRAINING_DATA, redis_reachable
+from bot.processes import redis_reachable
 from bot.services import make_engine
+from rasa_bridge import Progress, RasaError
 from retraining import (
     ModelRecord,
-    Progress,
     Retraining,
     RetrainingError,
     ReviewStatus,
@@ -91,7 +91,7 @@ def _run(step: Callable[[Retraining], Awaitable[T]]) -> T:
             typer.echo(f"note: Redis at {settings.redis_url} does not answer; running without the job lock", err=True)
         retraining = build_retraining(settings.retraining, engine=make_engine(settings.database_url), redact=None,
                                       redis=redis, rasa_urls=settings.rasa_servers, rasa_token=_rasa_token(settings),
-                                      state_dir=settings.state_dir, training_files=TRAINING_DATA)
+                                      state_dir=settings.state_dir)
         await asyncio.to_thread(retraining.review.create_schema)
         try:
             return await step(retraining)
@@ -101,7 +101,7 @@ def _run(step: Callable[[Retraining], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(main())
-    except RetrainingError as exc:
+    except (RetrainingError, RasaError) as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from exc
 

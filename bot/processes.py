@@ -16,20 +16,14 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 import httpx
 import redis
 
 from bot.core.config import PROJECT_ROOT
+from rasa_bridge import endpoints_env, server_command
 
 logger = logging.getLogger(__name__)
-RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
-MODELS_DIR = PROJECT_ROOT / "models"
-# The training files (training_data/test/ holds `rasa test` conversations, never trained on);
-# nlu_reviewed.yml holds the messages admins labelled in the review queue (docs/retraining.md).
-TRAINING_DATA = ["training_data/nlu.yml", "training_data/nlu_reviewed.yml", "training_data/rules.yml",
-                 "training_data/stories.yml"]
 
 
 class StartupFailed(Exception):
@@ -85,38 +79,6 @@ class EmbeddedRedis:
         self._server.shutdown()  # type: ignore[attr-defined]
 
 
-def rasa_redis_env(redis_url: str) -> dict[str, str]:
-    """The variables endpoints.yml reads to put Rasa's tracker and lock stores in Redis."""
-    parsed = urlparse(redis_url)
-    return {
-        "TANDEM_REDIS_HOST": parsed.hostname or "127.0.0.1",
-        "TANDEM_REDIS_PORT": str(parsed.port or 6379),
-        "TANDEM_REDIS_DB": (parsed.path or "/0").lstrip("/") or "0",
-        "TANDEM_REDIS_PASSWORD": parsed.password or "",
-    }
-
-
-def train_rasa_model(log: Path, out_dir: Path = MODELS_DIR) -> Path:
-    """Train the Rasa model unless an up-to-date one exists (Rasa fingerprints the data)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    command = [str(RASA_BIN), "train", "--out", str(out_dir), "--config", "config.yml",
-               "--domain", "domain.yml", "--data", *TRAINING_DATA]
-    with log.open("ab") as stream:
-        result = subprocess.run(command, cwd=PROJECT_ROOT, stdout=stream, stderr=subprocess.STDOUT, check=False)
-    if result.returncode != 0:
-        raise StartupFailed(f"rasa train failed (exit {result.returncode}); see {log}")
-    return latest_model(out_dir)
-
-
-def latest_model(models_dir: Path = MODELS_DIR) -> Path:
-    """The newest model archive in ``models_dir``."""
-    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
-    if not models:
-        raise StartupFailed(f"no trained model in {models_dir}; run `make train`")
-    return models[-1]
-
-
 @dataclass
 class Child:
     """A started process and where its output goes."""
@@ -153,11 +115,9 @@ def spawn(name: str, command: list[str], env: dict[str, str], log: Path) -> Chil
 
 def start_rasa(*, port: int, redis_url: str, action_url: str, action_token: str, api_token: str,
                model: Path, log: Path) -> Child:
-    """Start ``rasa run`` with the REST channel and the HTTP API, its stores in Redis."""
-    command = [str(RASA_BIN), "run", "--enable-api", "--auth-token", api_token, "-i", "127.0.0.1",
-               "-p", str(port), "-m", str(model), "--endpoints", "endpoints.yml",
-               "--credentials", "credentials.yml"]
-    env = {**rasa_redis_env(redis_url), "TANDEM_ACTION_URL": action_url, "TANDEM_ACTION_TOKEN": action_token}
+    """Start a Rasa server with the REST channel and the HTTP API, its stores in Redis."""
+    command = server_command(port=port, api_token=api_token, model=model)
+    env = endpoints_env(redis_url=redis_url, action_url=action_url, action_token=action_token)
     return spawn("rasa", command, env, log)
 
 

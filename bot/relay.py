@@ -10,9 +10,9 @@ import asyncio
 import logging
 from collections import defaultdict
 
-from bot.rasa_client import BotReply, RasaClient, RasaUnavailable
 from handoff import HandoffService, Role, SessionState
 from outcomes import EscalationReason
+from rasa_bridge import BotReply, RasaClient, RasaUnavailable
 
 logger = logging.getLogger(__name__)
 

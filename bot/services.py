@@ -22,8 +22,6 @@ from bot.closing import ConversationCloser
 from bot.core.config import Settings
 from bot.core.security import TokenSigner
 from bot.periodic import run_every
-from bot.processes import TRAINING_DATA
-from bot.rasa_client import TRACKER_KEY_PREFIX, RasaClient
 from bot.ratelimit import RateLimiter
 from bot.relay import BotRelay
 from handoff import HandoffService, LiveBus, PresenceRegistry
@@ -34,6 +32,7 @@ from knowledge_base import Embedder, KnowledgeBase, build_knowledge_base
 from knowledge_base.embedder import MiniLMEmbedder
 from outcomes import OutcomeRecorder, erase_conversation, purge_older_than
 from privacy import PresidioRedactor, RedactionSettings, Redactor
+from rasa_bridge import RasaClient, erase_tracker
 from retraining import Retraining, build_retraining
 
 logger = logging.getLogger(__name__)
@@ -77,7 +76,7 @@ class Services:
         await asyncio.to_thread(erase_conversation, self.engine, session_id, datetime.now(UTC))
         await asyncio.to_thread(self.retraining.review.forget_session, session_id)
         await forget_session(self.redis, session_id)
-        await self.redis.delete(TRACKER_KEY_PREFIX + session_id)
+        await erase_tracker(self.redis, session_id)
 
     async def aclose(self) -> None:
         """Stop background tasks and close connections."""
@@ -143,7 +142,7 @@ async def build_services(settings: Settings) -> Services:
     await asyncio.to_thread(recorder.create_schema)
     retraining = build_retraining(settings.retraining, engine=engine, redact=redactor.redact, redis=redis,
                                   rasa_urls=settings.rasa_servers, rasa_token=settings.rasa_token.get_secret_value(),
-                                  state_dir=settings.state_dir, training_files=TRAINING_DATA)
+                                  state_dir=settings.state_dir)
     await asyncio.to_thread(retraining.review.create_schema)
     executor = ActionExecutor()
     for action in build_actions(knowledge_base, handoff, review=retraining.recorder):

@@ -5,7 +5,8 @@ Public surface: :class:`Retraining` (built by :func:`build_retraining`; the admi
 ``python -m bot nlu`` commands call it), :class:`RetrainingSettings`, :class:`ReviewRecorder`
 (the custom actions record doubtful messages through it), :func:`live_model` (the archive Rasa
 should start with), the registry's records in :mod:`retraining.registry`, and the errors in
-:mod:`retraining.errors`. How an admin uses it: docs/retraining.md.
+:mod:`retraining.errors`. Rasa itself is driven through :mod:`rasa_bridge`. How an admin uses it:
+docs/retraining.md.
 """
 
 from retraining.errors import (
@@ -16,8 +17,6 @@ from retraining.errors import (
     NotEvaluated,
     NothingToRollBack,
     PromotionFailed,
-    RasaCommandFailed,
-    RasaServerError,
     RetrainingError,
     ReviewError,
     UnknownIntent,
@@ -25,7 +24,6 @@ from retraining.errors import (
     UnknownReviewItem,
 )
 from retraining.jobs import Job
-from retraining.rasa_cli import Progress
 from retraining.recording import ReviewRecorder
 from retraining.registry import ModelRecord, live_model
 from retraining.review import ReviewItem, ReviewStatus
@@ -34,7 +32,7 @@ from retraining.settings import RetrainingSettings
 
 __all__ = [
     "AlreadyLive", "ExampleConflict", "InvalidTrainingData", "Job", "JobRunning", "ModelRecord", "NotEvaluated",
-    "NothingToRollBack", "Progress", "PromotionFailed", "RasaCommandFailed", "RasaServerError", "Retraining",
-    "RetrainingError", "RetrainingSettings", "ReviewError", "ReviewItem", "ReviewRecorder", "ReviewStatus",
-    "UnknownIntent", "UnknownModel", "UnknownReviewItem", "build_retraining", "live_model",
+    "NothingToRollBack", "PromotionFailed", "Retraining", "RetrainingError", "RetrainingSettings", "ReviewError",
+    "ReviewItem", "ReviewRecorder", "ReviewStatus", "UnknownIntent", "UnknownModel", "UnknownReviewItem",
+    "build_retraining", "live_model",
 ]

@@ -5,10 +5,9 @@ Every error says what went wrong and what to do; ``code`` is a stable machine-re
     RetrainingError
     ├── UnknownModel          no model has that id: `python -m bot nlu models` lists them
     ├── JobRunning            another train/evaluate/promote/rollback is under way: wait for it
-    ├── RasaCommandFailed     a Rasa command (train, split, test) exited non-zero: see its log
     ├── NotEvaluated          promoting a model nobody evaluated: evaluate it first, or force
-    ├── RasaServerError       a Rasa server did not answer, or refused a request: see its answer
-    │   └── PromotionFailed   a server did not take the new model (the others were switched back)
+    ├── PromotionFailed       a server did not take the new model (the others were switched back);
+    │                         also a rasa_bridge.RasaServerError
     ├── NothingToRollBack     there is no earlier live model to return to
     ├── AlreadyLive           promoting the model that is live already
     ├── InvalidTrainingData   the training files cannot be snapshotted or split as they are
@@ -16,12 +15,17 @@ Every error says what went wrong and what to do; ``code`` is a stable machine-re
         ├── UnknownReviewItem  no review item has that id
         ├── UnknownIntent      the label is not an intent of domain.yml
         └── ExampleConflict    the text is already a training example of another intent
+
+The loop also lets Rasa's own errors through (:mod:`rasa_bridge.errors`): ``RasaCommandFailed``
+(a Rasa command exited non-zero: see its log) and ``RasaServerError`` (a server did not answer,
+or refused a request).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
+
+from rasa_bridge.errors import RasaServerError
 
 
 class RetrainingError(Exception):
@@ -51,16 +55,6 @@ class JobRunning(RetrainingError):
         self.kind = kind
 
 
-class RasaCommandFailed(RetrainingError):
-    """``rasa train``/``rasa data split``/``rasa test`` failed; its output is in the log."""
-
-    code = "rasa_command_failed"
-
-    def __init__(self, command: str, returncode: int, log: Path) -> None:
-        super().__init__(f"`rasa {command}` failed (exit {returncode}); its output is in {log}")
-        self.log = log
-
-
 class NotEvaluated(RetrainingError):
     """Promotion without numbers is a guess; the admin must say so explicitly."""
 
@@ -70,13 +64,7 @@ class NotEvaluated(RetrainingError):
         super().__init__(f"model {model_id} has not been evaluated; evaluate it first, or promote with force")
 
 
-class RasaServerError(RetrainingError):
-    """A Rasa server's HTTP API did not answer, or answered with an error (the message quotes it)."""
-
-    code = "rasa_server_error"
-
-
-class PromotionFailed(RasaServerError):
+class PromotionFailed(RetrainingError, RasaServerError):
     """A Rasa server did not take the new model (the servers already switched are switched back)."""
 
     code = "promotion_failed"

@@ -1,6 +1,6 @@
 """``evaluate``: how well a candidate classifies intents, and whether it beats the live model.
 
-Two measurements, both with Rasa's own ``rasa test nlu``:
+Two measurements, both with Rasa's own NLU test (:mod:`rasa_bridge.commands`):
 
 - **held-out split**: the candidate against the examples it was not trained on (``split/test_data.yml``,
   see :mod:`retraining.trainer`). Rasa writes the intent report (precision, recall, F1 per intent),
@@ -8,8 +8,9 @@ Two measurements, both with Rasa's own ``rasa test nlu``:
 - **cross-validation**: the candidate's config and data in ``folds`` folds (each fold trains a
   model, so it costs ``folds`` NLU trainings).
 
-The live model is tested on the same held-out examples through the live Rasa server's
-``POST /model/test/intents`` (it answers with the model it serves; nothing is loaded or swapped).
+The live model is tested on the same held-out examples through the live Rasa server's HTTP API
+(:meth:`rasa_bridge.RasaServer.test_intents`: it answers with the model it serves; nothing is
+loaded or swapped).
 If the live model came from the registry, the comparison says how many of those examples it was
 trained on; a model trained on all the data (``make train``) has seen them, which flatters it.
 """
@@ -20,13 +21,14 @@ import json
 from pathlib import Path
 from typing import Any
 
+from rasa_bridge import Logged, OnProgress, RasaServer
+from rasa_bridge import commands as rasa
+from rasa_bridge.commands import TEST_SPLIT, TRAIN_SPLIT
 from retraining.errors import InvalidTrainingData, UnknownModel
 from retraining.nlu_yaml import normalise, read_examples
-from retraining.rasa_api import RasaServer
-from retraining.rasa_cli import OnProgress, run_rasa
 from retraining.registry import ARCHIVE, Comparison, Evaluation, IntentScore, Metrics, ModelRecord, Registry, now
 from retraining.sources import TRAINING_DIR, TrainingSources
-from retraining.trainer import SPLIT_DIR, TEST_SPLIT, TRAIN_SPLIT
+from retraining.trainer import SPLIT_DIR
 
 HOLDOUT_DIR = "evaluation/holdout"
 CV_DIR = "evaluation/cross_validation"
@@ -68,7 +70,7 @@ def _f1(metrics: Metrics, intent: str) -> float:
     return score.f1 if score else 0.0
 
 
-async def evaluate(registry: Registry, model_id: str, *, rasa_bin: Path, cwd: Path, by: str, folds: int,
+async def evaluate(registry: Registry, model_id: str, *, cwd: Path, by: str, folds: int,
                    live: RasaServer | None, on_progress: OnProgress | None = None) -> ModelRecord:
     """Evaluate a model on its held-out split (and against ``live``) and by ``folds``-fold
     cross-validation (skipped below 2); store the reports with the model and return its record."""
@@ -77,21 +79,18 @@ async def evaluate(registry: Registry, model_id: str, *, rasa_bin: Path, cwd: Pa
     if not test_split.is_file() and folds < 2:
         raise InvalidTrainingData(f"model {model_id} was trained on every example (no held-out split); "
                                   "evaluate it by cross-validation with at least 2 folds")
-    log = registry.log(model_id, "evaluate")
+    logged = Logged(registry.log(model_id, "evaluate"), cwd, on_progress)
     evaluation = Evaluation(evaluated_at=now(), evaluated_by=by, folds=folds if folds >= 2 else 0)
     if test_split.is_file():
-        await run_rasa(rasa_bin, ["test", "nlu", "--model", str(folder / ARCHIVE), "--nlu", str(test_split),
-                                  "--out", str(folder / HOLDOUT_DIR)],
-                       log=log, cwd=cwd, step="testing on the held-out examples", on_progress=on_progress)
+        await rasa.nlu_test(logged, model=folder / ARCHIVE, nlu=test_split, out=folder / HOLDOUT_DIR,
+                            step="testing on the held-out examples")
         evaluation.holdout = metrics_from_report(_load_json(folder / HOLDOUT_DIR / "intent_report.json"))
         if live is not None:
             evaluation.comparison = await _compare_with_live(registry, folder, evaluation.holdout, live)
     if folds >= 2:
         snapshot = TrainingSources.of_snapshot(folder / "data")
-        await run_rasa(rasa_bin, ["test", "nlu", "--nlu", str(folder / "data" / TRAINING_DIR),
-                                  "--config", str(snapshot.config), "--cross-validation", "--folds", str(folds),
-                                  "--out", str(folder / CV_DIR)],
-                       log=log, cwd=cwd, step=f"cross-validating in {folds} folds", on_progress=on_progress)
+        await rasa.cross_validate(logged, nlu=folder / "data" / TRAINING_DIR, config=snapshot.config, folds=folds,
+                                  out=folder / CV_DIR, step=f"cross-validating in {folds} folds")
         evaluation.cross_validation = metrics_from_report(_load_json(folder / CV_DIR / "intent_report.json"))
     evaluation.files = [str(path.relative_to(folder)) for directory in (HOLDOUT_DIR, CV_DIR)
                         for name in REPORT_FILES if (path := folder / directory / name).is_file()]

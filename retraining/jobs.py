@@ -22,8 +22,8 @@ from typing import Any
 from redis.asyncio import Redis
 from redis.asyncio.lock import Lock
 
+from rasa_bridge import OnProgress, Progress, RasaError
 from retraining.errors import JobRunning, RetrainingError
-from retraining.rasa_cli import OnProgress, Progress
 
 logger = logging.getLogger(__name__)
 LOCK_KEY = "tandem:nlu:lock"
@@ -111,7 +111,7 @@ class JobBoard:
         try:
             async with self._held(lock, job, lambda: latest.describe()):
                 job.model_id = await work(on_progress) or ""
-        except RetrainingError:
+        except (RetrainingError, RasaError):
             pass  # an expected failure: its message is the job's error
         except Exception:
             logger.exception("nlu job failed kind=%s id=%s", job.kind, job.id)

@@ -2,7 +2,7 @@
 
 Rasa owns the format (``rasa data validate`` is the judge); this module only reads intents and
 their examples, and writes the reviewed examples file (``training_data/nlu_reviewed.yml``) in the
-same shape Rasa's own ``rasa data split`` writes, so Rasa reads it like any other NLU file.
+same shape Rasa's own NLU split writes, so Rasa reads it like any other NLU file.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """``promote`` and ``rollback``: change the model every Rasa server answers with, without downtime.
 
-Each server loads the new archive with ``PUT /model`` (the old model answers until the new one is
-ready) and must then report the new model's fingerprint on ``GET /status``. If one server fails,
+Each server loads the new archive (:meth:`rasa_bridge.RasaServer.load`: the old model answers until
+the new one is ready) and must then report the new model's fingerprint in its status. If one server fails,
 those already switched go back to the previous live model, so all servers keep answering with
 the same model.
 
@@ -15,8 +15,8 @@ import logging
 from collections.abc import Sequence
 from pathlib import Path
 
-from retraining.errors import AlreadyLive, NotEvaluated, NothingToRollBack, PromotionFailed, RasaServerError
-from retraining.rasa_api import RasaServer
+from rasa_bridge import RasaServer, RasaServerError
+from retraining.errors import AlreadyLive, NotEvaluated, NothingToRollBack, PromotionFailed
 from retraining.registry import ModelRecord, Registry
 
 logger = logging.getLogger(__name__)

@@ -15,11 +15,11 @@ from pathlib import Path
 from redis.asyncio import Redis
 from sqlalchemy import Engine
 
+from rasa_bridge import OnProgress, RasaServer
+from rasa_bridge.artefacts import CONFIG, DOMAIN, TRAINING_FILES
 from retraining import evaluator, promoter, trainer
 from retraining.jobs import Job, JobBoard
 from retraining.nlu_yaml import REVIEWED_HEADER, render, write_atomically
-from retraining.rasa_api import RasaServer
-from retraining.rasa_cli import OnProgress
 from retraining.recording import ReviewRecorder
 from retraining.registry import ModelRecord, Registry
 from retraining.review import Redact, ReviewFiles, ReviewQueue
@@ -27,7 +27,6 @@ from retraining.settings import PROJECT_ROOT, RetrainingSettings
 from retraining.sources import TrainingSources
 
 logger = logging.getLogger(__name__)
-RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 
 
 @dataclass(frozen=True)
@@ -39,7 +38,6 @@ class Setup:
     holdout_fraction: float
     folds: int
     base_models_dir: Path
-    rasa_bin: Path = RASA_BIN
     cwd: Path = PROJECT_ROOT  # Rasa's component cache (.rasa/) is kept here, as for `make train`
 
 
@@ -93,15 +91,14 @@ class Retraining:
 
     async def _train(self, by: str, holdout_fraction: float | None, on_progress: OnProgress | None) -> ModelRecord:
         fraction = self.setup.holdout_fraction if holdout_fraction is None else holdout_fraction
-        return await trainer.train(self.setup.sources, self.registry, rasa_bin=self.setup.rasa_bin,
-                                   cwd=self.setup.cwd, by=by, holdout_fraction=fraction, on_progress=on_progress)
+        return await trainer.train(self.setup.sources, self.registry, cwd=self.setup.cwd, by=by,
+                                   holdout_fraction=fraction, on_progress=on_progress)
 
     async def _evaluate(self, model_id: str, by: str, folds: int | None, compare_live: bool,
                         on_progress: OnProgress | None) -> ModelRecord:
         live = self.setup.servers[0] if compare_live and self.setup.servers else None
-        return await evaluator.evaluate(self.registry, model_id, rasa_bin=self.setup.rasa_bin, cwd=self.setup.cwd,
-                                        by=by, folds=self.setup.folds if folds is None else folds, live=live,
-                                        on_progress=on_progress)
+        return await evaluator.evaluate(self.registry, model_id, cwd=self.setup.cwd, by=by, live=live,
+                                        folds=self.setup.folds if folds is None else folds, on_progress=on_progress)
 
     @staticmethod
     async def _model_id(step: Awaitable[ModelRecord]) -> str:
@@ -122,16 +119,15 @@ class Retraining:
 
 
 def build_retraining(settings: RetrainingSettings, *, engine: Engine, redact: Redact | None, redis: Redis | None,
-                     rasa_urls: Sequence[str], rasa_token: str, state_dir: Path,
-                     training_files: Sequence[str]) -> Retraining:
+                     rasa_urls: Sequence[str], rasa_token: str, state_dir: Path) -> Retraining:
     """The loop for a gateway (``redis`` given: jobs in the background, lock shared) or a CLI run;
     promotions go to every server in ``rasa_urls``, the first one is the live model compared with.
 
-    ``training_files`` are relative to the project (bot.processes.TRAINING_DATA); the reviewed
-    examples file among them is replaced by ``settings.reviewed_file``.
+    It trains from the project's training files (rasa_bridge.TRAINING_FILES), the reviewed
+    examples file among them replaced by ``settings.reviewed_file``.
     """
     ensure_reviewed_file(settings.reviewed_file)
-    sources = TrainingSources.from_paths(PROJECT_ROOT, "config.yml", "domain.yml", training_files,
+    sources = TrainingSources.from_paths(PROJECT_ROOT, CONFIG, DOMAIN, TRAINING_FILES,
                                          replace=[settings.reviewed_file])
     servers = tuple(RasaServer(url, rasa_token) for url in rasa_urls)
     setup = Setup(sources=sources, servers=servers, holdout_fraction=settings.holdout_fraction,

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field, field_validator
 
+from rasa_bridge import MODELS_DIR
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -20,7 +22,7 @@ class RetrainingSettings(BaseModel):
     holdout_fraction: float = Field(default=0.2, ge=0.0, lt=1.0)  # share of NLU examples never trained on
     cv_folds: int = Field(default=3, ge=0, le=10)  # 0 skips cross-validation
     review_below_confidence: float = Field(default=0.6, ge=0.0, le=1.0)  # lower intent confidence is reviewed
-    base_models_dir: Path = PROJECT_ROOT / "models"  # where `make train` puts the model the servers start with
+    base_models_dir: Path = MODELS_DIR  # where `make train` puts the model the servers start with
 
     def registry_path(self, state_dir: Path) -> Path:
         """The model registry's folder (``registry_dir``, else ``<state_dir>/models``)."""

@@ -24,7 +24,7 @@ TRAINING_DIR = "training"
 
 @dataclass(frozen=True)
 class TrainingSources:
-    """The inputs of ``rasa train``: absolute paths, training files with distinct names."""
+    """The inputs of a Rasa training: absolute paths, training files with distinct names."""
 
     config: Path
     domain: Path

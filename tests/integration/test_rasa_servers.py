@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from bot.processes import free_port
-from bot.rasa_client import RasaClient, RasaUnavailable
+from rasa_bridge import RasaClient, RasaUnavailable
 from tests.support.system import RASA_TOKEN, RunningSystem
 
 pytestmark = pytest.mark.integration

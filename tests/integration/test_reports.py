@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 
 from handoff import keys
 from outcomes import EscalationReason, OutcomeRecorder
+from rasa_bridge import RasaServer
 from tests.outcomes.factories import Script, record
 from tests.privacy.pii_set import CARDS, EMAILS, IBANS, NAMES, PHONES
 from tests.support.clients import AgentClient, CustomerClient
@@ -214,9 +215,8 @@ async def test_an_admin_sees_and_erases_what_is_kept_about_a_conversation(
     assert stored_texts(system, customer.session_id) == []
     live = redis_sync.Redis.from_url(system.redis_url)
     assert live.exists(keys.session(customer.session_id), keys.transcript(customer.session_id)) == 0
-    tracker = httpx.get(f"{system.rasa_urls[0]}/conversations/{customer.session_id}/tracker",
-                        params={"token": RASA_TOKEN}).json()
-    assert not [e for e in tracker["events"] if e["event"] == "user"]  # the bot forgot the customer too
+    events = await RasaServer(system.rasa_urls[0], RASA_TOKEN).tracker_events(customer.session_id)
+    assert not [e for e in events if e["event"] == "user"]  # the bot forgot the customer too
     assert httpx.delete(url, headers=admin).status_code == 204  # idempotent
     await customer.close()
     await agent.close()

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
-from bot.processes import TRAINING_DATA, free_port, http_ok, start_gateway, wait_until
+from bot.processes import free_port, http_ok, start_gateway, wait_until
 from bot.services import make_engine
+from rasa_bridge import TRAINING_FILES
 from retraining.nlu_yaml import REVIEWED_HEADER, render
 from retraining.registry import Registry
 from retraining.review import ReviewFiles, ReviewQueue
@@ -35,10 +36,10 @@ def registry(tmp_path: Path) -> Registry:
 def project_copy(tmp_path: Path) -> TrainingSources:
     """The project's config, domain and training files, copied (tests may change them)."""
     root = tmp_path / "project"
-    for name in ["config.yml", "domain.yml", *TRAINING_DATA]:
+    for name in ["config.yml", "domain.yml", *TRAINING_FILES]:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(PROJECT_ROOT / name, root / name)
-    return TrainingSources.from_paths(root, "config.yml", "domain.yml", TRAINING_DATA)
+    return TrainingSources.from_paths(root, "config.yml", "domain.yml", TRAINING_FILES)
 
 
 def mark_redacted(text: str) -> str:

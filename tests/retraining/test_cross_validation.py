@@ -1,4 +1,4 @@
-"""Cross-validation by Rasa (``rasa test nlu --cross-validation``) on a tiny bot, kept with the model."""
+"""Cross-validation by Rasa (rasa_bridge.commands.cross_validate) on a tiny bot, kept with the model."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import pytest
 from retraining.evaluator import evaluate
 from retraining.nlu_yaml import render
 from retraining.registry import ModelRecord, Registry, now
-from retraining.service import RASA_BIN
 from retraining.sources import TrainingSources
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -46,7 +45,7 @@ def tiny_model(registry: Registry, root: Path) -> str:
 
 async def test_cross_validation_reports_are_kept_with_the_model(registry: Registry, tmp_path: Path) -> None:
     model_id = tiny_model(registry, tmp_path / "bot")
-    record = await evaluate(registry, model_id, rasa_bin=RASA_BIN, cwd=tmp_path, by="ada", folds=2, live=None)
+    record = await evaluate(registry, model_id, cwd=tmp_path, by="ada", folds=2, live=None)
     assert record.evaluation is not None and record.evaluation.holdout is None  # trained on every example
     cv = record.evaluation.cross_validation
     assert cv is not None and cv.examples == 18 and set(cv.per_intent) == set(EXAMPLES)

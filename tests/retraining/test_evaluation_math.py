@@ -1,11 +1,10 @@
-"""Reading Rasa's reports and comparing candidate with live; reading Rasa's progress output."""
+"""Reading Rasa's reports and comparing candidate with live."""
 
 from __future__ import annotations
 
 import pytest
 
 from retraining.evaluator import compare, metrics_from_report
-from retraining.rasa_cli import Progress, progress_from
 
 pytestmark = pytest.mark.unit
 
@@ -34,11 +33,3 @@ def test_the_comparison_is_candidate_minus_live_per_intent() -> None:
     assert comparison.macro_f1_delta == pytest.approx(0.1167)
     assert comparison.f1_delta_per_intent == {"goodbye": 0.0, "greet": pytest.approx(0.2333)}
 
-
-def test_rasas_output_shows_the_component_in_training_and_its_epochs() -> None:
-    line = b"2026-11-25 14:25:56 INFO rasa.engine.training.hooks  - Starting to train component 'DIETClassifier'."
-    assert progress_from(line, "validating") == Progress("training DIETClassifier")
-    epochs = b"Epochs:  37%|###7      | 37/100 [00:12<00:21,  2.9it/s, t_loss=2.17, i_acc=1]"
-    assert progress_from(epochs, "training DIETClassifier") == Progress("training DIETClassifier", 37.0)
-    assert progress_from(b"Processed story blocks: 100%", "x") is None
-    assert Progress("training DIETClassifier", 37.0).describe() == "training DIETClassifier 37%"

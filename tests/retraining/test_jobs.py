@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from redis.asyncio import Redis
 
+from rasa_bridge import OnProgress, Progress
 from retraining.errors import JobRunning, UnknownModel
 from retraining.jobs import JOB_KEY, LOCK_KEY, Job, JobBoard
-from retraining.rasa_cli import OnProgress, Progress
 from tests.support import system as support
 
 pytestmark = pytest.mark.integration

@@ -7,13 +7,13 @@ session's Redis, database and Rasa. It leaves Rasa on the model it found.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
-from bot.processes import MODELS_DIR
+from rasa_bridge import MODELS_DIR, RasaServer
 from tests.retraining.conftest import NluGateway
 from tests.support.clients import CustomerClient
 from tests.support.system import RASA_TOKEN, RunningSystem
@@ -23,21 +23,17 @@ JOB_TIMEOUT_S = 900  # a training on 2 busy cores; usually 1-2 minutes
 QUESTION = "Could you recommend a recipe for lemon drizzle cake?"
 
 
-def rasa_status(system: RunningSystem) -> dict[str, Any]:
-    answer = httpx.get(f"{system.rasa_urls[0]}/status", params={"token": RASA_TOKEN}, timeout=30)
-    answer.raise_for_status()
-    body: dict[str, Any] = answer.json()
-    return body
+async def rasa_status(system: RunningSystem) -> dict[str, Any]:
+    return await RasaServer(system.rasa_urls[0], RASA_TOKEN).status()
 
 
 @pytest.fixture
-def rasa_left_as_found(system: RunningSystem) -> Iterator[dict[str, Any]]:
+async def rasa_left_as_found(system: RunningSystem) -> AsyncIterator[dict[str, Any]]:
     """Rasa's status before the test; afterwards Rasa runs that model again even if the test failed."""
-    before = rasa_status(system)
+    before = await rasa_status(system)
     yield before
-    if rasa_status(system)["model_id"] != before["model_id"]:
-        httpx.put(f"{system.rasa_urls[0]}/model", params={"token": RASA_TOKEN}, timeout=300,
-                  json={"model_file": str(MODELS_DIR / before["model_file"])})
+    if (await rasa_status(system))["model_id"] != before["model_id"]:
+        await RasaServer(system.rasa_urls[0], RASA_TOKEN).load(MODELS_DIR / before["model_file"])
 
 
 class Admin:
@@ -92,7 +88,7 @@ async def test_train_evaluate_promote_rollback_against_the_running_rasa(
     assert len(model["data_hash"]) == 64 and model["heldout_examples"] > 0
     snapshot = nlu_gateway.registry_dir / model_id / "data" / "training" / "nlu_reviewed.yml"
     assert QUESTION in snapshot.read_text()  # the label went into this training
-    assert rasa_status(system)["model_id"] == before["model_id"]  # the live model was not touched
+    assert (await rasa_status(system))["model_id"] == before["model_id"]  # the live model was not touched
 
     # Unevaluated models are not promoted; evaluation compares with the live model.
     assert admin.call("POST", f"/models/{model_id}/promote").json()["code"] == "not_evaluated"
@@ -118,7 +114,7 @@ async def test_train_evaluate_promote_rollback_against_the_running_rasa(
     promoted = admin.call("POST", f"/models/{model_id}/promote")
     timings["promote_s"] = time.monotonic() - started
     assert promoted.status_code == 200 and promoted.json()["live"] is True
-    assert rasa_status(system)["model_id"] == model["rasa_model_id"]
+    assert (await rasa_status(system))["model_id"] == model["rasa_model_id"]
     customer = await CustomerClient.open(system.gateway.ws_url)
     reply = await customer.bot_reply_after(await customer.say("How do I factory reset my Lumen Hub?"))
     await customer.close()
@@ -133,6 +129,6 @@ async def test_train_evaluate_promote_rollback_against_the_running_rasa(
     rolled = admin.call("POST", "/rollback")
     timings["rollback_s"] = time.monotonic() - started
     assert rolled.status_code == 200 and rolled.json()["id"] == baseline["id"]
-    assert rasa_status(system)["model_id"] == before["model_id"]
+    assert (await rasa_status(system))["model_id"] == before["model_id"]
     assert admin.call("POST", "/rollback").json()["code"] == "nothing_to_roll_back"
     print("retraining loop timings:", {k: round(v, 1) for k, v in timings.items()})

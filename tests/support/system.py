@@ -29,10 +29,10 @@ from bot.processes import (
     redis_reachable,
     start_gateway,
     start_rasa,
-    train_rasa_model,
     wait_until,
 )
 from bot.services import make_engine
+from rasa_bridge import server_ready, train_project
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 ACTION_TOKEN = "test-action-token"
@@ -164,7 +164,7 @@ class RunningSystem:
     def spawn_rasa(self, action_gateway_port: int) -> None:
         """Train if needed, then start every Rasa server not running (without waiting for them:
         the caller starts gateways meanwhile)."""
-        model = train_rasa_model(log=self.state_dir / "logs" / "train.log")
+        model = train_project(log=self.state_dir / "logs" / "train.log")
         for n, url in enumerate(self.rasa_urls):
             if n < len(self.rasas) and self.rasas[n].process.poll() is None:
                 continue
@@ -180,22 +180,13 @@ class RunningSystem:
 
     def wait_for_rasa(self) -> None:
         for url, child in zip(self.rasa_urls, self.rasas, strict=True):
-            wait_until(partial(rasa_ready, url), child, timeout_s=240)
+            wait_until(partial(server_ready, url, RASA_TOKEN), child, timeout_s=240)
 
     def stop(self) -> None:
         for gateway in self.gateways:
             gateway.child.stop()
         for child in self.rasas:
             child.stop()
-
-
-def rasa_ready(url: str) -> bool:
-    """Whether the Rasa server at ``url`` is up with a model loaded."""
-    try:
-        response = httpx.get(f"{url}/status", params={"token": RASA_TOKEN}, timeout=2)
-        return response.status_code == 200 and bool(response.json().get("model_file"))
-    except httpx.HTTPError:
-        return False
 
 
 def seed_accounts(database_url: str) -> None:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from bot.api.deps import ServicesDep, require_role
 from bot.core.security import Principal, StaffRole
+from rasa_bridge import RasaError
 from retraining import (
     AlreadyLive,
     ExampleConflict,
@@ -25,8 +26,6 @@ from retraining import (
     ModelRecord,
     NotEvaluated,
     NothingToRollBack,
-    RasaCommandFailed,
-    RasaServerError,
     RetrainingError,
     ReviewStatus,
     UnknownModel,
@@ -177,20 +176,21 @@ async def decide(item_id: Annotated[int, Path(ge=1, le=2**62)], decision: Review
     return item.as_dict()
 
 
-def status_for(error: RetrainingError) -> int:
-    """The HTTP status of a retraining error."""
+def status_for(error: RetrainingError | RasaError) -> int:
+    """The HTTP status of a retraining error, or of Rasa's failing under the loop."""
     if isinstance(error, (UnknownModel, UnknownReviewItem)):
         return status.HTTP_404_NOT_FOUND
     if isinstance(error, (JobRunning, AlreadyLive, NothingToRollBack, NotEvaluated, ExampleConflict)):
         return status.HTTP_409_CONFLICT
-    if isinstance(error, (RasaServerError, RasaCommandFailed)):
+    if isinstance(error, RasaError):
         return status.HTTP_502_BAD_GATEWAY
     return status.HTTP_400_BAD_REQUEST
 
 
 def install_error_handler(app: FastAPI) -> None:
-    """Retraining errors become 4xx (502 when Rasa failed) with the error's own message as ``detail``."""
+    """Retraining errors become 4xx, Rasa's errors 502, with the error's own message as ``detail``."""
 
     @app.exception_handler(RetrainingError)
-    async def retraining_error(_: Request, exc: RetrainingError) -> JSONResponse:
+    @app.exception_handler(RasaError)
+    async def retraining_error(_: Request, exc: RetrainingError | RasaError) -> JSONResponse:
         return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=status_for(exc))

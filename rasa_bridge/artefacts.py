@@ -1,0 +1,53 @@
+"""Rasa's files in this project: its binary, config, domain, training files, models, endpoints.
+
+Rasa runs in its own virtualenv (``.venv-rasa``: it pins pydantic 1 and TensorFlow), so Tandem
+drives it through its command line and its HTTP API, never by importing it.
+"""
+
+from __future__ import annotations
+
+import json
+import tarfile
+from pathlib import Path
+from urllib.parse import urlparse
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
+MODELS_DIR = PROJECT_ROOT / "models"  # where `make train` and the launcher put the model Rasa starts with
+# Relative to the project (Rasa runs there): config.yml also holds Tandem's own `tandem:` section.
+CONFIG = "config.yml"
+DOMAIN = "domain.yml"
+ENDPOINTS = "endpoints.yml"
+CREDENTIALS = "credentials.yml"
+# The training files (training_data/test/ holds `rasa test` conversations, never trained on);
+# nlu_reviewed.yml holds the messages admins labelled in the review queue (docs/retraining.md).
+TRAINING_FILES = ("training_data/nlu.yml", "training_data/nlu_reviewed.yml", "training_data/rules.yml",
+                  "training_data/stories.yml")
+
+
+def latest_model(models_dir: Path = MODELS_DIR) -> Path | None:
+    """The newest model archive in ``models_dir``, if there is one."""
+    models = sorted(models_dir.glob("*.tar.gz"), key=lambda p: p.stat().st_mtime)
+    return models[-1] if models else None
+
+
+def model_fingerprint(archive: Path) -> str:
+    """The fingerprint Rasa gives a model at training (``GET /status`` reports it as ``model_id``)."""
+    with tarfile.open(archive) as tar:
+        member = tar.extractfile("metadata.json")
+        assert member is not None, f"{archive} has no metadata.json"
+        return str(json.load(member)["model_id"])
+
+
+def endpoints_env(*, redis_url: str, action_url: str, action_token: str) -> dict[str, str]:
+    """The variables endpoints.yml reads: Rasa's tracker and lock stores in Redis, and the action
+    endpoint (the gateway) with its token."""
+    parsed = urlparse(redis_url)
+    return {
+        "TANDEM_REDIS_HOST": parsed.hostname or "127.0.0.1",
+        "TANDEM_REDIS_PORT": str(parsed.port or 6379),
+        "TANDEM_REDIS_DB": (parsed.path or "/0").lstrip("/") or "0",
+        "TANDEM_REDIS_PASSWORD": parsed.password or "",
+        "TANDEM_ACTION_URL": action_url,
+        "TANDEM_ACTION_TOKEN": action_token,
+    }

@@ -38,6 +38,9 @@ SECRET = "test-secret-key-that-is-long-enough-0123456789"
 ACTION_TOKEN = "test-action-token"
 RASA_TOKEN = "test-rasa-token"
 PASSWORD = "correct horse battery staple"
+#: How long a gateway or Rasa server may take to become ready; raise it on a loaded machine
+#: (e.g. TANDEM_TEST_STARTUP_TIMEOUT_S=900 when other jobs share the cores).
+STARTUP_TIMEOUT_S = float(os.environ.get("TANDEM_TEST_STARTUP_TIMEOUT_S", "240"))
 ACCOUNTS = [
     ("agent1", "Alex Agent", StaffRole.AGENT),
     ("agent2", "Blair Agent", StaffRole.AGENT),
@@ -145,7 +148,7 @@ class RunningSystem:
         child = start_gateway(port=port, env=self.gateway_env() | (extra_env or {}), log=log)
         gateway = Gateway(f"http://127.0.0.1:{port}", child)
         try:
-            wait_until(lambda: http_ok(f"{gateway.url}/openapi.json"), child, timeout_s=180)
+            wait_until(lambda: http_ok(f"{gateway.url}/openapi.json"), child, timeout_s=STARTUP_TIMEOUT_S)
         except BaseException:
             child.stop()  # not in self.gateways yet, so stop() would not reach it
             raise
@@ -180,7 +183,7 @@ class RunningSystem:
 
     def wait_for_rasa(self) -> None:
         for url, child in zip(self.rasa_urls, self.rasas, strict=True):
-            wait_until(partial(server_ready, url, RASA_TOKEN), child, timeout_s=240)
+            wait_until(partial(server_ready, url, RASA_TOKEN), child, timeout_s=STARTUP_TIMEOUT_S)
 
     def stop(self) -> None:
         for gateway in self.gateways:

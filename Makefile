@@ -43,7 +43,7 @@ $(CHROMIUM):  ## Debian's Chromium for the browser tests (Playwright drives it; 
 
 train: setup  ## Train the Rasa model into models/ (skipped by Rasa when nothing changed).
 	$(RASA) train --out models --config config.yml --domain domain.yml \
-		--data training_data/nlu.yml training_data/nlu_reviewed.yml training_data/rules.yml training_data/stories.yml
+		--data training_data/nlu.yml training_data/nlu_reviewed.yml training_data/vocabulary.yml training_data/rules.yml training_data/stories.yml
 
 lock:  ## Regenerate the locks on purpose (see ../shared/notes/rasa-on-py311.md for the Rasa one).
 	.venv/bin/pip install uv

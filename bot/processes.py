@@ -28,8 +28,9 @@ RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 MODELS_DIR = PROJECT_ROOT / "models"
 # The training files (training_data/test/ holds `rasa test` conversations, never trained on);
 # nlu_reviewed.yml holds the messages admins labelled in the review queue (docs/retraining.md).
-TRAINING_DATA = ["training_data/nlu.yml", "training_data/nlu_reviewed.yml", "training_data/rules.yml",
-                 "training_data/stories.yml"]
+# vocabulary.yml is generated from the knowledge base's customers' vocabulary (knowledge_base/vocabulary.py).
+TRAINING_DATA = ["training_data/nlu.yml", "training_data/nlu_reviewed.yml", "training_data/vocabulary.yml",
+                 "training_data/rules.yml", "training_data/stories.yml"]
 
 
 class StartupFailed(Exception):

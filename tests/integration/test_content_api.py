@@ -27,15 +27,6 @@ GODS = {
 
 
 @pytest.fixture(scope="module")
-def content(system: RunningSystem) -> httpx.Client:
-    """An HTTP client signed in as the content curator."""
-    token = staff_token(system.gateway.url, "content")
-    with httpx.Client(base_url=system.gateway.url, headers={"Authorization": f"Bearer {token}"},
-                      timeout=30) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
 def gateway_b(system: RunningSystem) -> Gateway:
     """A second gateway process with its own in-memory index (Rasa's actions still go to the first)."""
     if len(system.gateways) < 2:

@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.system import RunningSystem, staff_token
+from tests.support.system import RunningSystem
 
 pytestmark = [pytest.mark.integration]
 
@@ -19,14 +19,6 @@ DRAFT = {
     "product": "Lumen Hub",
     "questions": ["The hub light is purple and it ignores me"],
 }
-
-
-@pytest.fixture(scope="module")
-def content(system: RunningSystem) -> Iterator[httpx.Client]:
-    token = staff_token(system.gateway.url, "content")
-    with httpx.Client(base_url=system.gateway.url, headers={"Authorization": f"Bearer {token}"},
-                      timeout=60) as client:
-        yield client
 
 
 @pytest.fixture

@@ -30,6 +30,7 @@ from handoff.hours import offline_note
 from handoff.service import OFFLINE_NOTE
 from knowledge_base import Embedder, KnowledgeBase, build_knowledge_base
 from knowledge_base.embedder import MiniLMEmbedder
+from knowledge_base.vocabulary import read_vocabulary
 from outcomes import OutcomeRecorder, erase_conversation, purge_older_than
 from privacy import PresidioRedactor, RedactionSettings, Redactor
 from rasa_bridge import RasaClient, erase_tracker
@@ -106,6 +107,9 @@ def load_knowledge_base(settings: Settings, engine: Engine, embedder: Embedder |
     if settings.kb_seed_dir and settings.kb_seed_dir.is_dir() and kb.is_empty():
         report = kb.import_folder(settings.kb_seed_dir)
         logger.info("seeded knowledge base with %d articles", len(report.created))
+        if settings.kb_seed_vocabulary and settings.kb_seed_vocabulary.is_file():
+            kb.replace_vocabulary(read_vocabulary(settings.kb_seed_vocabulary.read_text()))
+            logger.info("seeded vocabulary with %d terms", len(kb.vocabulary()))
     kb.ensure_index()
     return kb
 

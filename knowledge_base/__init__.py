@@ -22,11 +22,14 @@ from knowledge_base.errors import (
     IndexUnusable,
     InvalidArticle,
     InvalidThresholds,
+    InvalidVocabulary,
     KnowledgeBaseError,
+    TermNotFound,
     UnsupportedFormat,
 )
 from knowledge_base.index import ArticleIndex, Hit
 from knowledge_base.service import Consultation, ImportReport, IndexReport, KnowledgeBase, build_knowledge_base
+from knowledge_base.vocabulary import Term, TermKind, Vocabulary
 
 __all__ = [
     "Action",
@@ -51,14 +54,19 @@ __all__ = [
     "IndexUnusable",
     "InvalidArticle",
     "InvalidThresholds",
+    "InvalidVocabulary",
     "KnowledgeBase",
     "KnowledgeBaseError",
     "Reason",
     "Revision",
     "RevisionAction",
+    "Term",
+    "TermKind",
+    "TermNotFound",
     "ThresholdSettings",
     "Thresholds",
     "UnsupportedFormat",
+    "Vocabulary",
     "build_knowledge_base",
     "decide",
 ]

@@ -10,6 +10,8 @@ Examples::
     python -m knowledge_base history hub-wifi
     python -m knowledge_base export backup.json
     python -m knowledge_base reindex --database-url postgresql+psycopg://tandem@db/tandem
+    python -m knowledge_base vocabulary import knowledge_base/demo/vocabulary.yml   # or export FILE
+    python -m knowledge_base vocabulary rasa      # rewrite training_data/vocabulary.yml for the next retrain
 
 Without ``--database-url`` and ``--index-dir``, the commands use the gateway's own database and
 index, and ``search`` decides with config.yml's tuned thresholds: ``python -m knowledge_base``
@@ -37,6 +39,7 @@ from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.exchange import write_articles
 from knowledge_base.folder import read_article
 from knowledge_base.service import IndexReport, KnowledgeBase, build_knowledge_base
+from knowledge_base.vocabulary import read_vocabulary, vocabulary_yaml, write_rasa_nlu
 
 app = typer.Typer(
     help="Tandem's knowledge base: articles, their history, the index, and retrieval.",
@@ -222,6 +225,51 @@ def search(
     decision = knowledge_base.decide(question)
     offered = ", ".join(candidate.article_id for candidate in decision.candidates) or "-"
     typer.echo(f"decision: {decision.action} ({decision.reason}); candidates: {offered}")
+
+
+vocabulary_app = typer.Typer(help="The customers' vocabulary: synonyms retrieval and Rasa's product entity use.",
+                             no_args_is_help=True)
+app.add_typer(vocabulary_app, name="vocabulary")
+RASA_VOCABULARY = Path("training_data/vocabulary.yml")
+
+
+@vocabulary_app.command("import")
+def vocabulary_import(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="A vocabulary file (YAML or JSON: terms: [{name, kind, synonyms}]).")],
+    database_url: DatabaseUrl = None,
+    index_dir: IndexDir = None,
+    actor: Actor = DEFAULT_ACTOR,
+) -> None:
+    """Replace the whole vocabulary with the file's (all or nothing)."""
+    knowledge_base = _open(ctx, database_url, index_dir, ensure_index=False)
+    saved = knowledge_base.replace_vocabulary(read_vocabulary(path.read_text()), actor)
+    typer.echo(f"imported {len(saved)} terms; `vocabulary rasa` then a retrain brings product names to Rasa")
+
+
+@vocabulary_app.command("export")
+def vocabulary_export(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The YAML file to write.")],
+    database_url: DatabaseUrl = None,
+    index_dir: IndexDir = None,
+) -> None:
+    """Write the vocabulary to a file ``vocabulary import`` reads back unchanged."""
+    vocabulary = _open(ctx, database_url, index_dir, ensure_index=False).vocabulary()
+    path.write_text(vocabulary_yaml(vocabulary))
+    typer.echo(f"exported {len(vocabulary)} terms to {path}")
+
+
+@vocabulary_app.command("rasa")
+def vocabulary_rasa(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="Rasa's training file for the product terms.")] = RASA_VOCABULARY,
+    database_url: DatabaseUrl = None,
+    index_dir: IndexDir = None,
+) -> None:
+    """Write the product terms as Rasa's `product` lookup table and synonyms; the next retrain uses them."""
+    changed = write_rasa_nlu(path, _open(ctx, database_url, index_dir, ensure_index=False).vocabulary())
+    typer.echo(f"{'rewrote' if changed else 'unchanged:'} {path}")
 
 
 def main(config: CliConfig | None = None) -> None:

@@ -7,6 +7,8 @@ Every error says what went wrong and what to do about it::
     ├── ArticleAlreadyExists an article with that id exists: edit it, or choose another id
     ├── InvalidArticle       an article (or a Markdown file) breaks a rule: fix the listed fields
     ├── InvalidThresholds    the decision thresholds contradict each other: fix config.yml
+    ├── InvalidVocabulary    a term or synonym breaks a rule, or two terms claim one phrase
+    ├── TermNotFound         no vocabulary term has that name: check the name
     ├── UnsupportedFormat    an import or export file is of a kind we do not read: use .md/.csv/.json
     ├── EmbedderUnavailable  a sentence-embedding model could not be loaded: install its package
     └── IndexUnusable        the persisted vector index cannot be used: re-index
@@ -86,6 +88,26 @@ class InvalidThresholds(KnowledgeBaseError):
         super().__init__(
             "fix the knowledge-base thresholds (config.yml, `tandem: knowledge_base:`): " + "; ".join(problems)
         )
+
+
+class InvalidVocabulary(KnowledgeBaseError):
+    """The customers' vocabulary breaks a rule; ``problems`` lists each one, ready to show a curator."""
+
+    code = "invalid_vocabulary"
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("fix the vocabulary and try again: " + "; ".join(self.problems))
+
+
+class TermNotFound(KnowledgeBaseError):
+    """No term of the customers' vocabulary has that name."""
+
+    code = "term_not_found"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no vocabulary term is named {name!r}; check the name (GET /api/content/vocabulary)")
+        self.name = name
 
 
 class EmbedderUnavailable(KnowledgeBaseError):

@@ -57,6 +57,30 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Query:
+    """What an index searches for: the question, other wordings of it, and extra words for BM25.
+
+    ``variants`` are embedded as well as ``text`` (each article keeps its best score over them);
+    ``extra_words`` are added to the words BM25 looks for. The customers' vocabulary fills both
+    (:mod:`knowledge_base.vocabulary`); a plain question has neither.
+    """
+
+    text: str
+    variants: tuple[str, ...] = ()
+    extra_words: str = ""
+
+    @property
+    def texts(self) -> list[str]:
+        """Every wording to embed, the question first."""
+        return list(dict.fromkeys((self.text, *self.variants)))
+
+    @property
+    def words(self) -> str:
+        """The text BM25 tokenizes."""
+        return f"{self.text} {self.extra_words}".strip()
+
+
+@dataclass(frozen=True)
 class _Entry:
     content_hash: str
     vector_ids: tuple[int, ...]
@@ -73,7 +97,9 @@ class ArticleIndex(Protocol):
 
     def clear(self) -> None: ...
 
-    def search(self, question: str, k: int) -> list[Hit]: ...
+    def search(self, query: Query, k: int) -> list[Hit]: ...
+
+    def preview(self, query: Query, k: int, draft: Article) -> list[Hit]: ...
 
     def save(self, directory: Path) -> None: ...
 
@@ -159,16 +185,30 @@ class VectorIndex:
             self._entries.clear()
             self._owners.clear()
 
-    def search(self, question: str, k: int) -> list[Hit]:
-        """The ``k`` articles most similar to ``question``, best first."""
-        return self.search_embedded(self._embedder.embed([question]), k)
+    def search(self, query: Query | str, k: int) -> list[Hit]:
+        """The ``k`` articles most similar to the question (best over its wordings), best first."""
+        texts = [query] if isinstance(query, str) else query.texts
+        return self.search_embedded(self._embedder.embed(texts), k)
+
+    def preview(self, query: Query | str, k: int, draft: Article) -> list[Hit]:
+        """Like :meth:`search` with ``draft`` ranked among the indexed articles, indexing nothing."""
+        embedded = self._embedder.embed([query] if isinstance(query, str) else query.texts)
+        hits = [hit for hit in self.search_embedded(embedded, k) if hit.article_id != draft.id]
+        hits.append(Hit(draft.id, self.score_unindexed(embedded, draft)))
+        return sorted(hits, key=lambda hit: hit.score, reverse=True)[:k]
 
     def search_embedded(self, query: np.ndarray, k: int) -> list[Hit]:
-        """Like :meth:`search`, for a question already embedded by this index's embedder."""
+        """Like :meth:`search`, for a question already embedded by this index's embedder.
+
+        Each row of ``query`` is one wording of the question; an article keeps its best score over them.
+        """
+        best: dict[str, float] = {}
         with self._lock:
             if self._faiss is None or self._faiss.ntotal == 0 or k <= 0:
                 return []
-            best = self._best_per_article(query, k)
+            for row in query:
+                for article_id, score in self._best_per_article(row[None, :], k).items():
+                    best[article_id] = max(score, best.get(article_id, score))
         hits = sorted(best.items(), key=lambda item: item[1], reverse=True)[:k]
         return [Hit(article_id, score) for article_id, score in hits]
 
@@ -178,7 +218,12 @@ class VectorIndex:
             entries = {a: self._entries[a] for a in article_ids if a in self._entries}
             vectors = self._vectors()
             stacked = {a: [vectors.reconstruct(i) for i in entry.vector_ids] for a, entry in entries.items()}
-        return {a: float(np.max(np.asarray(rows) @ query[0])) for a, rows in stacked.items()}
+        return {a: float(np.max(np.asarray(rows) @ query.T)) for a, rows in stacked.items()}
+
+    def score_unindexed(self, query: np.ndarray, article: Article) -> float:
+        """The score ``article`` would get if it were indexed, without indexing it (a draft's preview)."""
+        vectors = self._embedder.embed(self._texts(article))
+        return float(np.max(vectors @ query.T))
 
     def save(self, directory: Path) -> None:
         """Write the index, then its manifest; each file is replaced atomically.

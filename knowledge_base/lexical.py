@@ -61,6 +61,21 @@ class LexicalIndex:
                 self._hashes[article.id] = article.content_hash
             self._dirty = self._dirty or bool(changed)
 
+    def including(self, article: Article) -> LexicalIndex:
+        """A copy that also holds ``article`` (replacing its id's version); this index is untouched.
+
+        A draft's preview scores every candidate with the copy, so BM25's collection statistics
+        are those the index would have once the draft is published.
+        """
+        copy = LexicalIndex()
+        with self._lock:
+            copy._tokens = dict(self._tokens)
+            copy._hashes = dict(self._hashes)
+        copy._tokens[article.id] = tokens(lexical_text(article))
+        copy._hashes[article.id] = article.content_hash
+        copy._dirty = True
+        return copy
+
     def remove(self, article_id: str) -> None:
         with self._lock:
             if self._hashes.pop(article_id, None) is not None:

@@ -17,7 +17,9 @@ and BM25 mostly re-orders ties on names and codes. The decision thresholds in co
 calibrated on this fused score, so changing a weight means re-running the benchmark.
 
 Candidates are the union of each signal's own top ``POOL`` articles; every candidate then gets
-all four signals, computed exactly, before fusing.
+all four signals, computed exactly, before fusing. A :class:`~knowledge_base.index.Query` may
+carry other wordings of the question (the customers' vocabulary's canonical rewrite): each dense
+signal is then an article's best over the wordings, and BM25 also looks for the extra words.
 """
 
 from __future__ import annotations
@@ -26,10 +28,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from knowledge_base.articles import Article
 from knowledge_base.embedder import Embedder
 from knowledge_base.errors import IndexNotFound
-from knowledge_base.index import Hit, Progress, VectorIndex, body_texts, question_texts
+from knowledge_base.index import Hit, Progress, Query, VectorIndex, body_texts, question_texts
 from knowledge_base.lexical import LexicalIndex
 
 POOL = 20
@@ -99,22 +103,52 @@ class HybridIndex:
             index.clear()
         self._lexical.clear()
 
-    def search(self, question: str, k: int) -> list[Hit]:
+    def search(self, query: Query | str, k: int) -> list[Hit]:
         """The ``k`` best articles by fused score, each with its four signals."""
-        small = self._question.embedder.embed([question])
-        large = self._paraphrase.embedder.embed([question])
-        queries = {"question": small, "body": small, "paraphrase": large}
+        query = Query(query) if isinstance(query, str) else query
+        embedded = self._embed(query)
+        pool = self._pool(query, embedded)
+        return self._ranked(pool, embedded, self._lexical.scores(query.words, pool))[:k]
+
+    def preview(self, query: Query | str, k: int, draft: Article) -> list[Hit]:
+        """Like :meth:`search` with ``draft`` ranked among the indexed articles, indexing nothing.
+
+        The draft replaces an indexed article with its id (an edit of a published article is
+        previewed as it would be once saved); the live index is not touched.
+        """
+        query = Query(query) if isinstance(query, str) else query
+        embedded = self._embed(query)
+        pool = self._pool(query, embedded) - {draft.id}
+        lexical = self._lexical.including(draft).scores(query.words, pool | {draft.id})
+        hits = self._ranked(pool, embedded, lexical)
+        signals = {name: index.score_unindexed(embedded[name], draft) for name, index in self._dense().items()}
+        signals["lexical"] = lexical.get(draft.id, 0.0)
+        hits.append(Hit(draft.id, self._weights.fuse(signals), signals))
+        return sorted(hits, key=lambda hit: hit.score, reverse=True)[:k]
+
+    def _embed(self, query: Query) -> dict[str, np.ndarray]:
+        """The query's wordings embedded once per model, by the name of the part that reads them."""
+        small = self._question.embedder.embed(query.texts)
+        large = self._paraphrase.embedder.embed(query.texts)
+        return {"question": small, "body": small, "paraphrase": large}
+
+    def _pool(self, query: Query, embedded: dict[str, np.ndarray]) -> set[str]:
+        """The union of each signal's own top ``POOL`` articles."""
         pool: set[str] = set()
         for name, index in self._dense().items():
-            pool.update(hit.article_id for hit in index.search_embedded(queries[name], POOL))
-        pool.update(article_id for article_id, _ in self._lexical.search(question, POOL))
-        scores = {name: index.scores_embedded(queries[name], pool) for name, index in self._dense().items()}
-        scores["lexical"] = self._lexical.scores(question, pool)
+            pool.update(hit.article_id for hit in index.search_embedded(embedded[name], POOL))
+        pool.update(article_id for article_id, _ in self._lexical.search(query.words, POOL))
+        return pool
+
+    def _ranked(self, pool: set[str], embedded: dict[str, np.ndarray], lexical: dict[str, float]) -> list[Hit]:
+        """Every pooled article with all four signals, fused, best first."""
+        scores = {name: index.scores_embedded(embedded[name], pool) for name, index in self._dense().items()}
+        scores["lexical"] = lexical
         hits = []
         for article_id in pool:
             signals = {name: part.get(article_id, 0.0) for name, part in scores.items()}
             hits.append(Hit(article_id, self._weights.fuse(signals), signals))
-        return sorted(hits, key=lambda hit: hit.score, reverse=True)[:k]
+        return sorted(hits, key=lambda hit: hit.score, reverse=True)
 
     def save(self, directory: Path) -> None:
         for name, index in self._dense().items():

@@ -31,9 +31,11 @@ from knowledge_base.decision import Candidate, Decision, Thresholds, ThresholdSe
 from knowledge_base.embedder import Embedder, MiniLMEmbedder, MpnetEmbedder
 from knowledge_base.errors import ArticleAlreadyExists, ArticleNotFound, IndexCorrupt, IndexNotFound
 from knowledge_base.exchange import read_articles
-from knowledge_base.index import ArticleIndex, Progress
+from knowledge_base.index import ArticleIndex, Hit, Progress
 from knowledge_base.retrieval import HybridIndex
 from knowledge_base.store import ArticleStore
+from knowledge_base.vocabulary import Match, Term, Vocabulary
+from knowledge_base.vocabulary_store import Fingerprint, VocabularyRepository, VocabularyStore
 
 logger = logging.getLogger(__name__)
 
@@ -74,18 +76,23 @@ class IndexReport:
 
 @dataclass(frozen=True)
 class Consultation:
-    """What the bot would do with a question, and the ranked candidates it chose from."""
+    """What the bot would do with a question, the ranked candidates it chose from, and the synonyms it read."""
 
     candidates: tuple[Candidate, ...]
     decision: Decision
+    vocabulary: tuple[Match, ...] = ()
 
 
 class KnowledgeBase:
     """Published articles, found by meaning and by words, and the decision what to do with a question."""
 
-    def __init__(self, store: ArticleRepository, index: ArticleIndex, thresholds: Thresholds, index_dir: Path) -> None:
+    def __init__(self, store: ArticleRepository, index: ArticleIndex, thresholds: Thresholds, index_dir: Path,
+                 vocabulary: VocabularyRepository | None = None) -> None:
         self._store = store
         self._index = index
+        self._vocabulary_store = vocabulary
+        self._vocabulary = Vocabulary()
+        self._vocabulary_seen: Fingerprint | None = None
         self._index_dir = index_dir
         self._lock = threading.Lock()
         self._horizon = 0
@@ -95,11 +102,16 @@ class KnowledgeBase:
     # --- answering ------------------------------------------------------------------------
 
     def search(self, question: str, k: int = DEFAULT_K) -> list[Candidate]:
-        """Up to ``k`` published articles best matching ``question``, best first."""
+        """Up to ``k`` published articles best matching ``question`` (and its synonyms' names), best first."""
         if not question.strip():
             return []
-        hits = self._index.search(question, k)
+        return self._published(self._index.search(self._vocabulary.expand(question).query, k))
+
+    def _published(self, hits: Sequence[Hit], draft: Article | None = None) -> list[Candidate]:
+        """The hits' articles as candidates, best first; only published ones, and ``draft`` as it is."""
         articles = self._store.get_many(hit.article_id for hit in hits)
+        if draft is not None:
+            articles[draft.id] = replace(draft, status=ArticleStatus.PUBLISHED)
         return [
             _candidate(articles[hit.article_id], hit.score, hit.signals)
             for hit in hits
@@ -118,11 +130,28 @@ class KnowledgeBase:
 
     def consult(self, question: str) -> Consultation:
         """The ranked candidates for ``question`` and the decision (the content page's "what would the bot answer?")."""
-        candidates = self.search(question, max(DEFAULT_K, self.thresholds.clarify_max_options + 1))
+        expansion = self._vocabulary.expand(question)
+        candidates = self.search(question, self._consult_k)
         decision = decide(candidates, self.thresholds)
         ranked = " ".join(f"{c.article_id}:{c.score:.3f}" for c in candidates[:3])
-        logger.info("decided action=%s reason=%s candidates=%s", decision.action, decision.reason, ranked or "-")
-        return Consultation(tuple(candidates), decision)
+        logger.info("decided action=%s reason=%s candidates=%s synonyms=%d", decision.action, decision.reason,
+                    ranked or "-", len(expansion.matches))
+        return Consultation(tuple(candidates), decision, expansion.matches)
+
+    def preview(self, question: str, draft: Article) -> Consultation:
+        """What the bot would do with ``question`` if ``draft`` were published, publishing nothing.
+
+        The draft is ranked with the published articles (replacing a published article with its
+        id) and the same decision is made; the store and the live index are not touched.
+        """
+        expansion = self._vocabulary.expand(question)
+        hits = self._index.preview(expansion.query, self._consult_k, draft) if question.strip() else []
+        candidates = self._published(hits, draft)
+        return Consultation(tuple(candidates), decide(candidates, self.thresholds), expansion.matches)
+
+    @property
+    def _consult_k(self) -> int:
+        return max(DEFAULT_K, self.thresholds.clarify_max_options + 1)
 
     def decide(self, question: str) -> Decision:
         """Answer, clarify or escalate (see :mod:`knowledge_base.decision` for the rules)."""
@@ -149,6 +178,45 @@ class KnowledgeBase:
     def audit(self, limit: int = 100) -> list[Revision]:
         """The latest changes to any article, newest first."""
         return self._store.audit(limit)
+
+    # --- customers' vocabulary -------------------------------------------------------------
+
+    def vocabulary(self) -> Vocabulary:
+        """The synonyms retrieval uses now (see :mod:`knowledge_base.vocabulary`)."""
+        return self._vocabulary
+
+    def replace_vocabulary(self, vocabulary: Vocabulary, actor: str = SYSTEM_ACTOR) -> Vocabulary:
+        """Make ``vocabulary`` the whole vocabulary (an import); every gateway follows within a poll."""
+        return self._use_vocabulary(self._vocabularies().replace(vocabulary, actor))
+
+    def put_term(self, term: Term, actor: str = SYSTEM_ACTOR) -> Vocabulary:
+        """Add or replace one term; raises :class:`InvalidVocabulary` when a phrase is another term's."""
+        return self._use_vocabulary(self._vocabularies().put(term, actor))
+
+    def remove_term(self, name: str, actor: str = SYSTEM_ACTOR) -> Vocabulary:
+        """Remove one term; raises :class:`TermNotFound`."""
+        return self._use_vocabulary(self._vocabularies().delete(name, actor))
+
+    def _vocabularies(self) -> VocabularyRepository:
+        if self._vocabulary_store is None:
+            raise RuntimeError("this knowledge base was built without a vocabulary store")
+        return self._vocabulary_store
+
+    def _use_vocabulary(self, vocabulary: Vocabulary) -> Vocabulary:
+        self._vocabulary = vocabulary
+        self._vocabulary_seen = self._vocabularies().fingerprint()
+        return vocabulary
+
+    def reload_vocabulary(self) -> bool:
+        """Read the vocabulary again if any process changed it since; whether it changed."""
+        if self._vocabulary_store is None:
+            return False
+        fingerprint = self._vocabulary_store.fingerprint()
+        if fingerprint == self._vocabulary_seen:
+            return False
+        self._vocabulary = self._vocabulary_store.load()
+        self._vocabulary_seen = fingerprint
+        return True
 
     # --- curation -------------------------------------------------------------------------
 
@@ -232,7 +300,12 @@ class KnowledgeBase:
             return self._sync_index(on_progress, always_save=True)
 
     def apply_changes(self) -> tuple[str, ...]:
-        """Apply the changes any process saved since the last call; returns the article ids touched."""
+        """Apply the changes any process saved since the last call; returns the article ids touched.
+
+        The vocabulary is re-read too when it changed (it touches no article).
+        """
+        if self.reload_vocabulary():
+            logger.info("applied vocabulary change terms=%d", len(self._vocabulary))
         fresh = [(seq, article_id) for seq, article_id in self._store.changes_since(self._horizon)
                  if seq not in self._seen]
         if not fresh:
@@ -331,8 +404,11 @@ def build_knowledge_base(
     """
     store = ArticleStore(engine)
     store.create_schema()
+    vocabulary = VocabularyStore(engine)
+    vocabulary.create_schema()
     index = HybridIndex(embedder or MiniLMEmbedder(), paraphraser or MpnetEmbedder())
-    knowledge_base = KnowledgeBase(store, index, Thresholds.of(thresholds), index_dir)
+    knowledge_base = KnowledgeBase(store, index, Thresholds.of(thresholds), index_dir, vocabulary)
+    knowledge_base.reload_vocabulary()
     if ensure_index:
         knowledge_base.ensure_index(on_progress)
     return knowledge_base

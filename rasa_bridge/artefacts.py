@@ -20,9 +20,10 @@ DOMAIN = "domain.yml"
 ENDPOINTS = "endpoints.yml"
 CREDENTIALS = "credentials.yml"
 # The training files (training_data/test/ holds `rasa test` conversations, never trained on);
-# nlu_reviewed.yml holds the messages admins labelled in the review queue (docs/retraining.md).
-TRAINING_FILES = ("training_data/nlu.yml", "training_data/nlu_reviewed.yml", "training_data/rules.yml",
-                  "training_data/stories.yml")
+# nlu_reviewed.yml holds the messages admins labelled in the review queue (docs/retraining.md);
+# vocabulary.yml is generated from the knowledge base's customers' vocabulary (knowledge_base/vocabulary.py).
+TRAINING_FILES = ("training_data/nlu.yml", "training_data/nlu_reviewed.yml", "training_data/vocabulary.yml",
+                  "training_data/rules.yml", "training_data/stories.yml")
 
 
 def latest_model(models_dir: Path = MODELS_DIR) -> Path | None:

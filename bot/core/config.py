@@ -124,6 +124,10 @@ class Settings(BaseSettings):
     sweep_interval_s: float = 30.0
     kb_index_dir: Path | None = None
     kb_seed_dir: Path | None = PROJECT_ROOT / "knowledge_base" / "demo" / "articles"
+    #: The customers' vocabulary seeded into a fresh knowledge base with the articles.
+    kb_seed_vocabulary: Path | None = PROJECT_ROOT / "knowledge_base" / "demo" / "vocabulary.yml"
+    #: Rasa's copy of the vocabulary's product terms, rewritten on every change; the next retrain reads it.
+    kb_rasa_vocabulary_file: Path | None = PROJECT_ROOT / "training_data" / "vocabulary.yml"
     knowledge_base: KnowledgeBaseThresholds = Field(default_factory=KnowledgeBaseThresholds)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)

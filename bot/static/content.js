@@ -1,5 +1,6 @@
 /*
- * Tandem knowledge-base page: list, search and edit articles, and try what the bot would answer.
+ * Tandem knowledge-base page: list, search and edit articles, try what the bot would answer (also with
+ * the article in the editor as a draft, ranked with the published ones), and keep the customers' words.
  *
  * Signs in with staff.js (content or admin role), then uses /api/content/*.
  * Everything that comes from the server goes into the page with textContent only.
@@ -21,6 +22,12 @@
     product: $('field-product'), tags: $('field-tags'), language: $('field-language'),
     status: $('field-status'), version: $('field-version'), message: $('editor-message'),
     publish: $('publish-btn'), retire: $('retire-btn'), history: $('history'), historyList: $('history-list'),
+    withDraft: $('ask-with-draft'), previewBtn: $('preview-btn'), decidedBy: $('ask-decided-by'),
+    signals: $('ask-signals'), synonyms: $('ask-synonyms'), draft: $('ask-draft'),
+    vocabularyList: $('vocabulary-list'), vocabularyCount: $('vocabulary-count'), termForm: $('term-form'),
+    termName: $('term-name'), termKind: $('term-kind'), termSynonyms: $('term-synonyms'),
+    vocabularyMessage: $('vocabulary-message'), vocabularyExport: $('vocabulary-export'),
+    vocabularyImport: $('vocabulary-import'),
   };
   const state = { current: null, searchTimer: null };
   const staff = TandemStaff.page({
@@ -37,7 +44,7 @@
 
   function enter() {
     showError('');
-    refreshList().catch((error) => showError(error.message));
+    Promise.all([refreshList(), refreshVocabulary()]).catch((error) => showError(error.message));
   }
 
   // --- the list ----------------------------------------------------------------------------
@@ -112,6 +119,7 @@
     ui.retire.disabled = !article || article.status === 'retired';
     ui.message.textContent = '';
     if (!article) ui.history.hidden = true;
+    ui.withDraft.disabled = false;
   }
 
   function fields() {
@@ -164,20 +172,50 @@
     event.preventDefault();
     const question = ui.askInput.value.trim();
     if (!question) return;
-    const data = await api('/api/content/ask', { method: 'POST', json: { question } });
-    ui.askAction.textContent = data.decision.action;
-    ui.askAction.className = `action-${data.decision.action}`;
-    ui.askReason.textContent = `(${data.decision.reason})`;
+    const withDraft = ui.withDraft.checked && !ui.editor.hidden;
+    const data = withDraft
+      ? await api('/api/content/preview', { method: 'POST', json: { question, article: { id: ui.id.value.trim(), ...fields() } } })
+      : await api('/api/content/ask', { method: 'POST', json: { question } });
+    showDecision(data);
+  }
+
+  function previewDraft() {
+    ui.withDraft.checked = true;
+    if (!ui.askInput.value.trim()) ui.askInput.value = ui.title.value.trim();
+    ui.askForm.requestSubmit();
+  }
+
+  function showDecision(data) {
+    const decision = data.decision;
+    ui.askAction.textContent = decision.action;
+    ui.askAction.className = `action-${decision.action}`;
+    ui.askReason.textContent = `(${decision.reason})`;
+    ui.decidedBy.textContent = decision.decided_by;
+    ui.signals.textContent = Object.entries(decision.signals)
+      .map(([name, value]) => `${name} ${typeof value === 'number' ? value.toFixed(3) : String(value)}`).join(', ');
+    ui.synonyms.textContent = data.synonyms.length
+      ? `Read as: ${data.synonyms.map((s) => `“${s.phrase}” → ${s.term}`).join(', ')}` : '';
+    ui.synonyms.hidden = !data.synonyms.length;
+    ui.draft.hidden = !data.draft;
+    if (data.draft) {
+      const d = data.draft;
+      ui.draft.textContent = d.rank
+        ? `The draft ${d.article_id} would rank #${d.rank} (score ${d.score.toFixed(3)})`
+          + (d.offered ? ' and the bot would use it.' : ', but the bot would not use it.')
+        : `The draft ${d.article_id} would not be among the candidates.`;
+    }
     const t = data.thresholds;
     ui.askThresholds.textContent = `Answers at ${t.answer_threshold} with a lead of ${t.answer_margin}; `
       + `offers a choice from ${t.clarify_threshold}; below that, hands over to a person.`;
-    ui.askCandidates.replaceChildren(...data.candidates.map(candidateRow));
+    const draftId = data.draft ? data.draft.article_id : null;
+    ui.askCandidates.replaceChildren(...data.candidates.map((c, i) => candidateRow(c, i, c.article_id === draftId)));
     ui.askResult.hidden = false;
   }
 
-  function candidateRow(candidate, index) {
+  function candidateRow(candidate, index, isDraft) {
     const row = document.createElement('tr');
-    if (candidate.offered) row.className = 'offered';
+    if (candidate.offered) row.classList.add('offered');
+    if (isDraft) row.classList.add('draft');
     const cells = [
       String(index + 1), `${candidate.title} (${candidate.article_id})`, candidate.score.toFixed(3),
       Object.entries(candidate.signals).map(([name, value]) => `${name} ${value.toFixed(2)}`).join(', '),
@@ -190,12 +228,96 @@
     return row;
   }
 
+  // --- customers' words -------------------------------------------------------------------
+
+  async function refreshVocabulary() {
+    showVocabulary(await api('/api/content/vocabulary'));
+  }
+
+  function showVocabulary(data) {
+    ui.vocabularyList.replaceChildren(...data.terms.map(termRow));
+    ui.vocabularyCount.textContent = `(${data.terms.length})`;
+  }
+
+  function termRow(term) {
+    const row = document.createElement('tr');
+    row.dataset.term = term.name;
+    for (const text of [term.name, term.kind, term.synonyms.join(', ')]) {
+      const cell = document.createElement('td');
+      cell.textContent = text;
+      row.append(cell);
+    }
+    const actions = document.createElement('td');
+    const edit = button('Edit', () => {
+      ui.termName.value = term.name;
+      ui.termKind.value = term.kind;
+      ui.termSynonyms.value = term.synonyms.join(', ');
+      ui.termSynonyms.focus();
+    });
+    const remove = button('Delete', guardedVocabulary(async () => {
+      showVocabulary(await api(`/api/content/vocabulary/${encodeURIComponent(term.name)}`, { method: 'DELETE' }));
+      ui.vocabularyMessage.textContent = `Deleted ${term.name}.`;
+    }));
+    actions.append(edit, remove);
+    row.append(actions);
+    return row;
+  }
+
+  function button(text, onClick) {
+    const el = document.createElement('button');
+    el.type = 'button';
+    el.className = 'button button-quiet';
+    el.textContent = text;
+    el.addEventListener('click', onClick);
+    return el;
+  }
+
+  async function saveTerm(event) {
+    event.preventDefault();
+    const name = ui.termName.value.trim();
+    const synonyms = ui.termSynonyms.value.split(',').map((s) => s.trim()).filter(Boolean);
+    showVocabulary(await api(`/api/content/vocabulary/${encodeURIComponent(name)}`,
+      { method: 'PUT', json: { kind: ui.termKind.value, synonyms } }));
+    ui.vocabularyMessage.textContent = `Saved ${name}.`;
+  }
+
+  async function exportVocabulary() {
+    const data = await api('/api/content/vocabulary');
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([JSON.stringify(data, null, 1)], { type: 'application/json' }));
+    link.download = 'vocabulary.json';
+    link.click();
+    URL.revokeObjectURL(link.href);
+  }
+
+  async function importVocabulary() {
+    const file = ui.vocabularyImport.files[0];
+    if (!file) return;
+    let data;
+    try {
+      data = JSON.parse(await file.text());
+    } catch {
+      throw new Error(`${file.name} is not a JSON file exported from this page`);
+    } finally {
+      ui.vocabularyImport.value = '';
+    }
+    showVocabulary(await api('/api/content/vocabulary', { method: 'PUT', json: data }));
+    ui.vocabularyMessage.textContent = `Imported ${file.name}.`;
+  }
+
   // --- wiring ------------------------------------------------------------------------------
 
   const guarded = (handler) => (event) => handler(event).catch((error) => {
     ui.message.textContent = '';
     showError(error.message);
   });
+
+  function guardedVocabulary(handler) {
+    return (event) => handler(event).catch((error) => {
+      ui.vocabularyMessage.textContent = '';
+      showError(error.message);
+    });
+  }
 
   ui.searchInput.addEventListener('input', scheduleSearch);
   ui.statusFilter.addEventListener('change', scheduleSearch);
@@ -205,6 +327,10 @@
   ui.publish.addEventListener('click', guarded(() => setStatus('publish')));
   ui.retire.addEventListener('click', guarded(() => setStatus('retire')));
   ui.askForm.addEventListener('submit', guarded(ask));
+  ui.previewBtn.addEventListener('click', previewDraft);
+  ui.termForm.addEventListener('submit', guardedVocabulary(saveTerm));
+  ui.vocabularyExport.addEventListener('click', guardedVocabulary(exportVocabulary));
+  ui.vocabularyImport.addEventListener('change', guardedVocabulary(importVocabulary));
 
   staff.start();
 })();

@@ -51,3 +51,36 @@ def test_a_curator_writes_an_article_publishes_it_and_sees_what_the_bot_answers(
     page.fill("#ask-input", "What is the capital of Mongolia?")
     page.click("#ask-submit")
     expect(page.locator("#ask-action")).to_have_text("escalate")
+
+
+def test_a_curator_previews_a_draft_and_edits_the_customers_words(
+    system: RunningSystem, context: BrowserContext
+) -> None:
+    page = sign_in(context, system.gateway.url + "/content", "content")
+    expect(page.locator("#vocabulary-list tr", has_text="base station")).to_be_visible()
+
+    page.click("#new-btn")
+    page.fill("#field-id", "hub-purple-glow")
+    page.fill("#field-title", "Why does my hub glow <b>purple</b>?")
+    page.fill("#field-questions", "The hub light is purple and it ignores me")
+    page.fill("#field-body", "Purple means a firmware update is installing. Leave it plugged in.")
+    page.fill("#ask-input", "my base station glows purple and ignores me")
+    page.click("#preview-btn")  # unsaved: ranked with the published articles, nothing saved
+
+    expect(page.locator("#ask-draft")).to_contain_text("The draft hub-purple-glow would rank #1")
+    expect(page.locator("#ask-decided-by")).to_have_text("knowledge_base")
+    expect(page.locator("#ask-signals")).to_contain_text("best_score")
+    expect(page.locator("#ask-synonyms")).to_contain_text("“base station” → Lumen Hub")
+    expect(page.locator("#ask-candidates tr.draft")).to_contain_text("Why does my hub glow <b>purple</b>?")
+    assert page.locator("#ask-candidates b").count() == 0  # text stays text
+    expect(page.locator("#article-list .article-item", has_text="hub-purple-glow")).to_have_count(0)
+
+    page.fill("#term-name", "Lumen Strip")
+    page.select_option("#term-kind", "product")
+    page.fill("#term-synonyms", "Lumen Hub")
+    page.click("#term-save")
+    expect(page.locator("#page-error")).to_contain_text("belongs to both")
+    page.fill("#term-synonyms", "light strip, lightstrip, tape light, ribbon light")
+    page.click("#term-save")
+    expect(page.locator("#vocabulary-message")).to_have_text("Saved Lumen Strip.")
+    expect(page.locator("#vocabulary-list tr", has_text="ribbon light")).to_be_visible()

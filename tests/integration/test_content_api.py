@@ -27,15 +27,6 @@ GODS = {
 
 
 @pytest.fixture(scope="module")
-def content(system: RunningSystem) -> httpx.Client:
-    """An HTTP client signed in as the content curator."""
-    token = staff_token(system.gateway.url, "content")
-    with httpx.Client(base_url=system.gateway.url, headers={"Authorization": f"Bearer {token}"},
-                      timeout=30) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
 def gateway_b(system: RunningSystem) -> Gateway:
     """A second gateway process with its own in-memory index (Rasa's actions still go to the first)."""
     if len(system.gateways) < 2:
@@ -74,8 +65,9 @@ def test_an_article_goes_from_draft_to_answer_to_retired_with_its_history(conten
     history = content.get(f"/api/content/articles/{GODS['id']}/history").json()["revisions"]
 
     assert edited.json()["version"] == 2 and published.json()["status"] == "published"
-    assert answered["decision"] | {"reason": None} == {
-        "action": "answer", "reason": None, "article_ids": [GODS["id"]], "answer": "Yes, any name you like."}
+    assert answered["decision"] | {"reason": None, "signals": None} == {
+        "action": "answer", "reason": None, "article_ids": [GODS["id"]], "answer": "Yes, any name you like.",
+        "decided_by": "knowledge_base", "signals": None}
     best = answered["candidates"][0]
     assert best["offered"] and set(best["signals"]) == {"paraphrase", "question", "body", "lexical"}
     assert GODS["id"] not in [c["article_id"] for c in after["candidates"]]

@@ -32,7 +32,7 @@ def test_changing_config_domain_or_any_training_file_changes_the_hash(
 
 
 def test_nlu_and_dialogue_files_are_told_apart(project_copy: TrainingSources) -> None:
-    assert {p.name for p in project_copy.nlu_files()} == {"nlu.yml", "nlu_reviewed.yml"}
+    assert {p.name for p in project_copy.nlu_files()} == {"nlu.yml", "nlu_reviewed.yml", "vocabulary.yml"}
     assert {p.name for p in project_copy.dialogue_files()} == {"rules.yml", "stories.yml"}
 
 

@@ -122,6 +122,8 @@ class RunningSystem:
     def gateway_env(self) -> dict[str, str]:
         return {
             "TANDEM_STATE_DIR": str(self.state_dir),
+            # Vocabulary edits in tests must not rewrite the repository's training_data/vocabulary.yml.
+            "TANDEM_KB_RASA_VOCABULARY_FILE": str(self.state_dir / "rasa_vocabulary.yml"),
             "TANDEM_REDIS_URL": self.redis_url,
             "TANDEM_DATABASE_URL": self.database_url,
             "TANDEM_RASA_URL": self.rasa_url,

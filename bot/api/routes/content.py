@@ -17,13 +17,16 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response, UploadFile, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 from bot.api.deps import ServicesDep, require_role
 from bot.core.security import Principal, StaffRole
+from bot.services import Services
 from knowledge_base import Article, ArticleStatus, Candidate, ImportReport, Revision, UnsupportedFormat
 from knowledge_base.exchange import article_fields, article_from, parse, read_articles, to_csv, to_json
 from knowledge_base.folder import markdown_file
+from knowledge_base.service import Consultation as KbConsultation
+from knowledge_base.vocabulary import Term, TermKind, Vocabulary, write_rasa_nlu
 
 router = APIRouter(prefix="/api/content", tags=["content"],
                    responses={401: {"description": "No or invalid token"},
@@ -88,16 +91,69 @@ class CandidateOut(BaseModel):
 
 
 class DecisionOut(BaseModel):
-    action: str = Field(description="answer, clarify or escalate")
+    action: str = Field(description="answer, clarify or escalate (the routing decision adds hand over, small talk)")
     reason: str
     article_ids: list[str]
     answer: str | None = Field(None, description="The answer's text, when the action is answer")
+    decided_by: str = Field("knowledge_base", description="Which signal decided: knowledge_base, or classifier "
+                            "once the preview runs the whole routing decision")
+    signals: dict[str, Any] = Field(default_factory=dict, description="The signals the decision used "
+                                    "(the best score and its lead; the classifier's intent and confidence later)")
+
+
+class SynonymOut(BaseModel):
+    phrase: str = Field(description="The words found in the question")
+    term: str = Field(description="The canonical name retrieval also searched for")
 
 
 class Consultation(BaseModel):
     decision: DecisionOut
     candidates: list[CandidateOut]
     thresholds: dict[str, float]
+    synonyms: list[SynonymOut] = Field(default_factory=list, description="Customers' words read as our names")
+
+
+class DraftOut(BaseModel):
+    article_id: str
+    rank: int | None = Field(description="Where the draft lands among the candidates (1 = best), None if not in them")
+    score: float | None
+    offered: bool = Field(description="Whether the decision would answer with or offer the draft")
+
+
+class Preview(Consultation):
+    draft: DraftOut
+
+
+class PreviewRequest(BaseModel):
+    """A question, and the draft to rank with the published articles: unsaved fields, or a saved article's id."""
+
+    question: str = Field(min_length=1, max_length=2000)
+    article_id: str | None = Field(None, min_length=1, max_length=100,
+                                   description="A saved article (any status) to preview as it is saved")
+    article: NewArticle | None = Field(None, description="Unsaved fields; wins over article_id")
+
+    @model_validator(mode="after")
+    def _names_a_draft(self) -> PreviewRequest:
+        if self.article is None and self.article_id is None:
+            raise ValueError("give the draft to preview: its fields (article) or a saved article's id (article_id)")
+        return self
+
+
+class TermIn(BaseModel):
+    synonyms: list[str] = Field(min_length=1, max_length=50, description="What customers call it instead")
+    kind: TermKind = TermKind.PRODUCT
+
+
+class TermOut(TermIn):
+    name: str = Field(description="The canonical name, as the articles write it")
+
+
+class VocabularyOut(BaseModel):
+    terms: list[TermOut]
+
+
+class VocabularyIn(BaseModel):
+    terms: list[TermOut] = Field(max_length=2000)
 
 
 class ImportOut(BaseModel):
@@ -172,18 +228,56 @@ async def audit_trail(services: ServicesDep, _: Curator,
 @router.post("/ask")
 async def what_would_the_bot_answer(question: Question, services: ServicesDep, _: Curator) -> Consultation:
     """The ranked candidates, their scores, and the decision the bot would make for ``question``."""
+    consultation = await asyncio.to_thread(services.knowledge_base.consult, question.question)
+    return _consultation_out(consultation, services)
+
+
+@router.post("/preview", responses={404: {"description": "No article has article_id"}})
+async def preview_draft(request: PreviewRequest, services: ServicesDep, _: Curator) -> Preview:
+    """Where a draft would land for a question if it were published, and the decision; nothing is published."""
     kb = services.knowledge_base
-    consultation = await asyncio.to_thread(kb.consult, question.question)
-    decision = consultation.decision
-    offered = {c.article_id for c in decision.candidates} if decision.action != "escalate" else set()
-    answer = decision.candidates[0].body if decision.action == "answer" else None
-    return Consultation(
-        decision=DecisionOut(action=decision.action.value, reason=decision.reason.value,
-                             article_ids=sorted(offered, key=[c.article_id for c in decision.candidates].index),
-                             answer=answer),
-        candidates=[_candidate_out(c, c.article_id in offered) for c in consultation.candidates],
-        thresholds={k: float(v) for k, v in kb.thresholds.__dict__.items()},
-    )
+    if request.article is not None:
+        draft = article_from(request.article.model_dump())
+    else:
+        draft = await asyncio.to_thread(kb.get_article, str(request.article_id))
+    consultation = await asyncio.to_thread(kb.preview, request.question, draft)
+    out = _consultation_out(consultation, services)
+    ranked = [c.article_id for c in consultation.candidates]
+    rank = ranked.index(draft.id) + 1 if draft.id in ranked else None
+    score = consultation.candidates[rank - 1].score if rank else None
+    offered = any(c.article_id == draft.id and c.offered for c in out.candidates)
+    return Preview(**out.model_dump(), draft=DraftOut(article_id=draft.id, rank=rank,
+                                                      score=round(score, 4) if score is not None else None,
+                                                      offered=offered))
+
+
+@router.get("/vocabulary")
+async def get_vocabulary(services: ServicesDep, _: Curator) -> VocabularyOut:
+    """The customers' vocabulary: each canonical name and its synonyms (also the export format)."""
+    return _vocabulary_out(services.knowledge_base.vocabulary())
+
+
+@router.put("/vocabulary", responses={400: {"description": "A term breaks a rule; nothing was saved"}})
+async def replace_vocabulary(vocabulary: VocabularyIn, services: ServicesDep, curator: Curator) -> VocabularyOut:
+    """Replace the whole vocabulary (an import of what GET returned); all or nothing."""
+    terms = Vocabulary(Term(t.name, tuple(t.synonyms), t.kind) for t in vocabulary.terms)
+    saved = await asyncio.to_thread(services.knowledge_base.replace_vocabulary, terms, curator.username)
+    return await _vocabulary_saved(saved, services)
+
+
+@router.put("/vocabulary/{name}", responses={400: {"description": "The term breaks a rule; nothing was saved"}})
+async def put_term(name: str, term: TermIn, services: ServicesDep, curator: Curator) -> VocabularyOut:
+    """Add or replace one term (by its canonical name)."""
+    saved = await asyncio.to_thread(services.knowledge_base.put_term, Term(name, tuple(term.synonyms), term.kind),
+                                    curator.username)
+    return await _vocabulary_saved(saved, services)
+
+
+@router.delete("/vocabulary/{name}", responses={404: {"description": "No term has this name"}})
+async def delete_term(name: str, services: ServicesDep, curator: Curator) -> VocabularyOut:
+    """Remove one term."""
+    saved = await asyncio.to_thread(services.knowledge_base.remove_term, name, curator.username)
+    return await _vocabulary_saved(saved, services)
 
 
 @router.post("/import", responses={400: {"description": "The file has problems; nothing was imported"}})
@@ -210,6 +304,34 @@ async def export_articles(services: ServicesDep, _: Curator, format: ExportForma
     if format is ExportFormat.MARKDOWN:
         return _download(_markdown_zip(articles), "application/zip", "articles.zip")
     return _download(to_json(articles).encode(), "application/json", "articles.json")
+
+
+def _consultation_out(consultation: KbConsultation, services: Services) -> Consultation:
+    decision = consultation.decision
+    offered = [c.article_id for c in decision.candidates] if decision.action != "escalate" else []
+    answer = decision.candidates[0].body if decision.action == "answer" else None
+    ranked = consultation.candidates
+    signals = {"best_score": round(ranked[0].score, 4) if ranked else None,
+               "lead": round(ranked[0].score - ranked[1].score, 4) if len(ranked) > 1 else None}
+    return Consultation(
+        decision=DecisionOut(action=decision.action.value, reason=decision.reason.value, article_ids=offered,
+                             answer=answer, decided_by="knowledge_base", signals=signals),
+        candidates=[_candidate_out(c, c.article_id in offered) for c in ranked],
+        thresholds={k: float(v) for k, v in services.knowledge_base.thresholds.__dict__.items()},
+        synonyms=[SynonymOut(phrase=m.phrase, term=m.term) for m in consultation.vocabulary],
+    )
+
+
+async def _vocabulary_saved(vocabulary: Vocabulary, services: Services) -> VocabularyOut:
+    """Rasa's copy follows every change; the next retrain reads it (training_data/vocabulary.yml)."""
+    path = services.settings.kb_rasa_vocabulary_file
+    if path is not None:
+        await asyncio.to_thread(write_rasa_nlu, path, vocabulary)
+    return _vocabulary_out(vocabulary)
+
+
+def _vocabulary_out(vocabulary: Vocabulary) -> VocabularyOut:
+    return VocabularyOut(terms=[TermOut(name=t.name, kind=t.kind, synonyms=list(t.synonyms)) for t in vocabulary.terms])
 
 
 def _read_upload(name: str, data: bytes) -> list[Article]:

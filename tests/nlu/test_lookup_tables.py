@@ -1,4 +1,5 @@
-"""The `product` and `brand` lookup tables (training_data/nlu.yml) that the entities come from."""
+"""The `product` and `brand` lookup tables that the entities come from: `brand` in training_data/nlu.yml,
+`product` in training_data/vocabulary.yml (generated from the knowledge base's customers' vocabulary)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def lookup(name: str) -> list[str]:
-    blocks = yaml.safe_load((ROOT / "training_data" / "nlu.yml").read_text())["nlu"]
+    blocks = [block for file in ("nlu.yml", "vocabulary.yml")
+              for block in yaml.safe_load((ROOT / "training_data" / file).read_text())["nlu"]]
     table = next(block for block in blocks if block.get("lookup") == name)
     return [line[2:].strip() for line in table["examples"].splitlines() if line.startswith("- ")]
 

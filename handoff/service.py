@@ -12,7 +12,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from redis.asyncio import Redis
@@ -69,6 +69,7 @@ class QueueItem:
     product: str = ""
     offline: bool = False
     contact: str = ""
+    why: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON (``queued_at`` in the protocol's ISO 8601 UTC)."""
@@ -215,8 +216,11 @@ class HandoffService:
 
     # --- handoff verbs --------------------------------------------------------------------
 
-    async def escalate(self, session_id: str, reason: str, *, product: str = "", queue: str = "") -> Session:
+    async def escalate(self, session_id: str, reason: str, *, product: str = "", queue: str = "",
+                       why: dict[str, Any] | None = None) -> Session:
         """Put a bot conversation in the human queue (no-op if it already is with a person).
+
+        ``why`` is the bot's record of the decision (signals and rule), shown to the agent.
 
         With no agent online, or outside business hours, the session is marked ``offline``: it
         waits as a ticket, the caller asks the customer for a contact (``offline_note``), and
@@ -228,6 +232,7 @@ class HandoffService:
                   "queue": queue or self._default_queue, "offline": "1" if offline else "0"}
         if product:
             fields["product"] = product
+        fields["why"] = json.dumps(why or {}, separators=(",", ":"))  # a later handover replaces it
         status, _, _ = await self._move(session_id, "escalate", {SessionState.BOT}, fields, strict=False)
         if status == "ok":
             ticket = await self._next_ticket()
@@ -463,7 +468,7 @@ class HandoffService:
         previews = await self._previews([s.session_id for s in active])
         return [
             QueueItem(s.session_id, s.state, s.reason, s.queued_at, s.agent_id, s.agent_name,
-                      previews[s.session_id], s.queue, s.product, s.offline, s.contact)
+                      previews[s.session_id], s.queue, s.product, s.offline, s.contact, s.why)
             for s in active
         ]
 

@@ -8,7 +8,7 @@ The rules, in the order they are tried (each is one small function below, named 
 1. ``person_requested`` — the customer asked for a person: hand over (``customer_request``).
 2. ``greeting_only`` — nothing but a greeting or small talk: small talk.
 3. ``other_brand`` — positive evidence of another company's product: a brand is named, none of
-   ours is, no close article covers that brand, and either the knowledge base is not confident
+   ours is, the best article does not cover that brand, and either the knowledge base is not confident
    or the classifier agrees it is third party / out of scope: hand over (``third_party``). An
    integration article that names the brand (Alexa, Google Home) is ours and keeps the message.
 4. ``order_problem`` — a complaint about a delivery ("missing from the box", "arrived broken"):
@@ -169,7 +169,10 @@ def _greeting_only(signals: Signals) -> Route | None:
 
 
 def _other_brand(signals: Signals, policy: Policy, confident: bool) -> Route | None:
-    """Another company's product named, none of ours, and no close article that covers it.
+    """Another company's product named, none of ours, and the best article (if close) does not cover it.
+
+Only the best article counts: "reset my iPhone" finds the app-install article, which names the
+iPhone, but far below the reset articles; it is not about the iPhone.
 
     A confident article wins unless the classifier, too, says third party or out of scope
     ("how do I change my Netflix password" finds our password article, which is not about Netflix).
@@ -178,8 +181,8 @@ def _other_brand(signals: Signals, policy: Policy, confident: bool) -> Route | N
         return None
     if confident and (signals.unsure or signals.top.name not in VETO_REASONS):
         return None
-    close = [c for c in signals.candidates if c.score >= policy.thresholds.clarify_threshold]
-    if any(covers(candidate, signals.brands) for candidate in close):
+    ranked = signals.ranked()
+    if ranked and ranked[0].score >= policy.thresholds.clarify_threshold and covers(ranked[0], signals.brands):
         return None
     return Route(Step.HAND_OVER, "other_brand", signals, reason=EscalationReason.THIRD_PARTY,
                  brand=signals.brands[0])

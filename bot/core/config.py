@@ -43,6 +43,15 @@ class KnowledgeBaseThresholds(BaseModel):
     clarify_max_options: int = 3
 
 
+class RoutingSettings(BaseModel):
+    """How much the classifier's "third party" / "out of scope" counts against the articles (routing/decision.py)."""
+
+    veto_confidence: float = Field(default=0.80, ge=0, le=1)
+    veto_clarify: float = 0.56
+    person_confidence: float = Field(default=0.30, ge=0, le=1)
+    order_topic: str = "Orders & Shipping"
+
+
 class BusinessHours(BaseModel):
     """When people answer chats: per weekday ``"HH:MM-HH:MM"`` in ``timezone``; a missing day is closed.
 
@@ -175,6 +184,7 @@ class Settings(BaseSettings):
     kb_index_dir: Path | None = None
     kb_seed_dir: Path | None = PROJECT_ROOT / "knowledge_base" / "demo" / "articles"
     knowledge_base: KnowledgeBaseThresholds = Field(default_factory=KnowledgeBaseThresholds)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)

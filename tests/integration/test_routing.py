@@ -45,7 +45,8 @@ async def test_a_true_third_party_question_still_goes_to_a_person_with_the_reaso
 ) -> None:
     agent = await AgentClient.open(system.gateway.ws_url, agent_token)
     customer = await CustomerClient.open(system.gateway.ws_url)
-    reply = await customer.bot_reply_after(await customer.say("How do I change the admin password on my Netgear router?"))
+    question = "How do I change the admin password on my Netgear router?"
+    reply = await customer.bot_reply_after(await customer.say(question))
     assert "another company's product" in reply["text"]
     snapshot = await agent.wait_queued(customer.session_id)
     item = next(s for s in snapshot["sessions"] if s["session_id"] == customer.session_id)

@@ -62,6 +62,12 @@ def test_a_brand_is_not_third_party_when_an_article_of_ours_covers_it() -> None:
     assert (decided.step, decided.candidates[0].article_id) == (Step.ANSWER, "alexa")
 
 
+def test_a_runner_up_article_that_names_the_brand_does_not_make_it_ours() -> None:
+    found = (article("bulb-reset", 0.60), article("app-install", 0.55, body="On an iPhone, open the App Store."))
+    decided = route(Signals(said(("third_party_question", 0.9)), brands=("iPhone",), candidates=found), POLICY)
+    assert (decided.rule, decided.reason) == ("other_brand", EscalationReason.THIRD_PARTY)
+
+
 def test_a_brand_named_beside_our_product_is_ours() -> None:
     signals = Signals(said(("product_question", 0.9)), products=("Lumen Hub",), brands=("Netgear",), candidates=CLOSE)
     assert route(signals, POLICY).step is Step.CLARIFY

@@ -119,11 +119,12 @@ class ActionAnswerFromKnowledgeBase(Action):
 
     @staticmethod
     def _queue_label(decided: Route) -> str:
-        """What the agent's queue shows as the product: the other brand, ours, or the best article's."""
+        """What the agent's queue shows as the product: the other brand, ours, or (when the knowledge
+        base fell short) the best article's."""
         if decided.brand or decided.signals.products:
             return decided.brand or decided.signals.products[0]
         ranked = decided.signals.ranked()
-        return (ranked[0].product or "") if ranked else ""
+        return (ranked[0].product or "") if ranked and str(decided.reason) in KB_MISSES else ""
 
     async def _note(self, tracker: Tracker, decided: Route) -> None:
         """Queue the message for the admins' review when it is worth a look, with the decision's record."""

@@ -16,14 +16,15 @@ import re
 
 # A greeting or pleasantry at the start of a message, possibly repeated ("hi there, good morning!").
 _GREETING = re.compile(
-    r"^\s*(?:(?:(?:hi|hello|hey)\s+(?:there|all|team|guys|folks)|hiya|hi|hello|hey|heya|howdy|yo|greetings|"
-    r"good\s+(?:morning|afternoon|evening|day)|dear\s+(?:support|team|sir|madam)|"
+    r"^\s*(?:(?:(?:hi|hello|hey|dear)\s+(?:there|all|guys|folks|(?:lumen\s+)?(?:support\s+)?team|lumen|support|sir|madam)"
+    r"|hiya|hi|hello|hey|heya|howdy|yo|greetings|(?:good\s+)?(?:morning|afternoon|evening)|good\s+day|"
     r"thanks(?:\s+in\s+advance)?|thank\s+you|cheers|please|pls|ok(?:ay)?|so|um+|uh+)\b[\s,.!:;-]*)+",
     re.IGNORECASE,
 )
 # "How are you?" and similar small talk that customers put before the real question.
 _SMALL_TALK = re.compile(
-    r"^\s*(?:how\s+are\s+you(?:\s+doing)?(?:\s+today)?|hope\s+you(?:'re|\s+are)\s+(?:well|ok|good)|"
+    r"^\s*(?:how\s+are\s+you(?:\s+doing)?(?:\s+today)?|how'?s\s+it\s+going|(?:i\s+)?hope\s+you(?:'?re|\s+are)\s+"
+    r"(?:well|ok|okay|good|doing\s+well)|"
     r"i\s+hope\s+you\s+can\s+help(?:\s+me)?|(?:can|could)\s+you\s+help\s+me|i\s+need\s+(?:some\s+)?help|"
     r"quick\s+question)\b[\s,.!?:;-]*",
     re.IGNORECASE,
@@ -46,7 +47,10 @@ _ORDER_PROBLEM = re.compile(
     r"(?:item|product|thing|one|colou?r|model|size|bulb|version)"
     r"|(?:did\s*n[o']?t|did\s+not|does\s*n[o']?t)\s+(?:come\s+with|include)"
     r"|never\s+(?:arrived|came|showed\s+up|got\s+delivered)"
-    r"|(?:only|just)\s+(?:got|received)\s+(?:\d+|one|two|three)\s+(?:of|out\s+of))",
+    r"|(?:only|just)\s+(?:got|received|had|contained)\s+(?:\d+|one|two|three|half|part)\b"
+    r"|(?:only\s+)?(?:half|part)\s+(?:of\s+)?(?:my|the)\s+order"
+    r"|arrived\s+with\s+(?:a\s+)?(?:cracked|broken|damaged|smashed|dented)"
+    r"|(?:smashed|cracked|broken|damaged|crushed)\s+in\s+(?:the\s+)?(?:box|package|parcel|post|delivery|transit))",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)?")

@@ -69,6 +69,20 @@ SPELLINGS = {
     "pwd": "password", "passwd": "password", "pw": "password", "pls": "please", "plz": "please",
     "u": "you", "ur": "your", "thx": "thanks", "wont": "won't", "doesnt": "doesn't", "cant": "can't",
     "isnt": "isn't", "dont": "don't", "didnt": "didn't",
+    # Common misspellings of the words our articles are found by.
+    "instal": "install", "instll": "install", "intall": "install", "firmwear": "firmware", "frimware": "firmware",
+    "flickring": "flickering", "flikering": "flickering", "flickerring": "flickering",
+    "recieve": "receive", "recieved": "received", "adress": "address", "adresses": "addresses",
+    "pasword": "password", "passwrod": "password", "emial": "email", "emal": "email", "acount": "account",
+    "accout": "account", "wify": "wifi", "wiif": "wifi", "conect": "connect", "conected": "connected",
+    "connnect": "connect", "dimer": "dimmer", "dimmmer": "dimmer", "sensr": "sensor", "sencor": "sensor",
+    "senser": "sensor", "bulp": "bulb", "blub": "bulb", "buld": "bulb", "stip": "strip", "hubb": "hub",
+    "batery": "battery", "battry": "battery", "baterry": "battery", "warrenty": "warranty", "waranty": "warranty",
+    "garantee": "guarantee", "guarentee": "guarantee", "subscribtion": "subscription", "subcription": "subscription",
+    "cancle": "cancel", "cancell": "cancel", "reciept": "receipt", "shiping": "shipping",
+    "delivary": "delivery", "delievery": "delivery", "schedual": "schedule", "shedule": "schedule",
+    "notifcation": "notification", "notfication": "notification", "realy": "really", "wierd": "weird",
+    "colur": "color", "collor": "color", "brightnes": "brightness", "setings": "settings", "settigns": "settings",
 }
 
 

@@ -33,6 +33,10 @@ def test_british_spelling_and_textspeak_become_one_form() -> None:
     assert normalise_spelling("My Colour bulb's e-mail pwd") == "My color bulb's email password"
 
 
+def test_common_misspellings_are_corrected() -> None:
+    assert normalise_spelling("the firmwear wont instal on my dimer") == "the firmware won't install on my dimmer"
+
+
 @pytest.mark.parametrize("text", ["The dimmer switch was missing from the box", "my hub arrived broken",
                                   "you sent me the wrong colour bulb", "the strip wasn't in the package"])
 def test_an_order_problem_is_recognised_and_searched_on_its_own(text: str) -> None:

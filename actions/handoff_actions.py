@@ -7,8 +7,11 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.parse_data import entity_values, intents_of
 from handoff import HandoffService
+from outcomes.models import EscalationReason
 from retraining import ReviewRecorder
+from routing import Route, Signals, Step
 
 # The escalation reason for each intent that ends with a person (docs/metrics.md lists them all).
 REASON_BY_INTENT = {
@@ -52,14 +55,16 @@ def mentioned(tracker: Tracker, entity: str) -> str:
 
 
 async def escalate(
-    dispatcher: CollectingDispatcher, handoff: HandoffService, tracker: Tracker, reason: str, product: str = ""
+    dispatcher: CollectingDispatcher, handoff: HandoffService, tracker: Tracker, reason: str, product: str = "",
+    why: dict[str, Any] | None = None,
 ) -> None:
     """Queue the session for a person and tell the customer (shared by both actions).
 
-    The product the customer mentioned (NLU entity or slot) goes with it, for the agent's queue view.
+    The product the customer mentioned (NLU entity or slot) goes with it, for the agent's queue
+    view, and so does ``why``: the signals and the rule behind the handover.
     """
     product = product or mentioned(tracker, "product")
-    session = await handoff.escalate(tracker.sender_id, reason, product=product)
+    session = await handoff.escalate(tracker.sender_id, reason, product=product, why=why)
     dispatcher.utter_message(json_message={"text": handoff_message(reason), "handoff": reason})
     if session.offline:
         dispatcher.utter_message(json_message={"text": handoff.offline_note, "ask_contact": True})
@@ -82,7 +87,12 @@ class ActionHandoff(Action):
         reason = REASON_BY_INTENT.get(intent, "customer_request")
         # For another company's product the agent's queue shows that brand (the `brand` entity).
         brand = mentioned(tracker, "brand") if reason == "third_party" else ""
-        await escalate(dispatcher, self._handoff, tracker, reason, brand)
+        parse_data = tracker.latest_message
+        signals = Signals(intents_of(parse_data), entity_values(parse_data, "product"),
+                          entity_values(parse_data, "brand"))
+        why = Route(Step.HAND_OVER, f"intent:{intent}", signals, reason=EscalationReason(reason)).why()
+        await escalate(dispatcher, self._handoff, tracker, reason, brand, why)
         if self._review:
-            await self._review.note_escalation(tracker, REASON_BY_INTENT.get(intent, "customer_request"))
+            await self._review.note_escalation(tracker, reason, why)
         return []
+

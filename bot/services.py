@@ -35,6 +35,7 @@ from outcomes import OutcomeRecorder, erase_conversation, purge_older_than
 from privacy import PresidioRedactor, RedactionSettings, Redactor
 from rasa_bridge import RasaClient, erase_tracker
 from retraining import Retraining, build_retraining
+from routing import Policy
 
 logger = logging.getLogger(__name__)
 RETENTION_LOCK = "tandem:retention-lock"
@@ -149,7 +150,8 @@ async def build_services(settings: Settings) -> Services:
                                   state_dir=settings.state_dir)
     await asyncio.to_thread(retraining.review.create_schema)
     executor = ActionExecutor()
-    for action in build_actions(knowledge_base, handoff, review=retraining.recorder):
+    policy = Policy(thresholds=knowledge_base.thresholds, **settings.routing.model_dump())
+    for action in build_actions(knowledge_base, handoff, review=retraining.recorder, policy=policy):
         executor.register_action(action)
     services = Services(
         settings=settings, engine=engine, redis=redis, bus=bus, handoff=handoff,

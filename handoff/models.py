@@ -70,6 +70,7 @@ class Session:
     product: str = ""
     offline: bool = False
     contact: str = ""
+    why: dict[str, Any] = field(default_factory=dict)  # the bot's reason to hand over (routing.Route.why)
 
     @classmethod
     def from_hash(cls, session_id: str, raw: dict[str, str]) -> Session:
@@ -98,6 +99,7 @@ class Session:
             product=raw.get("product", ""),
             offline=raw.get("offline") == "1",
             contact=raw.get("contact", ""),
+            why=json.loads(raw.get("why") or "{}"),
         )
 
 

@@ -17,6 +17,7 @@ hash. The hash is the truth: the queue view keeps only sessions whose hash says 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -70,8 +71,11 @@ class Moves:
         self._clock = clock
         self._transition = redis.register_script(scripts.TRANSITION)
 
-    async def escalate(self, session_id: str, reason: str, *, product: str = "", queue: str = "") -> Session:
+    async def escalate(self, session_id: str, reason: str, *, product: str = "", queue: str = "",
+                       why: dict[str, Any] | None = None) -> Session:
         """Put a bot conversation in the human queue (no-op if it already is with a person).
+
+        ``why`` is the bot's record of the decision (signals and rule), shown to the agent.
 
         With no agent online, or outside business hours, the session is marked ``offline``: it
         waits as a ticket, the caller asks the customer for a contact (``offline_note``), and
@@ -83,6 +87,7 @@ class Moves:
                   "queue": queue or self._default_queue, "offline": "1" if offline else "0"}
         if product:
             fields["product"] = product
+        fields["why"] = json.dumps(why or {}, separators=(",", ":"))  # a later handover replaces it
         status, _, _ = await self._move(session_id, "escalate", {SessionState.BOT}, fields, strict=False)
         if status == "ok":
             ticket = await self._next_ticket()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from redis.asyncio import Redis
@@ -30,6 +30,7 @@ class QueueItem:
     product: str = ""
     offline: bool = False
     contact: str = ""
+    why: dict[str, Any] = field(default_factory=dict)  # the bot's reason to hand over (routing.Route.why)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON (``queued_at`` in the protocol's ISO 8601 UTC)."""
@@ -55,7 +56,7 @@ class QueueView:
         previews = await self._previews([s.session_id for s in active])
         return [
             QueueItem(s.session_id, s.state, s.reason, s.queued_at, s.agent_id, s.agent_name,
-                      previews[s.session_id], s.queue, s.product, s.offline, s.contact)
+                      previews[s.session_id], s.queue, s.product, s.offline, s.contact, s.why)
             for s in active
         ]
 

@@ -132,14 +132,16 @@ class HandoffService:
 
     # --- handoff verbs --------------------------------------------------------------------
 
-    async def escalate(self, session_id: str, reason: str, *, product: str = "", queue: str = "") -> Session:
+    async def escalate(self, session_id: str, reason: str, *, product: str = "", queue: str = "",
+                       why: dict[str, Any] | None = None) -> Session:
         """Put a bot conversation in the human queue (no-op if it already is with a person);
-        ``offline`` when nobody is online or it is outside business hours.
+        ``offline`` when nobody is online or it is outside business hours. ``why`` (the bot's
+        signals and rule) is kept with it for the agent.
 
         ``reason`` is an ``outcomes.EscalationReason``: outcomes owns those words (it reports on
         them); handoff only stores the one it is given.
         """
-        return await self._moves.escalate(session_id, reason, product=product, queue=queue)
+        return await self._moves.escalate(session_id, reason, product=product, queue=queue, why=why)
 
     async def cancel_escalation(self, session_id: str) -> Session:
         """The customer changed their mind while waiting: back to the bot."""

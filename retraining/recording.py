@@ -57,7 +57,8 @@ def _is_question(parse_data: dict[str, Any]) -> bool:
     return named in QUESTION_INTENTS or top_intent(parse_data)[0] in QUESTION_INTENTS
 
 
-def _observation(session_id: str, event: dict[str, Any], reason: str) -> Observation | None:
+def _observation(session_id: str, event: dict[str, Any], reason: str,
+                 why: dict[str, Any] | None = None) -> Observation | None:
     parse_data = event.get("parse_data") or {}
     text = str(event.get("text") or parse_data.get("text") or "").strip()
     if not text or text.startswith("/"):
@@ -65,7 +66,7 @@ def _observation(session_id: str, event: dict[str, Any], reason: str) -> Observa
     intent, confidence = top_intent(parse_data)
     message_id = event.get("message_id") or parse_data.get("message_id") or event.get("timestamp") or text
     return Observation(session_id=session_id, message_key=f"{session_id}:{message_id}"[:200], text=text,
-                       intent=intent, confidence=confidence, reason=reason)
+                       intent=intent, confidence=confidence, reason=reason, why=why)
 
 
 class ReviewRecorder:
@@ -82,14 +83,19 @@ class ReviewRecorder:
             return FALLBACK_INTENT
         return "low_confidence" if top_intent(parse_data)[1] < self._below else None
 
-    async def note_kb_decision(self, tracker: ConversationView, kb_action: str) -> None:
-        """The knowledge-base action decided ``kb_action`` (answer, clarify, escalate) on the latest message."""
+    async def note_kb_decision(self, tracker: ConversationView, kb_action: str,
+                               why: dict[str, Any] | None = None) -> None:
+        """The knowledge-base action decided ``kb_action`` (answer, clarify, escalate) on the latest message.
+
+        ``why`` is the routing decision's record (:meth:`routing.Route.why`), shown to the admin.
+        """
         reason = self.unsure_reason(tracker.latest_message) or ("kb_no_answer" if kb_action == "escalate" else None)
         if reason is not None:
-            await self._record(tracker.sender_id, self._latest(tracker), reason)
+            await self._record(tracker.sender_id, self._latest(tracker), reason, why)
 
-    async def note_escalation(self, tracker: ConversationView, reason: str) -> None:
-        """The handoff action handed the conversation to a person for ``reason``."""
+    async def note_escalation(self, tracker: ConversationView, reason: str,
+                              why: dict[str, Any] | None = None) -> None:
+        """The conversation was handed to a person for ``reason`` (``why``: the decision's record)."""
         messages = _user_events(tracker.events)
         event = self._latest(tracker)
         if reason in TRIGGER_REASONS:
@@ -97,7 +103,7 @@ class ReviewRecorder:
             if not earlier:
                 return  # "a person, please" as the first thing: nothing for the NLU to learn
             event = earlier[-1]
-        await self._record(tracker.sender_id, event, f"escalation:{reason}")
+        await self._record(tracker.sender_id, event, f"escalation:{reason}", why)
 
     @staticmethod
     def _latest(tracker: ConversationView) -> dict[str, Any]:
@@ -107,8 +113,9 @@ class ReviewRecorder:
             return messages[-1]
         return {"event": "user", "text": tracker.latest_message.get("text"), "parse_data": tracker.latest_message}
 
-    async def _record(self, session_id: str, event: dict[str, Any], reason: str) -> None:
-        observation = _observation(session_id, event, reason)
+    async def _record(self, session_id: str, event: dict[str, Any], reason: str,
+                      why: dict[str, Any] | None = None) -> None:
+        observation = _observation(session_id, event, reason, why)
         if observation is None:
             return
         try:

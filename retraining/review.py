@@ -22,7 +22,24 @@ from pathlib import Path
 from typing import Any, cast
 
 from filelock import FileLock
-from sqlalchemy import CursorResult, DateTime, Engine, Float, Integer, MetaData, String, Text, delete, func, select
+from sqlalchemy import (
+    JSON,
+    CursorResult,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    delete,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy import (
+    text as sql_text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.orm import Session as SqlSession
 
@@ -65,13 +82,16 @@ class ReviewItem(ReviewBase):
     label: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reviewed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Why the bot did what it did (routing.Route.why: rule, intents, entities, candidates).
+    why: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     def as_dict(self) -> dict[str, object]:
         """The item as the API and CLI show it."""
         return {"id": self.id, "session_id": self.session_id, "text": self.text,
                 "predicted_intent": self.predicted_intent, "confidence": round(self.confidence, 4),
                 "reason": self.reason, "created_at": _iso(self.created_at), "status": self.status,
-                "label": self.label, "reviewed_by": self.reviewed_by, "reviewed_at": _iso(self.reviewed_at)}
+                "label": self.label, "reviewed_by": self.reviewed_by, "reviewed_at": _iso(self.reviewed_at),
+                "why": self.why}
 
 
 def _iso(moment: datetime | None) -> str | None:
@@ -90,6 +110,7 @@ class Observation:
     intent: str
     confidence: float
     reason: str
+    why: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -115,8 +136,11 @@ class ReviewQueue:
         self._file_lock = FileLock(Path(tempfile.gettempdir()) / f"tandem-reviewed-{digest}.lock", timeout=30)
 
     def create_schema(self) -> None:
-        """Create the table if it is missing."""
+        """Create the table if it is missing, and add the ``why`` column to a table made before it."""
         ReviewBase.metadata.create_all(self._engine)
+        if "why" not in {column["name"] for column in inspect(self._engine).get_columns(ReviewItem.__tablename__)}:
+            with self._engine.begin() as connection:
+                connection.execute(sql_text(f"ALTER TABLE {ReviewItem.__tablename__} ADD COLUMN why JSON"))
 
     def add(self, observation: Observation) -> None:
         """Queue a message (redacted first); the same message seen again only updates its reason."""
@@ -126,10 +150,11 @@ class ReviewQueue:
             existing = db.scalars(select(ReviewItem).where(ReviewItem.message_key == observation.message_key)).first()
             if existing is not None:
                 existing.reason = observation.reason
+                existing.why = observation.why or existing.why
                 return
             db.add(ReviewItem(message_key=observation.message_key, session_id=observation.session_id, text=text,
                               predicted_intent=observation.intent, confidence=observation.confidence,
-                              reason=observation.reason, created_at=self._clock(),
+                              reason=observation.reason, why=observation.why, created_at=self._clock(),
                               status=ReviewStatus.PENDING.value))
 
     def items(self, status: ReviewStatus | None = ReviewStatus.PENDING, limit: int = 100,

@@ -42,6 +42,15 @@ class KnowledgeBaseThresholds(BaseModel):
     clarify_max_options: int = 3
 
 
+class RoutingSettings(BaseModel):
+    """How much the classifier's "third party" / "out of scope" counts against the articles (routing/decision.py)."""
+
+    veto_confidence: float = Field(default=0.80, ge=0, le=1)
+    veto_clarify: float = 0.56
+    person_confidence: float = Field(default=0.30, ge=0, le=1)
+    order_topic: str = "Orders & Shipping"
+
+
 class HandoffSettings(BaseModel):
     """How the human side works: queues, capacity, presence, hours, canned replies."""
 
@@ -129,6 +138,7 @@ class Settings(BaseSettings):
     #: Rasa's copy of the vocabulary's product terms, rewritten on every change; the next retrain reads it.
     kb_rasa_vocabulary_file: Path | None = PROJECT_ROOT / "training_data" / "vocabulary.yml"
     knowledge_base: KnowledgeBaseThresholds = Field(default_factory=KnowledgeBaseThresholds)
+    routing: RoutingSettings = Field(default_factory=RoutingSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)

@@ -114,12 +114,19 @@
     const meta = el('p', null, 'review-meta');
     meta.append(reason, el('span', predicted, 'predicted'), el('time', when(item.created_at)));
     li.append(el('p', item.text, 'review-text'), meta);
+    if (item.why && item.why.rule) li.append(el('p', whyLine(item.why), 'review-why'));
     if (item.status !== 'pending') li.append(statusLine(item));
     const error = el('p', null, 'item-error');
     error.setAttribute('role', 'alert');
     error.hidden = true;
     li.append(reviewActions(item, error), error);
     return li;
+  }
+
+  // The routing decision's record: which rule fired and the best articles it saw, with scores.
+  function whyLine(why) {
+    const articles = (why.candidates || []).map(([id, score]) => `${id} ${score.toFixed(2)}`).join(', ');
+    return `Rule ${why.rule.replace(/_/g, ' ')}; articles: ${articles || 'none'}`;
   }
 
   function statusLine(item) {

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import create_engine, inspect, text
 
 from outcomes import EscalationReason
 from retraining.recording import ReviewRecorder
-from retraining.review import ReviewQueue
+from retraining.review import ReviewFiles, ReviewQueue
 
 pytestmark = pytest.mark.integration
 
@@ -87,3 +89,23 @@ async def test_a_handoff_queues_the_message_itself_unless_it_only_asked_for_a_pe
                                    EscalationReason.OUT_OF_SCOPE)
     [item] = review_queue.items()
     assert (item.text, item.reason) == ("banana bread recipe?", "escalation:out_of_scope")
+
+
+async def test_the_routing_decisions_record_is_kept_with_the_item_for_the_admin(
+    recorder: ReviewRecorder, review_queue: ReviewQueue
+) -> None:
+    why = {"rule": "classifier_veto", "step": "hand_over", "reason": "third_party",
+           "intents": [["third_party_question", 0.93]], "entities": {"product": [], "brand": ["Sonos"]},
+           "candidates": [["hub-offline", 0.41]]}
+    chat = Conversation("s1", [user("my sonos speaker drops out", "third_party_question", 0.93, "m1")])
+    await recorder.note_escalation(chat, "third_party", why)
+    [item] = review_queue.items()
+    assert item.as_dict()["why"] == why
+
+
+def test_a_review_table_made_before_the_why_column_gets_it(tmp_path: Path) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    with engine.begin() as db:  # the table as it was before the routing decision's record
+        db.execute(text("CREATE TABLE nlu_review_items (id INTEGER PRIMARY KEY, message_key VARCHAR(200))"))
+    ReviewQueue(engine, None, ReviewFiles(tmp_path / "r.yml", tmp_path / "domain.yml", ())).create_schema()
+    assert "why" in {column["name"] for column in inspect(engine).get_columns("nlu_review_items")}

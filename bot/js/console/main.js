@@ -659,8 +659,18 @@ function runConsole() {
     if (entry && entry.queue) parts.push(`Queue: ${entry.queue}`);
     if (entry && entry.product) parts.push(`Product: ${entry.product}`);
     if (entry && entry.offline) parts.push(`Offline ticket — contact: ${entry.contact || 'none yet'}`);
+    if (entry && entry.why && entry.why.rule) parts.push(whyText(entry.why));
     ui.meta.textContent = parts.join(' · ');
     ui.meta.hidden = parts.length === 0;
+  }
+
+  // Why the bot handed over (routing.Route.why): the rule, the classifier's top intents, the
+  // entities and the best articles with their scores. Plain text, so nothing in it is markup.
+  function whyText(why) {
+    const pct = (pairs) => (pairs || []).map(([name, score]) => `${name} ${Math.round(score * 100)}%`).join(', ');
+    const entities = Object.values(why.entities || {}).flat().join(', ');
+    return [`Bot: ${humanize(why.rule)}`, `intents ${pct(why.intents) || 'none'}`,
+      entities ? `named ${entities}` : '', `articles ${pct(why.candidates) || 'none'}`].filter(Boolean).join('; ');
   }
 
   /* ---------- console settings: queues and canned replies ---------- */

@@ -1,0 +1,233 @@
+"""The routing decision: what the bot does with one customer message, from everything it knows.
+
+This module is the one place that owns that choice. :func:`route` is a pure function of the
+:class:`Signals` (the classifier's ranking, the entities, the knowledge base's candidates) and
+the :class:`Policy`; it returns a :class:`Route` that says what to do and which rule decided.
+The rules, in the order they are tried (each is one small function below, named in ``rule``):
+
+1. ``person_requested`` — the customer asked for a person: hand over (``customer_request``).
+2. ``greeting_only`` — nothing but a greeting or small talk: small talk.
+3. ``other_brand`` — positive evidence of another company's product: a brand is named, none of
+   ours is, the best article does not cover that brand, and either the knowledge base is not confident
+   or the classifier agrees it is third party / out of scope: hand over (``third_party``). An
+   integration article that names the brand (Alexa, Google Home) is ours and keeps the message.
+4. ``order_problem`` — a complaint about a delivery ("missing from the box", "arrived broken"):
+   the order articles alone are decided between, so the product's how-to article does not win.
+5. ``confident_article`` — the knowledge base is confident (:func:`knowledge_base.decide`
+   answers): answer, *whatever the classifier said*; a confident match to one of our own
+   articles is not thrown away because the classifier said third party or out of scope.
+6. ``classifier_veto`` — the classifier is sure it is third party / out of scope (at least
+   ``veto_confidence``) and the best article is not even close (below ``veto_clarify``): hand
+   over with the classifier's reason.
+7. ``close_articles`` — the knowledge base has candidates worth offering: "Did you mean...?".
+8. ``chit_chat`` — a greeting the knowledge base has nothing for: small talk.
+9. ``classifier_reason`` — third party / out of scope as the classifier said, nothing to offer.
+10. ``rephrase_first`` / ``repeated_fallback`` — the classifier was unsure and nothing matched:
+   ask to rephrase once (two-stage fallback), hand over the second time in a row.
+11. ``no_article`` — a question the knowledge base cannot answer: hand over (``low_confidence``).
+
+:meth:`Route.why` is the record of the decision that goes with the escalation (agent console)
+and the review item (admin page).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from knowledge_base import Action as KbAction
+from knowledge_base import Candidate, Thresholds
+from knowledge_base import decide as kb_decide
+from outcomes.models import EscalationReason
+
+FALLBACK_INTENT = "nlu_fallback"
+PERSON_INTENT = "request_human"
+SMALL_TALK_INTENTS = frozenset({"greet", "thanks", "goodbye"})
+VETO_REASONS = {"third_party_question": EscalationReason.THIRD_PARTY, "out_of_scope": EscalationReason.OUT_OF_SCOPE}
+SHOWN_INTENTS = 3
+SHOWN_CANDIDATES = 3
+
+
+class Step(StrEnum):
+    """What the bot does next."""
+
+    ANSWER = "answer"
+    CLARIFY = "clarify"
+    HAND_OVER = "hand_over"
+    SMALL_TALK = "small_talk"
+    REPHRASE = "rephrase"  # ask once to say it in other words (the first miss of a two-stage fallback)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """One line of the classifier's ranking."""
+
+    name: str
+    confidence: float
+
+
+@dataclass(frozen=True)
+class Signals:
+    """Everything known about one customer message when the bot decides.
+
+    ``intents`` is the classifier's ranking, best first (Rasa's ``intent_ranking``; the
+    ``nlu_fallback`` line, if any, only says the classifier was unsure). ``products`` and
+    ``brands`` are entity values (ours and other companies'). ``candidates`` are the knowledge
+    base's, any order. ``has_question`` is False when the message was only a greeting or small
+    talk (:func:`routing.wording.readings` found nothing to search). ``rephrased`` says the bot
+    asked to rephrase the previous message. ``order_problem``: the message complains about a
+    delivery ("the bulb was missing from the box").
+    """
+
+    intents: tuple[Intent, ...]
+    products: tuple[str, ...] = ()
+    brands: tuple[str, ...] = ()
+    candidates: tuple[Candidate, ...] = ()
+    has_question: bool = True
+    rephrased: bool = False
+    order_problem: bool = False  # a complaint about a delivery (:func:`routing.wording.order_problem`)
+
+    @property
+    def unsure(self) -> bool:
+        """Whether the classifier fell back (its best confidence was below Rasa's threshold)."""
+        return bool(self.intents) and self.intents[0].name == FALLBACK_INTENT
+
+    @property
+    def top(self) -> Intent:
+        """The best real intent (past ``nlu_fallback``), or an empty one."""
+        return next((i for i in self.intents if i.name != FALLBACK_INTENT), Intent("", 0.0))
+
+    def ranked(self) -> list[Candidate]:
+        """The candidates, best first."""
+        return sorted(self.candidates, key=lambda candidate: candidate.score, reverse=True)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The knobs: the knowledge base's thresholds plus the classifier's say over them."""
+
+    thresholds: Thresholds = field(default_factory=Thresholds)
+    veto_confidence: float = 0.80  # the classifier is sure it is third party / out of scope...
+    veto_clarify: float = 0.56  # ...and no article scores this much: no "Did you mean...?"
+    person_confidence: float = 0.30  # "a person, please" counts even when the classifier is unsure
+    order_topic: str = "Orders & Shipping"  # the ``product`` of the articles about orders and deliveries
+
+
+@dataclass(frozen=True)
+class Route:
+    """What to do, the articles that go with it, the escalation reason, and the rule that fired."""
+
+    step: Step
+    rule: str
+    signals: Signals
+    candidates: tuple[Candidate, ...] = ()
+    reason: EscalationReason | None = None
+    brand: str = ""
+
+    def why(self) -> dict[str, Any]:
+        """The signals behind the decision, as plain data for the agent console and review queue."""
+        return {
+            "rule": self.rule,
+            "step": self.step.value,
+            "reason": self.reason.value if self.reason else None,
+            "intents": [[i.name, round(i.confidence, 3)] for i in self.signals.intents[:SHOWN_INTENTS]],
+            "entities": {"product": list(self.signals.products), "brand": list(self.signals.brands)},
+            "candidates": [[c.article_id, round(c.score, 3)] for c in self.signals.ranked()[:SHOWN_CANDIDATES]],
+        }
+
+
+def route(signals: Signals, policy: Policy) -> Route:
+    """Decide what the bot does with one message (the rules are in the module docstring)."""
+    kb = kb_decide(signals.candidates, policy.thresholds)
+    confident = kb.action is KbAction.ANSWER
+    decided = (_person_requested(signals, policy) or _greeting_only(signals)
+               or _other_brand(signals, policy, confident) or _order_problem(signals, policy))
+    if decided is not None:
+        return decided
+    if confident:
+        return Route(Step.ANSWER, "confident_article", signals, kb.candidates)
+    veto = VETO_REASONS.get(signals.top.name) if not signals.unsure else None
+    best = signals.ranked()[0].score if signals.candidates else 0.0
+    if veto and signals.top.confidence >= policy.veto_confidence and best < policy.veto_clarify:
+        return Route(Step.HAND_OVER, "classifier_veto", signals, reason=veto, brand=_first(signals.brands))
+    if kb.action is KbAction.CLARIFY:
+        return Route(Step.CLARIFY, "close_articles", signals, kb.candidates)
+    return _nothing_to_offer(signals, veto)
+
+
+def _person_requested(signals: Signals, policy: Policy) -> Route | None:
+    if signals.top.name == PERSON_INTENT and signals.top.confidence >= policy.person_confidence:
+        return Route(Step.HAND_OVER, "person_requested", signals, reason=EscalationReason.CUSTOMER_REQUEST)
+    return None
+
+
+def _greeting_only(signals: Signals) -> Route | None:
+    return None if signals.has_question else Route(Step.SMALL_TALK, "greeting_only", signals)
+
+
+def _other_brand(signals: Signals, policy: Policy, confident: bool) -> Route | None:
+    """Another company's product named, none of ours, and the best article (if close) does not cover it.
+
+Only the best article counts: "reset my iPhone" finds the app-install article, which names the
+iPhone, but far below the reset articles; it is not about the iPhone.
+
+    A confident article wins unless the classifier, too, says third party or out of scope
+    ("how do I change my Netflix password" finds our password article, which is not about Netflix).
+    """
+    if not signals.brands or signals.products:
+        return None
+    if confident and (signals.unsure or signals.top.name not in VETO_REASONS):
+        return None
+    ranked = signals.ranked()
+    if ranked and ranked[0].score >= policy.thresholds.clarify_threshold and covers(ranked[0], signals.brands):
+        return None
+    return Route(Step.HAND_OVER, "other_brand", signals, reason=EscalationReason.THIRD_PARTY,
+                 brand=signals.brands[0])
+
+
+def _order_problem(signals: Signals, policy: Policy) -> Route | None:
+    """A delivery complaint goes to the order articles, not to the how-to of the product it names."""
+    if not signals.order_problem:
+        return None
+    orders = [c for c in signals.candidates if c.product == policy.order_topic]
+    decided = kb_decide(orders, policy.thresholds)
+    if decided.action is KbAction.ANSWER:
+        return Route(Step.ANSWER, "order_problem", signals, decided.candidates)
+    if decided.action is KbAction.CLARIFY:
+        return Route(Step.CLARIFY, "order_problem", signals, decided.candidates)
+    return None
+
+
+def _nothing_to_offer(signals: Signals, veto: EscalationReason | None) -> Route:
+    if signals.top.name in SMALL_TALK_INTENTS and not signals.unsure:
+        return Route(Step.SMALL_TALK, "chit_chat", signals)
+    if veto:
+        return Route(Step.HAND_OVER, "classifier_reason", signals, reason=veto, brand=_first(signals.brands))
+    if signals.unsure and not signals.rephrased:
+        return Route(Step.REPHRASE, "rephrase_first", signals)
+    if signals.unsure:
+        return Route(Step.HAND_OVER, "repeated_fallback", signals, reason=EscalationReason.REPEATED_FALLBACK)
+    return Route(Step.HAND_OVER, "no_article", signals, reason=EscalationReason.LOW_CONFIDENCE)
+
+
+def covers(candidate: Candidate, brands: Iterable[str]) -> bool:
+    """Whether an article is about one of the brands (names it in its title or body): an integration of ours."""
+    text = f"{candidate.title} {candidate.body}"
+    return any(re.search(rf"\b{re.escape(brand)}\b", text, re.IGNORECASE) for brand in brands if brand)
+
+
+def best_per_article(searches: Sequence[Sequence[Candidate]]) -> tuple[Candidate, ...]:
+    """Merge the candidates of several searches of one message: each article at its best score."""
+    best: dict[str, Candidate] = {}
+    for candidates in searches:
+        for candidate in candidates:
+            if candidate.article_id not in best or candidate.score > best[candidate.article_id].score:
+                best[candidate.article_id] = candidate
+    return tuple(sorted(best.values(), key=lambda candidate: candidate.score, reverse=True))
+
+
+def _first(values: Sequence[str]) -> str:
+    return values[0] if values else ""

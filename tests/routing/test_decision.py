@@ -1,0 +1,148 @@
+"""One test per routing rule: what the bot does with a message, given the classifier, entities and articles."""
+
+from __future__ import annotations
+
+import pytest
+
+from knowledge_base import Candidate, Thresholds
+from outcomes.models import EscalationReason
+from routing import Intent, Policy, Signals, Step, best_per_article, route
+
+pytestmark = pytest.mark.unit
+
+POLICY = Policy(Thresholds(answer_threshold=0.62, clarify_threshold=0.50, clarify_max_options=3, answer_margin=0.03),
+                veto_confidence=0.8, veto_clarify=0.56)
+
+
+def article(article_id: str, score: float, body: str = "How to do it.", product: str | None = "Lumen Hub") -> Candidate:
+    return Candidate(article_id, article_id.replace("-", " ").capitalize(), body, product, score)
+
+
+def said(*ranking: tuple[str, float]) -> tuple[Intent, ...]:
+    return tuple(Intent(name, confidence) for name, confidence in ranking)
+
+
+CONFIDENT = (article("change-password", 0.78), article("change-email", 0.60))
+CLOSE = (article("hub-offline", 0.58), article("hub-reset", 0.57))
+NOTHING = (article("hub-reset", 0.31),)
+
+
+def test_a_request_for_a_person_goes_to_a_person_even_with_a_confident_article() -> None:
+    decided = route(Signals(said(("request_human", 0.9)), candidates=CONFIDENT), POLICY)
+    assert (decided.step, decided.reason, decided.rule) == (Step.HAND_OVER, EscalationReason.CUSTOMER_REQUEST,
+                                                            "person_requested")
+
+
+def test_an_unsure_request_for_a_person_still_counts() -> None:
+    decided = route(Signals(said(("nlu_fallback", 0.5), ("request_human", 0.42)), candidates=CLOSE), POLICY)
+    assert decided.rule == "person_requested"
+
+
+def test_a_greeting_alone_gets_small_talk() -> None:
+    decided = route(Signals(said(("greet", 0.97)), candidates=(), has_question=False), POLICY)
+    assert (decided.step, decided.rule) == (Step.SMALL_TALK, "greeting_only")
+
+
+def test_a_greeting_with_a_question_gets_the_answer() -> None:
+    decided = route(Signals(said(("greet", 0.7), ("product_question", 0.2)), candidates=CONFIDENT), POLICY)
+    assert (decided.step, decided.candidates[0].article_id) == (Step.ANSWER, "change-password")
+
+
+def test_another_companys_product_without_an_article_of_ours_goes_to_a_person_as_third_party() -> None:
+    signals = Signals(said(("third_party_question", 0.9)), brands=("Netflix",), candidates=CONFIDENT)
+    decided = route(signals, POLICY)
+    assert (decided.step, decided.reason, decided.rule, decided.brand) == (
+        Step.HAND_OVER, EscalationReason.THIRD_PARTY, "other_brand", "Netflix")
+
+
+def test_a_brand_is_not_third_party_when_an_article_of_ours_covers_it() -> None:
+    alexa = (article("alexa", 0.66, body="Open the Alexa app and enable the Lumen skill."),
+             article("google-home", 0.55))
+    decided = route(Signals(said(("third_party_question", 0.95)), brands=("Alexa",), candidates=alexa), POLICY)
+    assert (decided.step, decided.candidates[0].article_id) == (Step.ANSWER, "alexa")
+
+
+def test_a_runner_up_article_that_names_the_brand_does_not_make_it_ours() -> None:
+    found = (article("bulb-reset", 0.60), article("app-install", 0.55, body="On an iPhone, open the App Store."))
+    decided = route(Signals(said(("third_party_question", 0.9)), brands=("iPhone",), candidates=found), POLICY)
+    assert (decided.rule, decided.reason) == ("other_brand", EscalationReason.THIRD_PARTY)
+
+
+def test_a_brand_named_beside_our_product_is_ours() -> None:
+    signals = Signals(said(("product_question", 0.9)), products=("Lumen Hub",), brands=("Netgear",), candidates=CLOSE)
+    assert route(signals, POLICY).step is Step.CLARIFY
+
+
+def test_a_confident_article_beats_a_product_question_naming_a_brand() -> None:
+    signals = Signals(said(("product_question", 0.7)), brands=("iPhone",), candidates=CONFIDENT)
+    assert route(signals, POLICY).rule == "confident_article"
+
+
+def test_an_order_problem_reaches_the_order_article_not_the_products_how_to() -> None:
+    orders = "Orders & Shipping"
+    candidates = (article("bulb-color-setup", 0.74), article("order-damaged-missing", 0.63, product=orders),
+                  article("order-tracking", 0.52, product=orders))
+    decided = route(Signals(said(("product_question", 0.9)), candidates=candidates, order_problem=True), POLICY)
+    assert (decided.rule, decided.step, decided.candidates[0].article_id) == (
+        "order_problem", Step.ANSWER, "order-damaged-missing")
+
+
+@pytest.mark.parametrize("intent", ["third_party_question", "out_of_scope"])
+def test_a_confident_article_is_not_vetoed_by_the_classifier(intent: str) -> None:
+    decided = route(Signals(said((intent, 0.93)), candidates=CONFIDENT), POLICY)
+    assert (decided.step, decided.rule) == (Step.ANSWER, "confident_article")
+
+
+@pytest.mark.parametrize(("intent", "reason"), [("third_party_question", EscalationReason.THIRD_PARTY),
+                                                ("out_of_scope", EscalationReason.OUT_OF_SCOPE)])
+def test_a_sure_classifier_hands_over_when_no_article_is_close(intent: str, reason: EscalationReason) -> None:
+    weak = (article("hub-offline", 0.53),)
+    decided = route(Signals(said((intent, 0.92)), candidates=weak), POLICY)
+    assert (decided.step, decided.reason, decided.rule) == (Step.HAND_OVER, reason, "classifier_veto")
+
+
+def test_close_articles_are_offered_when_the_classifier_is_not_sure_enough_to_veto() -> None:
+    decided = route(Signals(said(("out_of_scope", 0.6)), candidates=CLOSE), POLICY)
+    assert (decided.step, decided.rule, len(decided.candidates)) == (Step.CLARIFY, "close_articles", 2)
+
+
+def test_chit_chat_the_knowledge_base_has_nothing_for_gets_small_talk() -> None:
+    decided = route(Signals(said(("greet", 0.8)), candidates=NOTHING), POLICY)
+    assert (decided.step, decided.rule) == (Step.SMALL_TALK, "chit_chat")
+
+
+def test_the_classifiers_reason_when_nothing_is_close() -> None:
+    decided = route(Signals(said(("out_of_scope", 0.6)), candidates=NOTHING), POLICY)
+    assert (decided.step, decided.reason, decided.rule) == (Step.HAND_OVER, EscalationReason.OUT_OF_SCOPE,
+                                                            "classifier_reason")
+
+
+def test_an_unclear_message_with_no_article_is_asked_again_once_then_handed_over() -> None:
+    unsure = said(("nlu_fallback", 0.5), ("product_question", 0.4))
+    first = route(Signals(unsure, candidates=NOTHING), POLICY)
+    second = route(Signals(unsure, candidates=NOTHING, rephrased=True), POLICY)
+    assert (first.step, first.rule) == (Step.REPHRASE, "rephrase_first")
+    assert (second.step, second.reason, second.rule) == (Step.HAND_OVER, EscalationReason.REPEATED_FALLBACK,
+                                                         "repeated_fallback")
+
+
+def test_a_product_question_without_an_article_goes_to_a_person() -> None:
+    decided = route(Signals(said(("product_question", 0.95)), candidates=NOTHING), POLICY)
+    assert (decided.step, decided.reason, decided.rule) == (Step.HAND_OVER, EscalationReason.LOW_CONFIDENCE,
+                                                            "no_article")
+
+
+def test_why_records_the_signals_and_the_rule() -> None:
+    signals = Signals(said(("third_party_question", 0.9), ("product_question", 0.05)), brands=("Netflix",),
+                      candidates=CONFIDENT)
+    assert route(signals, POLICY).why() == {
+        "rule": "other_brand", "step": "hand_over", "reason": "third_party",
+        "intents": [["third_party_question", 0.9], ["product_question", 0.05]],
+        "entities": {"product": [], "brand": ["Netflix"]},
+        "candidates": [["change-password", 0.78], ["change-email", 0.6]],
+    }
+
+
+def test_several_searches_keep_each_article_at_its_best_score() -> None:
+    merged = best_per_article([[article("a", 0.5), article("b", 0.7)], [article("a", 0.8)]])
+    assert [(c.article_id, c.score) for c in merged] == [("a", 0.8), ("b", 0.7)]

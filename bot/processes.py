@@ -152,12 +152,14 @@ def spawn(name: str, command: list[str], env: dict[str, str], log: Path) -> Chil
 
 
 def start_rasa(*, port: int, redis_url: str, action_url: str, action_token: str, api_token: str,
-               model: Path, log: Path) -> Child:
-    """Start ``rasa run`` with the REST channel and the HTTP API, its stores in Redis."""
+               model: Path, log: Path, tracker_record_exp_s: int) -> Child:
+    """Start ``rasa run`` with the REST channel and the HTTP API, its stores in Redis (trackers
+    expiring ``tracker_record_exp_s`` after their last save: Settings.tracker_record_exp_s)."""
     command = [str(RASA_BIN), "run", "--enable-api", "--auth-token", api_token, "-i", "127.0.0.1",
                "-p", str(port), "-m", str(model), "--endpoints", "endpoints.yml",
                "--credentials", "credentials.yml"]
-    env = {**rasa_redis_env(redis_url), "TANDEM_ACTION_URL": action_url, "TANDEM_ACTION_TOKEN": action_token}
+    env = {**rasa_redis_env(redis_url), "TANDEM_ACTION_URL": action_url, "TANDEM_ACTION_TOKEN": action_token,
+           "TANDEM_TRACKER_RECORD_EXP": str(tracker_record_exp_s)}
     return spawn("rasa", command, env, log)
 
 

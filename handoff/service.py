@@ -31,7 +31,6 @@ from handoff.live import LiveBus
 from handoff.models import Agent, Role, Session, SessionState, TranscriptEntry, iso_utc
 from handoff.presence import Presence, PresenceRegistry
 
-CLOSED_SESSION_TTL_S = 24 * 3600  # long enough to resume and rate; the SQL record (redacted) stays
 DEFAULT_WAIT_S = 60.0
 OFFLINE_NOTE = (
     "Nobody from our team is available right now. Leave your e-mail address or phone number and "
@@ -89,7 +88,9 @@ class HandoffService:
         is_open: Callable[[], bool] = lambda: True,
         offline_note: str = OFFLINE_NOTE,
         clock: Callable[[], float] = time.time,
+        closed_ttl_s: int = 24 * 3600,
     ) -> None:
+        """``closed_ttl_s``: how long a closed session's keys stay (Settings.privacy.closed_session_ttl_s)."""
         # Typed as Any: redis-py types replies as unions over its decode modes, and this client
         # always decodes (decode_responses=True), so every reply here is str-based.
         self._redis: Any = redis
@@ -99,6 +100,7 @@ class HandoffService:
         self._is_open = is_open
         self.offline_note = offline_note
         self._clock = clock
+        self._closed_ttl_s = closed_ttl_s
         self._transition = redis.register_script(scripts.TRANSITION)
         self._append = redis.register_script(scripts.APPEND)
 
@@ -208,6 +210,11 @@ class HandoffService:
             pipe.hincrby(key, "kb_answers", 1 if article_id else 0)
             pipe.hset(key, "articles", json.dumps(articles))
             await pipe.execute()
+
+    async def note_once(self, session_id: str, flag: str, text: str) -> None:
+        """Tell the customer ``text`` (a system line) the first time ``flag`` is raised on the session."""
+        if await self._redis.hsetnx(keys.session(session_id), flag, "1"):
+            await self.append(session_id, Role.SYSTEM, text)
 
     async def typing(self, session_id: str, role: Role, on: bool) -> None:
         """Relay a typing indicator to the other side."""
@@ -415,7 +422,7 @@ class HandoffService:
             pipe.zrem(keys.HANDOFFS, session_id)
             pipe.zrem(keys.OPEN_SESSIONS, session_id)
             for key in (keys.session(session_id), keys.transcript(session_id), keys.dedupe(session_id)):
-                pipe.expire(key, CLOSED_SESSION_TTL_S)
+                pipe.expire(key, self._closed_ttl_s)
             await pipe.execute()
         return await self._announce(session_id), SessionState(previous)
 

@@ -20,6 +20,7 @@ import httpx
 import redis as redis_sync
 
 from bot.accounts import AccountStore
+from bot.core.config import Settings
 from bot.core.security import StaffRole
 from bot.processes import (
     Child,
@@ -136,6 +137,11 @@ class RunningSystem:
             "TANDEM_RATE_LIMITS__LOGINS_PER_IP": "100000/minute",
         }
 
+    def tracker_record_exp_s(self) -> int:
+        """Rasa's tracker expiry for the gateways' settings, as ``make run`` computes it."""
+        idle_s = int(self.gateway_env()["TANDEM_SESSION_IDLE_TIMEOUT_S"])
+        return Settings(session_idle_timeout_s=idle_s).tracker_record_exp_s
+
     def start_gateway(self, port: int | None = None, extra_env: dict[str, str] | None = None) -> Gateway:
         """Start one more gateway process (``extra_env`` overrides settings for it alone)."""
         port = port or free_port()
@@ -166,6 +172,7 @@ class RunningSystem:
                 port=int(url.rsplit(":", 1)[1]), redis_url=self.redis_url,
                 action_url=f"http://127.0.0.1:{action_gateway_port}/actions/webhook", action_token=ACTION_TOKEN,
                 api_token=RASA_TOKEN, model=model, log=self.state_dir / "logs" / f"rasa-{n}.log",
+                tracker_record_exp_s=self.tracker_record_exp_s(),
             )
             if n < len(self.rasas):
                 self.rasas[n] = child

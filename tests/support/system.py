@@ -215,13 +215,21 @@ def staff_token(gateway_url: str, username: str) -> str:
 
 
 @contextmanager
-def running_system(state_dir: Path, *, with_rasa: bool = True, rasa_processes: int = 1) -> Iterator[RunningSystem]:
+def running_system(state_dir: Path, *, with_rasa: bool = True, rasa_processes: int = 1,
+                   database_url: str | None = None, redis_in_state_dir: bool = False) -> Iterator[RunningSystem]:
     """Redis (this run's own database, emptied), SQL with the staff accounts, Rasa (trained if
-    needed; ``rasa_processes`` servers sharing the Redis stores) and one gateway; all stopped on exit."""
-    redis_url, embedded = test_redis_url()
+    needed; ``rasa_processes`` servers sharing the Redis stores) and one gateway; all stopped on exit.
+
+    ``database_url``: another database than a SQLite file in ``state_dir``; ``redis_in_state_dir``:
+    an embedded Redis persisting under ``state_dir/redis``, as ``make run`` starts one."""
+    if redis_in_state_dir:
+        embedded: EmbeddedRedis | None = EmbeddedRedis.start(state_dir / "redis")
+        redis_url = embedded.url  # type: ignore[union-attr]
+    else:
+        redis_url, embedded = test_redis_url()
     redis_sync.Redis.from_url(redis_url).flushdb()
     running = RunningSystem(state_dir=state_dir, redis_url=redis_url,
-                            database_url=f"sqlite:///{state_dir / 'tandem.db'}",
+                            database_url=database_url or f"sqlite:///{state_dir / 'tandem.db'}",
                             rasa_url=",".join(f"http://127.0.0.1:{free_port()}" for _ in range(rasa_processes)))
     seed_accounts(running.database_url)
     gateway_port = free_port()

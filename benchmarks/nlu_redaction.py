@@ -18,6 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.core.config import Settings
+from bot.services import lookup_names
 from nlu.evaluation import Job, accuracy, plain, read_rasa_nlu, run_jobs, stratified_folds
 from privacy import PresidioRedactor
 from tests.privacy.pii_set import CARDS, EMAILS, IBANS, NAMES, PHONES
@@ -42,7 +44,7 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=3)
     args = parser.parse_args()
     examples, extra = read_rasa_nlu(ROOT / "training_data" / "nlu.yml")
-    redactor = PresidioRedactor()
+    redactor = PresidioRedactor(Settings().privacy.redaction(lookup_names()))  # as deployed
     parts = stratified_folds(examples, args.folds)
     jobs, expected = [], []
     for held_out_index, held_out in enumerate(parts):

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from rasa_sdk.executor import ActionExecutor
@@ -20,7 +21,7 @@ from sqlalchemy import Engine, create_engine
 from actions import build_actions
 from bot.accounts import AccountStore
 from bot.closing import ConversationCloser
-from bot.core.config import Settings
+from bot.core.config import PROJECT_ROOT, Settings
 from bot.core.security import TokenSigner
 from bot.kept_data import compact_persistence, erase_live_and_files, held_about, purge_old_exports
 from bot.periodic import run_every
@@ -32,6 +33,7 @@ from handoff import HandoffService, LiveBus, PresenceRegistry
 from handoff.service import OFFLINE_NOTE
 from knowledge_base import Embedder, KnowledgeBase, build_knowledge_base
 from knowledge_base.embedder import MiniLMEmbedder
+from nlu.evaluation import read_rasa_nlu
 from outcomes import OutcomeRecorder, erase_conversation, purge_older_than
 from privacy import PresidioRedactor, Redactor
 from retraining import Retraining, build_retraining
@@ -99,6 +101,14 @@ class Services:
         self.engine.dispose()
 
 
+def lookup_names(nlu_file: Path = PROJECT_ROOT / "training_data" / "nlu.yml") -> tuple[str, ...]:
+    """The product and brand names of Rasa's lookup tables: the name recogniser must not hide them
+    (spaCy takes "Gmail" or "Hue" for people, and Rasa needs them to tell our products from others')."""
+    _, blocks = read_rasa_nlu(nlu_file)
+    return tuple(line[2:].strip() for block in blocks if "lookup" in block
+                 for line in str(block["examples"]).splitlines() if line.startswith("- "))
+
+
 def make_engine(database_url: str) -> Engine:
     """A SQLAlchemy engine; SQLite gets the settings that let threads share it."""
     if database_url.startswith("sqlite"):
@@ -140,7 +150,7 @@ async def build_services(settings: Settings) -> Services:
         closed_ttl_s=settings.privacy.closed_session_ttl_s,
     )
     embedder = MiniLMEmbedder()
-    redactor = PresidioRedactor(settings.privacy.redaction())
+    redactor = PresidioRedactor(settings.privacy.redaction(lookup_names()))
     knowledge_base, _ = await asyncio.gather(  # both load a model: in parallel
         asyncio.to_thread(load_knowledge_base, settings, engine, embedder), asyncio.to_thread(redactor.warm_up))
     rasa = RasaClient(settings.rasa_servers, settings.rasa_timeout_s, settings.rasa_token.get_secret_value())

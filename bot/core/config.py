@@ -144,10 +144,10 @@ class PrivacySettings(BaseModel):
         _redactor().RedactionSettings(secrets=tuple(value))  # raises ValueError naming the unknown kinds
         return value
 
-    def redaction(self) -> Any:
-        """The redactor's ``RedactionSettings``."""
-        return _redactor().RedactionSettings(keep_words=tuple(self.keep_words), secrets=tuple(self.secrets),
-                                             live_kept=tuple(self.live_kept))
+    def redaction(self, keep_phrases: tuple[str, ...] = ()) -> Any:
+        """The redactor's ``RedactionSettings`` (``keep_phrases``: product and brand names it must not hide)."""
+        return _redactor().RedactionSettings(keep_words=tuple(self.keep_words), keep_phrases=keep_phrases,
+                                             secrets=tuple(self.secrets), live_kept=tuple(self.live_kept))
 
 
 def _redactor() -> Any:

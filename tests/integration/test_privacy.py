@@ -10,6 +10,7 @@ is read again.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -138,9 +139,13 @@ async def chat_then_handoff(system: RunningSystem, agent: AgentClient) -> Custom
         await customer.bot_reply_after(await customer.say(line))
     notes = [m for m in customer.messages("system") if m["text"] == SECRETS_NOTE]
     assert len(notes) == 1  # told once, politely
-    tracker = redis_sync.Redis.from_url(system.redis_url, decode_responses=True).get(f"tracker:{customer.session_id}")
-    assert tracker and "[CARD ••••1111]" in tracker and found_in(tracker, SECRETS + OTHERS) == []  # Rasa: redacted
-    await customer.bot_reply_after(await customer.say("I want to talk to a human please"))
+    stored = redis_sync.Redis.from_url(system.redis_url, decode_responses=True).get(f"tracker:{customer.session_id}")
+    tracker = json.dumps(json.loads(stored or "{}"), ensure_ascii=False)
+    assert "[CARD ••••1111]" in tracker and found_in(tracker, SECRETS + OTHERS) == []  # Rasa sees redacted text
+    try:  # the bot may already have handed the nonsense line over (out of scope)
+        await customer.wait_for(lambda f: f["type"] == "state" and f["state"] == "queued", timeout_s=5)
+    except AssertionError:
+        await customer.bot_reply_after(await customer.say("I want to talk to a human please"))
     await agent.wait_queued(customer.session_id)
     await agent.send({"type": "claim", "session_id": customer.session_id})
     await agent.wait_for(lambda f: f["type"] == "claimed" and f["session_id"] == customer.session_id)
@@ -167,7 +172,8 @@ async def test_personal_data_is_masked_expired_and_erased_in_every_store(private
 
     agent = await AgentClient.open(system.gateway.ws_url, staff_token(url, "agent1"))
     customer = await chat_then_handoff(system, agent)
-    live = "\n".join(m["text"] for m in agent.messages())
+    claimed = next(f for f in agent.frames if f["type"] == "claimed" and f["session_id"] == customer.session_id)
+    live = "\n".join(m["text"] for m in [*claimed["messages"], *agent.messages()])
     assert PHONES[0] in live and EMAILS[0] in live  # the agent has what they need to reach the customer
     assert_no_secrets_anywhere(system)
     await agent.reply(customer.session_id, f"Thanks, I will call {PHONES[0]} today.")

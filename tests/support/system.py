@@ -148,7 +148,7 @@ class RunningSystem:
         log = self.state_dir / "logs" / f"gateway-{port}.log"
         child = start_gateway(port=port, env=self.gateway_env() | (extra_env or {}), log=log)
         gateway = Gateway(f"http://127.0.0.1:{port}", child)
-        wait_until(lambda: http_ok(f"{gateway.url}/openapi.json"), child, timeout_s=180)
+        wait_until(lambda: http_ok(f"{gateway.url}/openapi.json"), child, timeout_s=420)
         self.gateways.append(gateway)
         return gateway
 

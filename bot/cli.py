@@ -18,6 +18,7 @@ import typer
 from bot.accounts import AccountStore
 from bot.core.config import Settings, get_settings
 from bot.core.security import StaffRole
+from bot.kept_data import REPORTS_DIR
 from bot.nlu_cli import nlu_app
 from bot.processes import (
     Child,
@@ -69,7 +70,8 @@ def add_user(
 def report(
     since: Annotated[datetime, typer.Option(help="Start of the period (inclusive), e.g. 2026-10-01")],
     until: Annotated[datetime, typer.Option(help="End of the period (exclusive), e.g. 2026-11-01")],
-    out: Annotated[Path, typer.Option(help="Folder for the HTML, PDF and CSV files")] = Path("results/reports"),
+    out: Annotated[Path | None, typer.Option(
+        help="Folder for the HTML, PDF and CSV files (default: state/reports, kept for the retention period)")] = None,
     timezone: Annotated[str | None, typer.Option(help="IANA zone of the dates (default: the configured one)")] = None,
     group_questions: Annotated[bool, typer.Option(help="Group unanswered questions by meaning (loads MiniLM)")] = True,
 ) -> None:
@@ -87,7 +89,8 @@ def report(
     embed = MiniLMEmbedder().embed if group_questions else None
     built = build_report(engine, period, settings.service.targets, settings.service.fees, embed=embed)
     stem = f"service-report_{since.date().isoformat()}_{until.date().isoformat()}"
-    for path in write_report_files(built, conversation_rows(engine, period), out, stem):
+    folder = out or settings.state_dir / REPORTS_DIR
+    for path in write_report_files(built, conversation_rows(engine, period), folder, stem):
         typer.echo(f"wrote {path}")
 
 
@@ -145,7 +148,8 @@ def run(
             children.append(start_rasa(
                 port=each_port, redis_url=redis_url, action_url=f"http://127.0.0.1:{port}/actions/webhook",
                 action_token=action_token, api_token=rasa_token, model=model,
-                log=logs / ("rasa.log" if n == 0 else f"rasa-{n}.log")))
+                log=logs / ("rasa.log" if n == 0 else f"rasa-{n}.log"),
+                tracker_record_exp_s=settings.tracker_record_exp_s))
         rasa_urls = ",".join(f"http://127.0.0.1:{each_port}" for each_port in rasa_ports)
         children.append(start_gateway(port=port, host=host, log=logs / "gateway.log", env={
             "TANDEM_REDIS_URL": redis_url, "TANDEM_SECRET_KEY": secret, "TANDEM_ACTION_TOKEN": action_token,

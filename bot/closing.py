@@ -11,14 +11,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable, Sequence
 
 from redis.asyncio import Redis
 
 from bot.periodic import run_every
-from handoff import Agent, HandoffError, HandoffService, LiveBus, Session
+from handoff import Agent, HandoffError, HandoffService, LiveBus, Session, TranscriptEntry
+from handoff.erasure import scrub_closed_session
 from outcomes import OutcomeRecorder
 from outcomes.models import ConversationRecord
-from outcomes.recorder import EndedBy
+from outcomes.recorder import REDACTED_ROLES, EndedBy
+from rasa_bridge import tracker_key
 
 logger = logging.getLogger(__name__)
 SWEEP_LOCK = "tandem:sweep-lock"
@@ -30,7 +33,11 @@ class ConversationCloser:
     """The one place that turns "this conversation is over" into a closed session and a record."""
 
     def __init__(self, handoff: HandoffService, recorder: OutcomeRecorder, bus: LiveBus, redis: Redis,
-                 simulated_times: bool = False) -> None:
+                 simulated_times: bool = False, *, redact: Callable[[str], str] = lambda text: text,
+                 closed_ttl_s: int = 24 * 3600) -> None:
+        """``redact`` scrubs what stays live after the close; ``closed_ttl_s`` is how long it stays."""
+        self._redact = redact
+        self._closed_ttl_s = closed_ttl_s
         self._handoff = handoff
         self._recorder = recorder
         self._bus = bus
@@ -44,8 +51,17 @@ class ConversationCloser:
         record = await asyncio.to_thread(
             self._recorder.record, session, previous, ended_by, transcript, time.time(), await self._shift(session)
         )
+        await self._scrub(session_id, transcript)
         await self._bus.publish_session(session_id, {"kind": "ended", "outcome": record.outcome})
         return record
+
+    async def _scrub(self, session_id: str, transcript: Sequence[TranscriptEntry]) -> None:
+        """What stays live after the close holds no personal data: the transcript is redacted, the
+        ticket contact dropped, and Rasa's tracker (redacted text already) expires with the session."""
+        texts = await asyncio.to_thread(
+            lambda: {e.id: self._redact(e.text) for e in transcript if e.role in REDACTED_ROLES})
+        await scrub_closed_session(self._redis, session_id, texts)
+        await self._redis.expire(tracker_key(session_id), self._closed_ttl_s)
 
     async def _shift(self, session: Session) -> float:
         """Seconds to move the record's times by: 0, except for benchmark sessions with a simulated start."""

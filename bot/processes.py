@@ -114,10 +114,12 @@ def spawn(name: str, command: list[str], env: dict[str, str], log: Path) -> Chil
 
 
 def start_rasa(*, port: int, redis_url: str, action_url: str, action_token: str, api_token: str,
-               model: Path, log: Path) -> Child:
-    """Start a Rasa server with the REST channel and the HTTP API, its stores in Redis."""
+               model: Path, log: Path, tracker_record_exp_s: int) -> Child:
+    """Start a Rasa server with the REST channel and the HTTP API, its stores in Redis (trackers
+    expiring ``tracker_record_exp_s`` after their last save: Settings.tracker_record_exp_s)."""
     command = server_command(port=port, api_token=api_token, model=model)
-    env = endpoints_env(redis_url=redis_url, action_url=action_url, action_token=action_token)
+    env = endpoints_env(redis_url=redis_url, action_url=action_url, action_token=action_token,
+                        tracker_record_exp_s=tracker_record_exp_s)
     return spawn("rasa", command, env, log)
 
 

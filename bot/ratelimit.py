@@ -8,6 +8,7 @@ limit is per socket, so it is kept in the socket's own :class:`FrameBudget`, wit
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections import deque
@@ -32,7 +33,10 @@ class RateLimited(Exception):
 class RateLimiter:
     """One per process; the counters are in Redis, so every gateway enforces the same budget."""
 
-    def __init__(self, redis_url: str, settings: RateLimitSettings) -> None:
+    def __init__(self, redis_url: str, settings: RateLimitSettings, pseudonym_key: str = "") -> None:
+        """``pseudonym_key`` keys the hash that stands for a client address in counter names, so
+        Redis never holds an IP address (personal data) and nobody can list them back."""
+        self._pseudonym_key = hashlib.sha256(pseudonym_key.encode()).digest()
         storage_url = redis_url.replace("redis://", "async+redis://", 1).replace("rediss://", "async+rediss://", 1)
         self._limiter = SlidingWindowCounterRateLimiter(RedisStorage(storage_url, implementation="redispy"))
         self._message_session = parse(settings.messages_per_session)
@@ -49,16 +53,19 @@ class RateLimiter:
         """
         await asyncio.gather(
             self._hit(self._message_session, "messages in this conversation", "msg-session", session_id),
-            self._hit(self._message_ip, "messages from your network", "msg-ip", ip),
+            self._hit(self._message_ip, "messages from your network", "msg-ip", self._pseudonym(ip)),
         )
 
     async def new_session(self, ip: str) -> None:
         """Count one new conversation from ``ip``."""
-        await self._hit(self._session_ip, "new conversations from your network", "session-ip", ip)
+        await self._hit(self._session_ip, "new conversations from your network", "session-ip", self._pseudonym(ip))
 
     async def login(self, ip: str) -> None:
         """Count one staff login attempt from ``ip`` (slows password guessing)."""
-        await self._hit(self._login_ip, "login attempts", "login-ip", ip)
+        await self._hit(self._login_ip, "login attempts", "login-ip", self._pseudonym(ip))
+
+    def _pseudonym(self, ip: str) -> str:
+        return hashlib.blake2b(ip.encode(), key=self._pseudonym_key, digest_size=12).hexdigest()
 
     def frame_budget(self) -> FrameBudget:
         """A new socket's allowance of inbound frames."""

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from rasa_sdk.executor import ActionExecutor
 from redis.asyncio import BlockingConnectionPool, Redis
@@ -19,21 +20,22 @@ from sqlalchemy import Engine, create_engine
 from actions import build_actions
 from bot.accounts import AccountStore
 from bot.closing import ConversationCloser
-from bot.core.config import Settings
+from bot.core.config import PROJECT_ROOT, Settings
 from bot.core.security import TokenSigner
+from bot.kept_data import compact_persistence, erase_live_and_files, held_about, purge_old_exports
 from bot.periodic import run_every
 from bot.ratelimit import RateLimiter
 from bot.relay import BotRelay
 from handoff import HandoffService, LiveBus, PresenceRegistry
-from handoff.erasure import forget_session
 from handoff.hours import offline_note
 from handoff.service import OFFLINE_NOTE
 from knowledge_base import Embedder, KnowledgeBase, build_knowledge_base
 from knowledge_base.embedder import MiniLMEmbedder
 from knowledge_base.vocabulary import read_vocabulary
+from nlu.evaluation import read_rasa_nlu
 from outcomes import OutcomeRecorder, erase_conversation, purge_older_than
-from privacy import PresidioRedactor, RedactionSettings, Redactor
-from rasa_bridge import RasaClient, erase_tracker
+from privacy import PresidioRedactor, Redactor
+from rasa_bridge import RasaClient
 from retraining import Retraining, build_retraining
 from routing import Policy
 
@@ -65,20 +67,26 @@ class Services:
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def run_retention(self) -> int:
-        """Anonymise stored transcripts past the retention period and drop the review queue's
-        unlabelled messages of the same age; how many conversations were anonymised."""
+        """Anonymise stored transcripts past the retention period, drop the review queue's unlabelled
+        messages and the report exports of the same age, and compact Redis persistence (closed chats
+        were scrubbed there); how many conversations were anonymised."""
         days = self.settings.privacy.retention_days
         purged = await asyncio.to_thread(purge_older_than, self.engine, days)
         await asyncio.to_thread(self.retraining.review.purge_before, datetime.now(UTC) - timedelta(days=days))
+        await asyncio.to_thread(purge_old_exports, self.settings.state_dir, days)
+        await compact_persistence(self.redis)
         return purged
 
     async def erase_conversation(self, session_id: str) -> None:
         """An erasure request: everything kept about one conversation, wherever it is kept (SQL record,
-        review queue, the live session in Redis and the bot's tracker). Idempotent."""
+        review queue, every Redis key naming it incl. the bot's tracker, report exports). Idempotent."""
         await asyncio.to_thread(erase_conversation, self.engine, session_id, datetime.now(UTC))
         await asyncio.to_thread(self.retraining.review.forget_session, session_id)
-        await forget_session(self.redis, session_id)
-        await erase_tracker(self.redis, session_id)
+        await erase_live_and_files(self.redis, self.settings.state_dir, session_id)
+
+    async def held_about(self, session_id: str) -> dict[str, Any]:
+        """What each store still holds about one conversation (bot/kept_data.py)."""
+        return await held_about(self.engine, self.retraining.review, self.redis, self.settings.state_dir, session_id)
 
     async def aclose(self) -> None:
         """Stop background tasks and close connections."""
@@ -92,6 +100,19 @@ class Services:
         await self.bus.aclose()
         await self.redis.aclose()
         self.engine.dispose()
+
+
+def lookup_names(nlu_files: tuple[str, ...] = ("training_data/nlu.yml", "training_data/vocabulary.yml")
+                 ) -> tuple[str, ...]:
+    """The product and brand names of Rasa's lookup tables (brands in nlu.yml, products in the
+    vocabulary's vocabulary.yml): the name recogniser must not hide them (spaCy takes "Gmail" or
+    "Hue" for people, and Rasa needs them to tell our products from others')."""
+    names: list[str] = []
+    for nlu_file in nlu_files:
+        _, blocks = read_rasa_nlu(PROJECT_ROOT / nlu_file)
+        names += [line[2:].strip() for block in blocks if "lookup" in block
+                  for line in str(block["examples"]).splitlines() if line.startswith("- ")]
+    return tuple(names)
 
 
 def make_engine(database_url: str) -> Engine:
@@ -135,9 +156,10 @@ async def build_services(settings: Settings) -> Services:
         redis, bus, presence, default_queue=settings.handoff.default_queue,
         is_open=lambda: hours.is_open(datetime.now(UTC)),
         offline_note=offline_note(hours, OFFLINE_NOTE),
+        closed_ttl_s=settings.privacy.closed_session_ttl_s,
     )
     embedder = MiniLMEmbedder()
-    redactor = PresidioRedactor(RedactionSettings(keep_words=tuple(settings.privacy.keep_words)))
+    redactor = PresidioRedactor(settings.privacy.redaction(lookup_names()))
     knowledge_base, _ = await asyncio.gather(  # both load a model: in parallel
         asyncio.to_thread(load_knowledge_base, settings, engine, embedder), asyncio.to_thread(redactor.warm_up))
     rasa = RasaClient(settings.rasa_servers, settings.rasa_timeout_s, settings.rasa_token.get_secret_value())
@@ -156,10 +178,11 @@ async def build_services(settings: Settings) -> Services:
     services = Services(
         settings=settings, engine=engine, redis=redis, bus=bus, handoff=handoff,
         knowledge_base=knowledge_base, rasa=rasa, relay=BotRelay(handoff, rasa),
-        closer=ConversationCloser(handoff, recorder, bus, redis, settings.simulated_times), accounts=accounts,
+        closer=ConversationCloser(handoff, recorder, bus, redis, settings.simulated_times, redact=redactor.redact,
+                                  closed_ttl_s=settings.privacy.closed_session_ttl_s), accounts=accounts,
         recorder=recorder, signer=TokenSigner(settings.secret_key.get_secret_value(), settings.token_ttl_s),
         executor=executor, redactor=redactor, embedder=embedder, retraining=retraining,
-        limiter=RateLimiter(settings.redis_url, settings.rate_limits),
+        limiter=RateLimiter(settings.redis_url, settings.rate_limits, settings.secret_key.get_secret_value()),
     )
     services.background.append(asyncio.create_task(bus.run()))
     services.background.append(asyncio.create_task(knowledge_base.follow_changes()))  # other processes' edits

@@ -39,7 +39,7 @@ from handoff.presence import Presence, PresenceRegistry
 from handoff.sessions import Sessions
 from handoff.transcript import Transcript
 
-CLOSED_SESSION_TTL_S = 24 * 3600  # long enough to resume and rate; the SQL record (redacted) stays
+CLOSED_SESSION_TTL_S = 24 * 3600  # default of Settings.privacy.closed_session_ttl_s (docs/privacy.md)
 LOST_AGENT_NOTE = (
     "Your agent was disconnected. You are at the front of the queue; the next available person "
     "will continue with the whole conversation."
@@ -60,7 +60,9 @@ class Moves:
         default_queue: str,
         is_open: Callable[[], bool],
         clock: Callable[[], float],
+        closed_ttl_s: int = CLOSED_SESSION_TTL_S,
     ) -> None:
+        self._closed_ttl_s = closed_ttl_s  # how long a closed session's keys stay
         self._redis: Any = redis  # decoded replies (see HandoffService)
         self._bus = bus
         self._presence = presence
@@ -263,7 +265,7 @@ class Moves:
             pipe.zrem(keys.HANDOFFS, session_id)
             pipe.zrem(keys.OPEN_SESSIONS, session_id)
             for key in (keys.session(session_id), keys.transcript(session_id), keys.dedupe(session_id)):
-                pipe.expire(key, CLOSED_SESSION_TTL_S)
+                pipe.expire(key, self._closed_ttl_s)
             await pipe.execute()
         return await self._announce(session_id), SessionState(previous)
 

@@ -63,7 +63,9 @@ class HandoffService:
         is_open: Callable[[], bool] = lambda: True,
         offline_note: str = OFFLINE_NOTE,
         clock: Callable[[], float] = time.time,
+        closed_ttl_s: int = CLOSED_SESSION_TTL_S,
     ) -> None:
+        """``closed_ttl_s``: how long a closed session's keys stay (Settings.privacy.closed_session_ttl_s)."""
         # redis-py types replies as unions over its decode modes; this client always decodes
         # (decode_responses=True), so every part keeps it typed as Any and reads str replies.
         self.presence = presence
@@ -71,7 +73,8 @@ class HandoffService:
         self._sessions = Sessions(redis, clock)
         self._transcript = Transcript(redis, bus, clock)
         self._moves = Moves(redis, bus, presence, self._sessions, self._transcript,
-                            default_queue=default_queue, is_open=is_open, clock=clock)
+                            default_queue=default_queue, is_open=is_open, clock=clock,
+                            closed_ttl_s=closed_ttl_s)
         self._queue = QueueView(redis, presence, self._sessions)
         self._idle = IdleIndex(redis, clock)
 
@@ -94,6 +97,10 @@ class HandoffService:
         await self._sessions.note_bot_answer(session_id, article_id)
 
     # --- transcript -----------------------------------------------------------------------
+
+    async def note_once(self, session_id: str, flag: str, text: str) -> None:
+        """Tell the customer ``text`` (a system line) the first time ``flag`` is raised on the session."""
+        await self._transcript.note_once(session_id, flag, text)
 
     async def append(
         self,

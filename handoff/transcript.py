@@ -41,6 +41,11 @@ class Transcript:
         self._clock = clock
         self._append = redis.register_script(scripts.APPEND)
 
+    async def note_once(self, session_id: str, flag: str, text: str) -> None:
+        """Tell the customer ``text`` (a system line) the first time ``flag`` is raised on the session."""
+        if await self._redis.hsetnx(keys.session(session_id), flag, "1"):
+            await self.append(session_id, Role.SYSTEM, text)
+
     async def append(
         self,
         session_id: str,

@@ -13,13 +13,13 @@ from outcomes.metrics import Period, ServiceMetrics, summarize
 from outcomes.models import ConversationRecord, EscalationReason, Outcome, StoredMessage
 from outcomes.recorder import OutcomeRecorder, classify, response_times, stored_transcript
 from outcomes.report import Fees, ServiceReport, Targets, build_report
-from outcomes.retention import erase_conversation, purge_older_than, purge_transcripts
+from outcomes.retention import erase_conversation, kept_about, purge_older_than, purge_transcripts
 from outcomes.schema import migrate
 
 __all__ = [
     "KB_GAP_REASONS", "ConversationRecord", "EscalationReason", "Fees", "GapCluster", "InvalidPeriod",
     "InvalidRating", "Outcome", "OutcomeRecorder", "OutcomesError", "Period", "ServiceMetrics", "ServiceReport",
     "StoredMessage", "Targets", "UnknownConversation", "build_report", "classify", "erase_conversation",
-    "knowledge_gaps", "migrate", "purge_older_than", "purge_transcripts", "response_times", "stored_transcript",
-    "summarize",
+    "kept_about", "knowledge_gaps", "migrate", "purge_older_than", "purge_transcripts", "response_times",
+    "stored_transcript", "summarize",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.orm import Session as SqlSession
 
 from outcomes.errors import UnknownConversation
@@ -56,3 +56,21 @@ def purge_older_than(engine: Engine, days: int, now: datetime | None = None) -> 
     """The retention job: anonymise conversations that ended more than ``days`` days ago."""
     now = now or datetime.now(UTC)
     return purge_transcripts(engine, now - timedelta(days=days), now)
+
+
+def kept_about(engine: Engine, session_id: str) -> dict[str, object]:
+    """What SQL still holds about one conversation (for an access request): counts and flags, no text."""
+    with SqlSession(engine) as db:
+        record = db.get(ConversationRecord, session_id)
+        messages = db.scalar(select(func.count()).select_from(StoredMessage)
+                             .where(StoredMessage.session_id == session_id))
+    if record is None:
+        return {"record": False, "messages": int(messages or 0)}
+    return {"record": True, "messages": int(messages or 0),
+            "escalation_question": record.escalation_question is not None,
+            "rating_comment": record.csat_comment is not None,
+            "transcript_purged_at": _iso(record.transcript_purged_at), "erased_at": _iso(record.erased_at)}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return None if moment is None else as_utc(moment).isoformat()

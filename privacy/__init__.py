@@ -8,13 +8,17 @@ that redacts log records, and the errors in :mod:`privacy.errors`.
 from typing import Protocol
 
 from privacy.errors import PrivacyError, RedactionUnavailable
-from privacy.redactor import LABELS, PresidioRedactor, RedactionSettings
+from privacy.redactor import LABELS, SECRETS, PresidioRedactor, RedactionSettings, Screened
 
 
 class Redactor(Protocol):
-    """Anything that turns text into the same text without personal data."""
+    """Anything that turns text into the same text without personal data, and screens chat
+    messages at the door (see :meth:`PresidioRedactor.screen`)."""
 
     def redact(self, text: str) -> str: ...
 
+    def screen(self, text: str) -> Screened: ...
 
-__all__ = ["LABELS", "PresidioRedactor", "PrivacyError", "RedactionSettings", "RedactionUnavailable", "Redactor"]
+
+__all__ = ["LABELS", "SECRETS", "PresidioRedactor", "PrivacyError", "RedactionSettings", "RedactionUnavailable",
+           "Redactor", "Screened"]

@@ -40,9 +40,9 @@ def model_fingerprint(archive: Path) -> str:
         return str(json.load(member)["model_id"])
 
 
-def endpoints_env(*, redis_url: str, action_url: str, action_token: str) -> dict[str, str]:
-    """The variables endpoints.yml reads: Rasa's tracker and lock stores in Redis, and the action
-    endpoint (the gateway) with its token."""
+def endpoints_env(*, redis_url: str, action_url: str, action_token: str, tracker_record_exp_s: int) -> dict[str, str]:
+    """The variables endpoints.yml reads: Rasa's tracker and lock stores in Redis (trackers expiring
+    ``tracker_record_exp_s`` after their last save), and the action endpoint (the gateway) with its token."""
     parsed = urlparse(redis_url)
     return {
         "TANDEM_REDIS_HOST": parsed.hostname or "127.0.0.1",
@@ -51,4 +51,5 @@ def endpoints_env(*, redis_url: str, action_url: str, action_token: str) -> dict
         "TANDEM_REDIS_PASSWORD": parsed.password or "",
         "TANDEM_ACTION_URL": action_url,
         "TANDEM_ACTION_TOKEN": action_token,
+        "TANDEM_TRACKER_RECORD_EXP": str(tracker_record_exp_s),
     }

@@ -224,6 +224,12 @@ class ReviewQueue:
             item.status, item.label, item.reviewed_by, item.reviewed_at = status.value, label, by, self._clock()
         return item
 
+    def count_for_session(self, session_id: str) -> int:
+        """How many of one conversation's messages the queue holds (for an access request)."""
+        with SqlSession(self._engine) as db:
+            query = select(func.count()).select_from(ReviewItem).where(ReviewItem.session_id == session_id)
+            return int(db.scalar(query) or 0)
+
     def forget_session(self, session_id: str) -> int:
         """Erase one conversation's items (the customer asked to be forgotten); how many went."""
         with SqlSession(self._engine) as db, db.begin():

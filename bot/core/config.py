@@ -78,11 +78,37 @@ class ServiceSettings(BaseModel):
 
 
 class PrivacySettings(BaseModel):
-    """Retention of stored transcripts, and words the name recogniser must not hide (``tandem: privacy:``)."""
+    """What is masked at the door, how long live and stored data are kept, and words the name
+    recogniser must not hide (``tandem: privacy:``; docs/privacy.md)."""
 
     retention_days: int = Field(default=90, ge=1)  # stored transcripts older than this are anonymised
     retention_interval_s: float = Field(default=3600.0, gt=0)  # how often the retention job runs
     keep_words: list[str] = Field(default_factory=list)  # product and brand names, e.g. ["Lumen"]
+    #: Masked in every message before it is stored or sent anywhere (privacy.redactor.SECRET_RECOGNIZERS).
+    secrets: list[str] = Field(default_factory=lambda: list(_redactor().SECRETS))
+    #: May stay in the live chat the agent reads until it closes; anything else is redacted at the door.
+    live_kept: list[str] = Field(default_factory=lambda: list(_redactor().LIVE_KEPT))
+    #: The one lifetime of a conversation's live state after it closes (session, redacted transcript,
+    #: Rasa's tracker): long enough to reload the widget and rate the chat.
+    closed_session_ttl_s: int = Field(default=24 * 3600, ge=60)
+
+    @field_validator("secrets")
+    @classmethod
+    def _known_secrets(cls, value: list[str]) -> list[str]:
+        _redactor().RedactionSettings(secrets=tuple(value))  # raises ValueError naming the unknown kinds
+        return value
+
+    def redaction(self, keep_phrases: tuple[str, ...] = ()) -> Any:
+        """The redactor's ``RedactionSettings`` (``keep_phrases``: product and brand names it must not hide)."""
+        return _redactor().RedactionSettings(keep_words=tuple(self.keep_words), keep_phrases=keep_phrases,
+                                             secrets=tuple(self.secrets), live_kept=tuple(self.live_kept))
+
+
+def _redactor() -> Any:
+    """privacy.redactor, imported when first needed: it loads Presidio, which CLIs should not wait for."""
+    import privacy.redactor
+
+    return privacy.redactor
 
 
 class RateLimitSettings(BaseModel):
@@ -153,6 +179,13 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.state_dir / 'tandem.db'}"
         if self.kb_index_dir is None:
             self.kb_index_dir = self.state_dir / "kb_index"
+
+    @property
+    def tracker_record_exp_s(self) -> int:
+        """Rasa's tracker expiry (``record_exp``, renewed at every save): an idle chat is closed after
+        ``session_idle_timeout_s``, then its live state lives ``closed_session_ttl_s``; the gateway
+        shortens it to that when the chat closes."""
+        return self.session_idle_timeout_s + self.privacy.closed_session_ttl_s
 
     @property
     def rasa_servers(self) -> list[str]:

@@ -127,7 +127,8 @@ class AgentConnection:
             messages = await self._follow(frame.session_id)
             self._outbox.put({"type": "claimed", "session_id": frame.session_id, "messages": messages})
         elif isinstance(frame, AgentMessage):
-            text = clean_text(frame.text, self._services.settings.max_message_chars)
+            typed = clean_text(frame.text, self._services.settings.max_message_chars)
+            text = (await asyncio.to_thread(self._services.redactor.screen, typed)).live  # the door, as for customers
             entry, _ = await self._handoff.agent_reply(frame.session_id, agent, text, frame.client_id,
                                                        internal=frame.internal)
             self._outbox.put({"type": "ack", "client_id": frame.client_id, "id": entry.id})

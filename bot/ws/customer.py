@@ -26,12 +26,18 @@ from bot.ws.frames import (
     clean_text,
 )
 from handoff import RESYNC, HandoffError, Role, Session, SessionState, Subscription
+from privacy import Screened
 
 logger = logging.getLogger(__name__)
 CLOSE_ORIGIN = 4403
 CLOSE_SESSION = 4404
 WAIT_REFRESH_S = 15.0  # how often a waiting customer's position and estimate are refreshed
 POSITION_REFRESH_S = 0.5  # at most this often when the queue moves
+SECRETS_NOTE = (
+    "For your security, please don't share card numbers, bank account numbers or ID numbers in this "
+    "chat. We have hidden the number you sent, and we will never ask you for one here."
+)
+SECRETS_WARNED = "secrets_warned"  # session flag: the customer has had SECRETS_NOTE
 
 
 def origin_allowed(websocket: WebSocket, allowed: list[str]) -> bool:
@@ -51,7 +57,7 @@ class CustomerConnection:
         self._session_id = ""
         self._feed: SessionFeed | None = None
         self._subscriptions: list[Subscription] = []
-        self._to_bot: asyncio.Queue[str] = asyncio.Queue()
+        self._to_bot: asyncio.Queue[str] = asyncio.Queue()  # texts for Rasa, already redacted
         self._tasks: list[asyncio.Task[None]] = []
         self._state: SessionState | None = None  # as last seen: decides who cares about queue moves
         self._state_dirty = asyncio.Event()
@@ -97,17 +103,32 @@ class CustomerConnection:
         elif isinstance(frame, CancelHandoff):
             await self._handoff.cancel_escalation(self._session_id)
         elif isinstance(frame, Contact):
-            text = clean_text(frame.text, self._services.settings.max_message_chars)
-            entry = await self._handoff.leave_contact(self._session_id, frame.contact, text, frame.client_id)
-            self._outbox.put({"type": "ack", "client_id": frame.client_id, "id": entry.id})
+            await self._contact(frame)
         return True
+
+    async def _screen(self, text: str) -> Screened:
+        """The door: secrets masked before anything is stored or sent anywhere."""
+        return await asyncio.to_thread(self._services.redactor.screen, text)
+
+    async def _warn_about(self, *screened: Screened) -> None:
+        """Ask the customer, once per conversation, not to send card or account numbers."""
+        if any(s.secrets for s in screened):
+            await self._handoff.note_once(self._session_id, SECRETS_WARNED, SECRETS_NOTE)
+
+    async def _contact(self, frame: Contact) -> None:
+        """An offline ticket: the contact (an e-mail or phone, kept while the ticket waits) and the question."""
+        contact = await self._screen(frame.contact)
+        question = await self._screen(clean_text(frame.text, self._services.settings.max_message_chars))
+        entry = await self._handoff.leave_contact(self._session_id, contact.live, question.live, frame.client_id)
+        self._outbox.put({"type": "ack", "client_id": frame.client_id, "id": entry.id})
+        await self._warn_about(contact, question)
 
     async def _rate(self, frame: Rate) -> None:
         """Store the customer's satisfaction rating of a conversation that has ended."""
         session = await self._handoff.get_session(self._session_id)
         if session.state != SessionState.CLOSED:
             raise FrameError("invalid_state", "a conversation can be rated once it has ended")
-        comment = frame.comment.strip() if frame.comment else None
+        comment = (await self._screen(frame.comment.strip())).live if frame.comment else None
         await asyncio.to_thread(self._services.recorder.rate, self._session_id, frame.score, comment or None)
         self._outbox.put({"type": "rated", "score": frame.score})
 
@@ -142,19 +163,25 @@ class CustomerConnection:
             return await self._handoff.start_session()
         return await self._handoff.get_session(self._services.signer.read_customer_token(token))
 
-    async def _message(self, client_id: str, text: str, shown_text: str | None = None) -> None:
-        stored = await self._handoff.customer_message(self._session_id, shown_text or text, client_id)
+    async def _message(self, client_id: str, text: str) -> None:
+        """A typed message: the live chat keeps the screened text, the bot gets it fully redacted."""
+        screened = await self._screen(text)
+        await self._store(client_id, screened.live, screened.bot)
+        await self._warn_about(screened)
+
+    async def _store(self, client_id: str, shown_text: str, bot_text: str) -> None:
+        stored = await self._handoff.customer_message(self._session_id, shown_text, client_id)
         self._outbox.put({"type": "ack", "client_id": client_id, "id": stored.entry.id})
         if stored.created and stored.state == SessionState.BOT:  # with a person, the bot stays out
-            self._to_bot.put_nowait(text)
+            self._to_bot.put_nowait(bot_text)
 
     async def _choose(self, client_id: str, payload: str) -> None:
-        """A button press: the transcript shows the button's title, the bot gets its payload."""
+        """A button press: the transcript shows the button's title, the bot gets its payload (ours)."""
         titles = {b["payload"]: b["title"] for e in await self._handoff.transcript(self._session_id)
                   for b in e.extra.get("buttons", [])}
         if payload not in titles:
             raise FrameError("invalid_frame", "that option is not offered in this conversation")
-        await self._message(client_id, payload, titles[payload])
+        await self._store(client_id, titles[payload], payload)
 
     async def _bot_worker(self) -> None:
         """Relay messages to the bot one at a time, in the order the customer sent them."""

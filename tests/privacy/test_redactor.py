@@ -10,7 +10,8 @@ from privacy import PresidioRedactor
 from tests.privacy.pii_set import HARMLESS, NOT_A_CARD, NOT_AN_IBAN, cases
 
 pytestmark = [pytest.mark.unit, pytest.mark.slow]
-LABEL = {"email": "[EMAIL]", "phone": "[PHONE]", "card": "[CARD]", "iban": "[IBAN]", "name": "[NAME]"}
+LABEL = {"email": "[EMAIL]", "phone": "[PHONE]", "card": "[CARD ••••", "iban": "[IBAN ••••", "name": "[NAME]"}
+MASK = re.compile(r"\[(CARD|IBAN) ••••\w{4}\]")
 
 
 @pytest.fixture(scope="module")
@@ -25,7 +26,8 @@ def digits(text: str) -> str:
 
 
 def leaks(kind: str, value: str, redacted: str) -> bool:
-    """Whether any recognisable part of ``value`` survived."""
+    """Whether any recognisable part of ``value`` survived (a mask's last four characters do not count)."""
+    redacted = MASK.sub("[MASKED]", redacted)
     if kind == "name":
         return any(part in redacted for part in value.split())
     if kind == "email":
@@ -44,8 +46,29 @@ def test_every_value_of_the_pii_set_is_redacted(redactor: PresidioRedactor) -> N
 
 
 def test_numbers_failing_the_luhn_or_iban_check_are_not_called_cards_or_ibans(redactor: PresidioRedactor) -> None:
-    assert "[CARD]" not in redactor.redact(f"my card is {NOT_A_CARD}")
-    assert "[IBAN]" not in redactor.redact(f"my IBAN is {NOT_AN_IBAN}")
+    assert "[CARD" not in redactor.redact(f"my card is {NOT_A_CARD}")
+    assert "[IBAN" not in redactor.redact(f"my IBAN is {NOT_AN_IBAN}")
+
+
+def test_the_door_masks_secrets_for_good_and_keeps_contacts_for_the_live_chat(redactor: PresidioRedactor) -> None:
+    text = "I'm Maria Garcia, card 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00, mail joe99@gmail.com"
+    screened = redactor.screen(text)
+    assert screened.live == ("I'm [NAME], card [CARD ••••1111], IBAN [IBAN ••••3000], mail joe99@gmail.com")
+    assert screened.bot == "I'm [NAME], card [CARD ••••1111], IBAN [IBAN ••••3000], mail [EMAIL]"
+    assert screened.secrets
+    assert not redactor.screen("call me on +44 20 7946 0958").secrets
+
+
+def test_every_card_and_iban_of_the_pii_set_is_masked_at_the_door(redactor: PresidioRedactor) -> None:
+    found = [(value, redactor.screen(sentence)) for kind, value, sentence in cases() if kind in ("card", "iban")]
+    assert [value for value, screened in found if leaks("card", value, screened.live) or not screened.secrets] == []
+
+
+def test_an_unknown_secret_kind_is_refused_with_the_known_ones() -> None:
+    from privacy import RedactionSettings
+
+    with pytest.raises(ValueError, match="IBAN_CODE"):
+        RedactionSettings(secrets=("CREDIT_CARD", "SOCIAL_NUMBER"))
 
 
 @pytest.mark.parametrize("text", HARMLESS)

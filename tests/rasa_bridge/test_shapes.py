@@ -45,10 +45,12 @@ def test_rasas_output_shows_the_component_in_training_and_its_epochs() -> None:
     assert Progress("training DIETClassifier", 37.0).describe() == "training DIETClassifier 37%"
 
 
-def test_endpoints_yml_gets_the_redis_of_the_url_and_the_action_endpoint() -> None:
+def test_endpoints_yml_gets_the_redis_of_the_url_the_tracker_expiry_and_the_action_endpoint() -> None:
     env = endpoints_env(redis_url="redis://:pw@10.0.0.5:6390/4", action_url="http://gw/actions/webhook",
-                        action_token="t")
+                        action_token="t", tracker_record_exp_s=3600)
+    assert env["TANDEM_TRACKER_RECORD_EXP"] == "3600"
     assert (env["TANDEM_REDIS_HOST"], env["TANDEM_REDIS_PORT"], env["TANDEM_REDIS_DB"]) == ("10.0.0.5", "6390", "4")
     assert (env["TANDEM_REDIS_PASSWORD"], env["TANDEM_ACTION_URL"], env["TANDEM_ACTION_TOKEN"]) == (
         "pw", "http://gw/actions/webhook", "t")
-    assert endpoints_env(redis_url="redis://localhost", action_url="", action_token="")["TANDEM_REDIS_DB"] == "0"
+    assert endpoints_env(redis_url="redis://localhost", action_url="", action_token="",
+                         tracker_record_exp_s=1)["TANDEM_REDIS_DB"] == "0"

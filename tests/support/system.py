@@ -20,6 +20,7 @@ import httpx
 import redis as redis_sync
 
 from bot.accounts import AccountStore
+from bot.core.config import Settings
 from bot.core.security import StaffRole
 from bot.processes import (
     Child,
@@ -143,6 +144,11 @@ class RunningSystem:
             "TANDEM_RATE_LIMITS__LOGINS_PER_IP": "100000/minute",
         }
 
+    def tracker_record_exp_s(self) -> int:
+        """Rasa's tracker expiry for the gateways' settings, as ``make run`` computes it."""
+        idle_s = int(self.gateway_env()["TANDEM_SESSION_IDLE_TIMEOUT_S"])
+        return Settings(session_idle_timeout_s=idle_s).tracker_record_exp_s
+
     def start_gateway(self, port: int | None = None, extra_env: dict[str, str] | None = None) -> Gateway:
         """Start one more gateway process (``extra_env`` overrides settings for it alone)."""
         port = port or free_port()
@@ -177,6 +183,7 @@ class RunningSystem:
                 port=int(url.rsplit(":", 1)[1]), redis_url=self.redis_url,
                 action_url=f"http://127.0.0.1:{action_gateway_port}/actions/webhook", action_token=ACTION_TOKEN,
                 api_token=RASA_TOKEN, model=model, log=self.state_dir / "logs" / f"rasa-{n}.log",
+                tracker_record_exp_s=self.tracker_record_exp_s(),
             )
             if n < len(self.rasas):
                 self.rasas[n] = child
@@ -210,13 +217,21 @@ def staff_token(gateway_url: str, username: str) -> str:
 
 
 @contextmanager
-def running_system(state_dir: Path, *, with_rasa: bool = True, rasa_processes: int = 1) -> Iterator[RunningSystem]:
+def running_system(state_dir: Path, *, with_rasa: bool = True, rasa_processes: int = 1,
+                   database_url: str | None = None, redis_in_state_dir: bool = False) -> Iterator[RunningSystem]:
     """Redis (this run's own database, emptied), SQL with the staff accounts, Rasa (trained if
-    needed; ``rasa_processes`` servers sharing the Redis stores) and one gateway; all stopped on exit."""
-    redis_url, embedded = test_redis_url()
+    needed; ``rasa_processes`` servers sharing the Redis stores) and one gateway; all stopped on exit.
+
+    ``database_url``: another database than a SQLite file in ``state_dir``; ``redis_in_state_dir``:
+    an embedded Redis persisting under ``state_dir/redis``, as ``make run`` starts one."""
+    if redis_in_state_dir:
+        embedded: EmbeddedRedis | None = EmbeddedRedis.start(state_dir / "redis")
+        redis_url = embedded.url  # type: ignore[union-attr]
+    else:
+        redis_url, embedded = test_redis_url()
     redis_sync.Redis.from_url(redis_url).flushdb()
     running = RunningSystem(state_dir=state_dir, redis_url=redis_url,
-                            database_url=f"sqlite:///{state_dir / 'tandem.db'}",
+                            database_url=database_url or f"sqlite:///{state_dir / 'tandem.db'}",
                             rasa_url=",".join(f"http://127.0.0.1:{free_port()}" for _ in range(rasa_processes)))
     seed_accounts(running.database_url)
     gateway_port = free_port()

@@ -23,17 +23,20 @@ Admin = Annotated[Principal, Depends(require_role(StaffRole.ADMIN))]
 
 @router.get("/conversations/{session_id}")
 async def stored_conversation(session_id: str, services: ServicesDep, _: Admin) -> dict[str, Any]:
-    """The stored (redacted) transcript of one conversation: what Tandem keeps about it."""
+    """The stored (redacted) transcript of one conversation, and what each store still holds about
+    it: SQL (record, messages, review queue), Redis keys naming it with their lifetimes, files."""
     messages = await asyncio.to_thread(stored_transcript, services.engine, session_id)
     return {"session_id": session_id, "messages": [
-        {"role": m.role, "text": m.text, "ts": m.ts.isoformat(), "internal": m.internal} for m in messages]}
+        {"role": m.role, "text": m.text, "ts": m.ts.isoformat(), "internal": m.internal} for m in messages],
+        "stores": await services.held_about(session_id)}
 
 
 @router.delete("/conversations/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def erase(session_id: str, services: ServicesDep, principal: Admin) -> Response:
     """Erase one customer's conversation: transcript, escalated question and rating comment are deleted;
-    the anonymous figures (times, outcome, score) stay so past reports do not change. The live copy
-    in Redis, the bot's conversation tracker and the NLU review queue's copies are erased too."""
+    the anonymous figures (times, outcome, score) stay so past reports do not change. The NLU review
+    queue's copies, every Redis key naming it (live copy, the bot's tracker, rate-limit counters) and
+    report exports naming it are erased too."""
     await services.erase_conversation(session_id)
     logger.info("erased conversation session=%s by=%s", session_id, principal.username)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

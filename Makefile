@@ -18,7 +18,7 @@ test: setup $(CHROMIUM) lint  ## Lint, then the whole test suite against real Re
 lint: setup  ## ruff and mypy.
 	.venv/bin/ruff check bot knowledge_base handoff outcomes privacy retraining nlu migrations actions rasa_bridge routing tests benchmarks
 	.venv/bin/mypy
-	node_modules/.bin/eslint
+	node_modules/.bin/eslint bot eslint.config.js
 
 unit: setup
 	npm test --silent

@@ -4,7 +4,9 @@ import js from '@eslint/js';
 import globals from 'globals';
 
 export default [
-  { ignores: ['node_modules/', 'bot/static/widget.js', 'bot/static/console.js'] }, // built from bot/js/
+  // Only Tandem's own code: not the virtualenvs' packages, run state or built bundles (from bot/js/).
+  { ignores: ['node_modules/', '.venv/', '.venv-rasa/', 'state/', 'models/', 'results/', 'bot/static/widget.js',
+             'bot/static/console.js'] },
   js.configs.recommended,
   {
     linterOptions: { reportUnusedDisableDirectives: 'error' },

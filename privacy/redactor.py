@@ -20,8 +20,8 @@ Two uses, one analysis each:
 
 - :meth:`PresidioRedactor.screen` is the door every chat message passes before it is stored or
   sent anywhere. *Secrets* (payment cards, IBANs and the other financial and government numbers
-  in :data:`SECRETS`) are masked for good, a card as ``[CARD ••••1111]``; names are replaced too;
-  e-mail addresses and phone numbers (``live_kept``) stay in the live copy the agent reads, and a
+  in :data:`SECRETS`) are masked for good, a card as ``[CARD ••••1111]``; e-mail addresses, phone
+  numbers and names (``live_kept``) stay in the live copy the agent reads until the close, and a
   second, fully redacted copy goes to the bot.
 - :meth:`PresidioRedactor.redact` hides everything, for what is kept after the conversation.
 """
@@ -81,7 +81,7 @@ SECRET_RECOGNIZERS: dict[str, type[EntityRecognizer]] = {
 SECRETS = ("CREDIT_CARD", "IBAN_CODE", "US_SSN", "ES_NIF", "IT_FISCAL_CODE", "CRYPTO")
 # A masked secret shows its kind and, for cards and IBANs, the last four characters (as receipts do).
 SECRET_TAGS: dict[str, str] = {"CREDIT_CARD": "CARD", "IBAN_CODE": "IBAN"}
-LIVE_KEPT = ("EMAIL_ADDRESS", "PHONE_NUMBER")
+LIVE_KEPT = ("EMAIL_ADDRESS", "PHONE_NUMBER", "PERSON")  # the agent greets the customer by name
 # Presidio's card patterns predate Mastercard's 2221-2720 range; the Luhn check still applies to it.
 MASTERCARD_2_SERIES = Pattern("Mastercard 2-series", r"\b2[2-7]\d{2}[- ]?\d{4}[- ]?\d{4}[- ]?\d{4}\b", 0.3)
 SPACY_NON_PERSON_LABELS = ("CARDINAL", "DATE", "EVENT", "FAC", "GPE", "LANGUAGE", "LAW", "LOC", "MONEY", "NORP",

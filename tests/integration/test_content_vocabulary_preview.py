@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from tests.support.system import RunningSystem
+from tests.support.system import demo_vocabulary as seeded_vocabulary
 
 pytestmark = [pytest.mark.integration]
 
@@ -23,7 +24,8 @@ DRAFT = {
 
 @pytest.fixture
 def demo_vocabulary(content: httpx.Client) -> Iterator[dict[str, Any]]:
-    """The seeded vocabulary, put back as it was after the test."""
+    """The seeded vocabulary, put in place before the test (an earlier test may have fuzzed it) and after."""
+    content.put("/api/content/vocabulary", json=seeded_vocabulary()).raise_for_status()
     seeded: dict[str, Any] = content.get("/api/content/vocabulary").json()
     yield seeded
     content.put("/api/content/vocabulary", json=seeded).raise_for_status()

@@ -50,10 +50,12 @@ def test_numbers_failing_the_luhn_or_iban_check_are_not_called_cards_or_ibans(re
     assert "[IBAN" not in redactor.redact(f"my IBAN is {NOT_AN_IBAN}")
 
 
-def test_the_door_masks_secrets_for_good_and_keeps_contacts_for_the_live_chat(redactor: PresidioRedactor) -> None:
+def test_the_door_masks_secrets_for_good_and_keeps_contacts_and_names_for_the_live_chat(
+    redactor: PresidioRedactor
+) -> None:
     text = "I'm Maria Garcia, card 4111 1111 1111 1111, IBAN DE89 3704 0044 0532 0130 00, mail joe99@gmail.com"
     screened = redactor.screen(text)
-    assert screened.live == ("I'm [NAME], card [CARD ••••1111], IBAN [IBAN ••••3000], mail joe99@gmail.com")
+    assert screened.live == ("I'm Maria Garcia, card [CARD ••••1111], IBAN [IBAN ••••3000], mail joe99@gmail.com")
     assert screened.bot == "I'm [NAME], card [CARD ••••1111], IBAN [IBAN ••••3000], mail [EMAIL]"
     assert screened.secrets
     assert not redactor.screen("call me on +44 20 7946 0958").secrets

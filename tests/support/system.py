@@ -14,13 +14,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import httpx
 import redis as redis_sync
+import yaml
 
 from bot.accounts import AccountStore
-from bot.core.config import Settings
+from bot.core.config import PROJECT_ROOT, Settings
 from bot.core.security import StaffRole
 from bot.processes import (
     Child,
@@ -246,3 +247,10 @@ def running_system(state_dir: Path, *, with_rasa: bool = True, rasa_processes: i
         running.stop()
         if embedded:
             embedded.stop()
+
+
+def demo_vocabulary() -> dict[str, Any]:
+    """The demo's customers' vocabulary as the content API takes it (PUT /api/content/vocabulary):
+    tests that fuzz or edit the vocabulary put this back, so later tests see the seeded terms."""
+    return {"terms": yaml.safe_load((PROJECT_ROOT / "knowledge_base" / "demo" / "vocabulary.yml").read_text())["terms"]}
+

@@ -29,7 +29,9 @@ from tests.support.system import RunningSystem
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 GIBBERISH = "blorp the frobnicator twice"
-XSS = 'is the <img src=x onerror="document.body.dataset.pwned=1"> hub <b>waterproof</b> blorp'
+# Markup around words no intent or article knows, so the bot is unsure whatever the model's confidence
+# on a product word would be: the message must reach the review queue and stay text there.
+XSS = 'wibble <img src=x onerror="document.body.dataset.pwned=1"> <b>zorptastic</b> flange'
 LIVE_ID = "20990101-000000-aaaaaaaa"
 CANDIDATE_ID = "20990102-000000-bbbbbbbb"
 MATRIX = "evaluation/holdout/intent_confusion_matrix.png"
@@ -112,7 +114,7 @@ def test_an_admin_labels_what_the_bot_did_not_understand(system: RunningSystem, 
     item = page.locator(".review-item", has=page.locator(".review-text", has_text=GIBBERISH))
     expect(item).to_be_visible()
     expect(item.locator(".review-meta")).to_contain_text("predicted")
-    risky = page.locator(".review-item", has=page.locator(".review-text", has_text="waterproof"))
+    risky = page.locator(".review-item", has=page.locator(".review-text", has_text="zorptastic"))
     expect(risky.locator(".review-text")).to_contain_text('<img src=x onerror="document.body.dataset.pwned=1">')
     assert page.locator("#review-list img, #review-list b").count() == 0  # text stays text
     assert page.evaluate("document.body.dataset.pwned") is None

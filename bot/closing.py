@@ -18,6 +18,7 @@ from redis.asyncio import Redis
 from bot.periodic import run_every
 from handoff import Agent, HandoffError, HandoffService, LiveBus, Session, TranscriptEntry
 from handoff.erasure import scrub_closed_session
+from handoff.service import CLOSED_SESSION_TTL_S
 from outcomes import OutcomeRecorder
 from outcomes.models import ConversationRecord
 from outcomes.recorder import REDACTED_ROLES, EndedBy
@@ -34,7 +35,7 @@ class ConversationCloser:
 
     def __init__(self, handoff: HandoffService, recorder: OutcomeRecorder, bus: LiveBus, redis: Redis,
                  simulated_times: bool = False, *, redact: Callable[[str], str] = lambda text: text,
-                 closed_ttl_s: int = 24 * 3600) -> None:
+                 closed_ttl_s: int = CLOSED_SESSION_TTL_S) -> None:
         """``redact`` scrubs what stays live after the close; ``closed_ttl_s`` is how long it stays."""
         self._redact = redact
         self._closed_ttl_s = closed_ttl_s

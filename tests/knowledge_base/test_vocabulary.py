@@ -83,4 +83,4 @@ def test_the_committed_rasa_file_is_the_demo_vocabulary() -> None:
     demo = read_vocabulary(DEMO.read_text())
 
     assert (ROOT / "training_data" / "vocabulary.yml").read_text() == rasa_nlu_yaml(demo)
-    assert {"bridge", "base station"} <= set(next(t for t in demo.terms if t.name == "Lumen Hub").synonyms)
+    assert {"Lumen bridge", "base station"} <= set(next(t for t in demo.terms if t.name == "Lumen Hub").synonyms)

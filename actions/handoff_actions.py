@@ -7,11 +7,10 @@ from typing import Any
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.parse_data import entity_values, intents_of
 from handoff import HandoffService
 from outcomes.models import EscalationReason
 from retraining import ReviewRecorder
-from routing import Route, Signals, Step
+from routing import Route, Signals, Step, entity_values, intents_of
 
 # The escalation reason for each intent that ends with a person (docs/metrics.md lists them all).
 REASON_BY_INTENT = {

@@ -17,11 +17,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff_actions import escalate
-from actions.parse_data import entity_values, intents_of
 from handoff import HandoffService
 from knowledge_base import Candidate, KnowledgeBase
 from retraining import ReviewRecorder
-from routing import Policy, Route, Signals, Step, best_per_article, order_problem, readings, route
+from routing import Policy, Route, Signals, Step, route, signals_of
 
 logger = logging.getLogger(__name__)
 
@@ -90,15 +89,8 @@ class ActionAnswerFromKnowledgeBase(Action):
         return await self._carry_out(dispatcher, tracker, decided)
 
     def _signals(self, tracker: Tracker) -> Signals:
-        """What the routing decision sees; searches the knowledge base once per reading of the text."""
-        parse_data = tracker.latest_message
-        text = str(parse_data.get("text") or "")
-        texts = readings(text)
-        candidates = best_per_article([self._kb.search(reading) for reading in texts])
-        return Signals(intents=intents_of(parse_data), products=entity_values(parse_data, "product"),
-                       brands=entity_values(parse_data, "brand"), candidates=candidates,
-                       has_question=bool(texts), rephrased=misunderstood_just_before(tracker.events),
-                       order_problem=bool(order_problem(text)))
+        """What the routing decision sees (:func:`routing.signals_of`, as the preview sees it too)."""
+        return signals_of(tracker.latest_message, self._kb.search, rephrased=misunderstood_just_before(tracker.events))
 
     async def _carry_out(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                          decided: Route) -> list[dict[str, Any]]:

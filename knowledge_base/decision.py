@@ -4,12 +4,19 @@ This module is the one place that owns that choice. It is a pure function of the
 candidates and the :class:`Thresholds`, so it can be tuned and tested without a model:
 
 - **answer** (``confident``) when the best article scores at least ``answer_threshold`` and the
-  runner-up is at least ``answer_margin`` behind it;
+  runner-up is at least ``answer_margin`` behind it; or (``clear_lead``) when it scores at least
+  ``lead_answer_threshold`` and leads the runner-up by ``lead_margin`` or more;
 - **clarify** when the best article scores at least ``clarify_threshold`` but that fails: offer
   the best ``clarify_max_options`` articles ("Did you mean ...?"; the customer can also pick
   "none of these", which hands over). The reason is ``ambiguous`` when the best one was good
   enough but had a close rival, ``low_confidence`` when it was not good enough;
-- **escalate** (``no_match``) when nothing scores ``clarify_threshold``.
+- **escalate** (``no_match``) when nothing scores ``clarify_threshold``, unless the best article
+  scores ``lead_clarify_threshold`` and leads by ``lead_margin``: then it is offered (``clear_lead``).
+
+Why the lead rule: customers' own words score lower than curated paraphrases, so a right article
+often scores 0.45-0.60 — but far ahead of every other article, while a question no article
+answers scores about the same against several (benchmarks/containment.py, tuning half). The
+lead tells those apart where the absolute score cannot.
 
 Scores are the fused retrieval score (:mod:`knowledge_base.retrieval`). The thresholds live in
 config.yml and come from benchmarks/kb_answerability.py, which reports how often each choice is
@@ -41,6 +48,7 @@ class Reason(StrEnum):
     AMBIGUOUS = "ambiguous"
     LOW_CONFIDENCE = "low_confidence"
     NO_MATCH = "no_match"
+    CLEAR_LEAD = "clear_lead"  # not high, but far ahead of every other article
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,9 @@ class Thresholds:
     clarify_threshold: float = 0.50
     clarify_max_options: int = 3
     answer_margin: float = 0.03
+    lead_margin: float = 0.12
+    lead_answer_threshold: float = 0.50
+    lead_clarify_threshold: float = 0.42
 
     def __post_init__(self) -> None:
         problems = []
@@ -89,21 +100,24 @@ class Thresholds:
             problems.append("need -1 <= clarify_threshold <= answer_threshold <= 1.5")
         if self.clarify_max_options < 2:
             problems.append("clarify_max_options must be at least 2 (a choice needs two options)")
-        if self.answer_margin < 0:
-            problems.append("answer_margin must not be negative")
+        if self.answer_margin < 0 or self.lead_margin < 0:
+            problems.append("answer_margin and lead_margin must not be negative")
+        if not self.lead_clarify_threshold <= self.lead_answer_threshold:
+            problems.append("need lead_clarify_threshold <= lead_answer_threshold")
         if problems:
             raise InvalidThresholds(problems)
 
     @classmethod
     def of(cls, settings: ThresholdSettings) -> Thresholds:
-        """Validated thresholds from a settings object; ``answer_margin`` is optional there."""
+        """Validated thresholds from a settings object; the margins and lead knobs are optional there."""
         if isinstance(settings, Thresholds):
             return settings
+        optional = ("answer_margin", "lead_margin", "lead_answer_threshold", "lead_clarify_threshold")
         return cls(
             answer_threshold=settings.answer_threshold,
             clarify_threshold=settings.clarify_threshold,
             clarify_max_options=settings.clarify_max_options,
-            answer_margin=getattr(settings, "answer_margin", cls.answer_margin),
+            **{name: getattr(settings, name, getattr(cls, name)) for name in optional},
         )
 
 
@@ -123,11 +137,25 @@ class Decision:
 def decide(candidates: Sequence[Candidate], thresholds: Thresholds) -> Decision:
     """Choose what to do with a question, given its candidates in any order."""
     ranked = sorted(candidates, key=lambda candidate: candidate.score, reverse=True)
-    if not ranked or ranked[0].score < thresholds.clarify_threshold:
-        return Decision(Action.ESCALATE, tuple(ranked), Reason.NO_MATCH)
-    good_enough = ranked[0].score >= thresholds.answer_threshold
-    clear_lead = len(ranked) == 1 or ranked[0].score - ranked[1].score >= thresholds.answer_margin
-    if good_enough and clear_lead:
-        return Decision(Action.ANSWER, (ranked[0],), Reason.CONFIDENT)
+    if not ranked:
+        return Decision(Action.ESCALATE, (), Reason.NO_MATCH)
+    best, lead = ranked[0].score, lead_of(ranked)
     options = tuple(ranked[: thresholds.clarify_max_options])
+    far_ahead = len(ranked) > 1 and lead >= thresholds.lead_margin  # a lead needs a rival to lead
+    if best < thresholds.clarify_threshold:
+        if far_ahead and best >= thresholds.lead_clarify_threshold:
+            return Decision(Action.CLARIFY, options, Reason.CLEAR_LEAD)
+        return Decision(Action.ESCALATE, tuple(ranked), Reason.NO_MATCH)
+    good_enough = best >= thresholds.answer_threshold
+    if good_enough and lead >= thresholds.answer_margin:
+        return Decision(Action.ANSWER, (ranked[0],), Reason.CONFIDENT)
+    if far_ahead and best >= thresholds.lead_answer_threshold:
+        return Decision(Action.ANSWER, (ranked[0],), Reason.CLEAR_LEAD)
     return Decision(Action.CLARIFY, options, Reason.AMBIGUOUS if good_enough else Reason.LOW_CONFIDENCE)
+
+
+def lead_of(ranked: Sequence[Candidate]) -> float:
+    """How far the best of ``ranked`` (best first) is ahead of the runner-up (its score when alone)."""
+    if not ranked:
+        return 0.0
+    return ranked[0].score - (ranked[1].score if len(ranked) > 1 else 0.0)

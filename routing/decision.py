@@ -18,7 +18,9 @@ The rules, in the order they are tried (each is one small function below, named 
    articles is not thrown away because the classifier said third party or out of scope.
 6. ``classifier_veto`` — the classifier is sure it is third party / out of scope (at least
    ``veto_confidence``) and the best article is not even close (below ``veto_clarify``): hand
-   over with the classifier's reason.
+   over with the classifier's reason — unless one article is far ahead of every other (the
+   knowledge base's ``clear_lead``): short fragments ("yearly price", "return label") read as
+   off-topic to the classifier but match one article clearly.
 7. ``close_articles`` — the knowledge base has candidates worth offering: "Did you mean...?".
 8. ``chit_chat`` — a greeting the knowledge base has nothing for: small talk.
 9. ``classifier_reason`` — third party / out of scope as the classifier said, nothing to offer.
@@ -40,6 +42,7 @@ from typing import Any
 
 from knowledge_base import Action as KbAction
 from knowledge_base import Candidate, Thresholds
+from knowledge_base import Reason as KbReason
 from knowledge_base import decide as kb_decide
 from outcomes.models import EscalationReason
 
@@ -151,7 +154,8 @@ def route(signals: Signals, policy: Policy) -> Route:
         return Route(Step.ANSWER, "confident_article", signals, kb.candidates)
     veto = VETO_REASONS.get(signals.top.name) if not signals.unsure else None
     best = signals.ranked()[0].score if signals.candidates else 0.0
-    if veto and signals.top.confidence >= policy.veto_confidence and best < policy.veto_clarify:
+    far_ahead = kb.reason is KbReason.CLEAR_LEAD  # one article far ahead of the rest outweighs the veto
+    if veto and signals.top.confidence >= policy.veto_confidence and best < policy.veto_clarify and not far_ahead:
         return Route(Step.HAND_OVER, "classifier_veto", signals, reason=veto, brand=_first(signals.brands))
     if kb.action is KbAction.CLARIFY:
         return Route(Step.CLARIFY, "close_articles", signals, kb.candidates)

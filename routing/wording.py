@@ -36,22 +36,35 @@ _QUESTION_START = re.compile(
     re.IGNORECASE,
 )
 # Complaints about a delivery, which read like product questions because they name the product.
-_ORDER_PROBLEM = re.compile(
-    r"\b(?:missing\s+from\s+(?:the|my|our)\s+(?:box|package|parcel|order|delivery|shipment)"
-    r"|(?:was\s*n[o']?t|was\s+not|is\s*n[o']?t|is\s+not|were\s*n[o']?t|were\s+not|not)\s+in\s+(?:the|my)\s+"
-    r"(?:box|package|parcel|order|delivery)"
-    r"|(?:arrived|came|turned\s+up|was\s+delivered|got\s+delivered)\s+(?:all\s+)?"
-    r"(?:broken|damaged|cracked|smashed|dented|crushed|shattered|in\s+pieces|dead\s+on\s+arrival|without)"
-    r"|(?:box|package|parcel)\s+(?:was|came|arrived)\s+(?:damaged|crushed|open|opened|empty|ripped|torn)"
-    r"|(?:sent|received|got|delivered|shipped)\s+(?:me\s+|us\s+)?(?:the\s+|a\s+)?wrong\s+"
-    r"(?:item|product|thing|one|colou?r|model|size|bulb|version)"
-    r"|(?:did\s*n[o']?t|did\s+not|does\s*n[o']?t)\s+(?:come\s+with|include)"
-    r"|never\s+(?:arrived|came|showed\s+up|got\s+delivered)"
-    r"|(?:only|just)\s+(?:got|received|had|contained)\s+(?:\d+|one|two|three|half|part)\b"
-    r"|(?:only\s+)?(?:half|part)\s+(?:of\s+)?(?:my|the)\s+order"
-    r"|arrived\s+with\s+(?:a\s+)?(?:cracked|broken|damaged|smashed|dented)"
-    r"|(?:smashed|cracked|broken|damaged|crushed)\s+in\s+(?:the\s+)?(?:box|package|parcel|post|delivery|transit))",
-    re.IGNORECASE,
+# Each kind has a plain reading: the complaint in the words anyone would use, searched beside the
+# customer's own, so the order articles score as well as the product the customer names.
+_NOT = r"(?:was\s*n[o']?t|was\s+not|is\s*n[o']?t|is\s+not|were\s*n[o']?t|were\s+not|not)"
+_BOX = r"(?:box|package|parcel|order|delivery|shipment)"
+_BROKEN = r"(?:broken|damaged|cracked|smashed|dented|crushed|shattered)"
+_ORDER_PROBLEMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (reading, re.compile(pattern, re.IGNORECASE))
+    for reading, pattern in (
+        ("something is missing from my order", (
+            rf"\bmissing\s+from\s+(?:the|my|our)\s+{_BOX}"
+            rf"|\b{_NOT}\s+in\s+(?:the|my)\s+{_BOX}"
+            r"|\b(?:did\s*n[o']?t|did\s+not|does\s*n[o']?t)\s+(?:come\s+with|include)"
+            r"|\b(?:only|just)\s+(?:got|received|had|contained|came\s+with)\s+(?:\d+|one|two|three|half|part)\b"
+            rf"|\b{_BOX}\s+only\s+(?:had|contained|came\s+with)\s+(?:\d+|one|two|three|half|part)\b"
+            r"|\b(?:only\s+)?(?:half|part)\s+(?:of\s+)?(?:my|the)\s+order"
+            rf"|\b(?:arrived|came|turned\s+up)\s+without\b")),
+        ("my order arrived damaged", (
+            rf"\b(?:arrived|came|turned\s+up|was\s+delivered|got\s+delivered)\s+(?:all\s+)?"
+            rf"(?:{_BROKEN}|in\s+pieces|dead\s+on\s+arrival)"
+            r"|\b(?:box|package|parcel)\s+(?:was|came|arrived)\s+(?:damaged|crushed|open|opened|empty|ripped|torn)"
+            rf"|\barrived\s+with\s+(?:a\s+)?{_BROKEN}"
+            rf"|\b{_BROKEN}\s+in\s+(?:the\s+)?(?:box|package|parcel|post|delivery|transit)")),
+        ("I received the wrong item in my order", (
+            r"\b(?:sent|received|got|delivered|shipped)\s+(?:me\s+|us\s+)?(?:the\s+|a\s+)?wrong\s+"
+            r"(?:item|product|thing|one|colou?r|model|size|bulb|version)"
+            r"|\bordered\b[^.?!]{1,60}?\bbut\s+(?:you\s+|they\s+)?(?:sent|shipped|delivered)\b"
+            r"|\bordered\b[^.?!]{1,60}?\bbut\s+(?:i\s+|we\s+)?(?:got|received)\b[^.?!]{1,40}?\binstead\b")),
+        ("my order never arrived", r"\bnever\s+(?:arrived|came|showed\s+up|got\s+delivered)"),
+    )
 )
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)?")
 
@@ -135,19 +148,23 @@ def question_sentences(text: str) -> str:
 
 def order_problem(text: str) -> str:
     """The words that make ``text`` a complaint about a delivery ("missing from the box"), or ""."""
-    found = _ORDER_PROBLEM.search(text)
-    return found.group(0) if found else ""
+    return next((found.group(0) for _, pattern in _ORDER_PROBLEMS if (found := pattern.search(text))), "")
+
+
+def order_problem_reading(text: str) -> str:
+    """The complaint of ``text`` in plain words ("something is missing from my order"), or ""."""
+    return next((reading for reading, pattern in _ORDER_PROBLEMS if pattern.search(text)), "")
 
 
 def readings(text: str) -> tuple[str, ...]:
     """The distinct texts to search the knowledge base with, the whole (greeting-free) message first.
 
-    The complaint words of an order problem are a reading of their own, so the order articles
-    are among the candidates even when the product named dominates the whole message. Empty
-    when the message is only a greeting or small talk.
+    The complaint words of an order problem, and the complaint in plain words, are readings of
+    their own, so the order articles are among the candidates even when the product named
+    dominates the whole message. Empty when the message is only a greeting or small talk.
     """
     whole = normalise_spelling(strip_greeting(text))
     if not whole:
         return ()
-    found = [whole, normalise_spelling(question_sentences(text)), order_problem(text)]
+    found = [whole, normalise_spelling(question_sentences(text)), order_problem(text), order_problem_reading(text)]
     return tuple(dict.fromkeys(reading for reading in found if reading))

@@ -39,6 +39,9 @@ class KnowledgeBaseThresholds(BaseModel):
     answer_threshold: float = 0.62
     answer_margin: float = 0.03
     clarify_threshold: float = 0.50
+    lead_margin: float = 0.12
+    lead_answer_threshold: float = 0.50
+    lead_clarify_threshold: float = 0.42
     clarify_max_options: int = 3
 
 

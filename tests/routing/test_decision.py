@@ -101,6 +101,13 @@ def test_a_sure_classifier_hands_over_when_no_article_is_close(intent: str, reas
     assert (decided.step, decided.reason, decided.rule) == (Step.HAND_OVER, reason, "classifier_veto")
 
 
+def test_one_article_far_ahead_of_the_rest_outweighs_a_sure_classifier() -> None:
+    fragment = (article("subscription-price", 0.47), article("hub-offline", 0.30))  # "yearly price"
+    decided = route(Signals(said(("out_of_scope", 0.92)), candidates=fragment), POLICY)
+    assert (decided.step, decided.rule, decided.candidates[0].article_id) == (
+        Step.CLARIFY, "close_articles", "subscription-price")
+
+
 def test_close_articles_are_offered_when_the_classifier_is_not_sure_enough_to_veto() -> None:
     decided = route(Signals(said(("out_of_scope", 0.6)), candidates=CLOSE), POLICY)
     assert (decided.step, decided.rule, len(decided.candidates)) == (Step.CLARIFY, "close_articles", 2)

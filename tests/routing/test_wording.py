@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from routing import normalise_spelling, order_problem, question_sentences, readings, strip_greeting
+from routing.wording import order_problem_reading
 
 pytestmark = pytest.mark.unit
 
@@ -44,6 +45,20 @@ def test_an_order_problem_is_recognised_and_searched_on_its_own(text: str) -> No
     assert order_problem(text) in readings(text)
 
 
-@pytest.mark.parametrize("text", ["my hub is missing from the app", "how do I break the strip in two"])
+@pytest.mark.parametrize(("text", "reading"), [
+    ("the box only had 2 bulbs in it but i ordered 3", "something is missing from my order"),
+    ("the motion sensor wasnt in the package", "something is missing from my order"),
+    ("my hub arrived broken", "my order arrived damaged"),
+    ("ordered E27 bulbs but you sent E26 ones", "I received the wrong item in my order"),
+    ("my parcel never arrived", "my order never arrived"),
+])
+def test_an_order_problem_is_also_searched_in_plain_words(text: str, reading: str) -> None:
+    assert order_problem_reading(text) == reading
+    assert reading in readings(text)
+
+
+@pytest.mark.parametrize("text", ["my hub is missing from the app", "how do I break the strip in two",
+                                  "I ordered the hub but it won't connect to my wifi",
+                                  "I ordered a starter kit but got it yesterday and it won't pair"])
 def test_a_product_question_is_not_an_order_problem(text: str) -> None:
     assert order_problem(text) == ""

@@ -110,6 +110,8 @@ def test_without_options_the_commands_use_the_settings_paths_and_thresholds(
     monkeypatch.setenv("TANDEM_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.setenv("TANDEM_KNOWLEDGE_BASE__ANSWER_THRESHOLD", "0.99")  # no article is that sure
     monkeypatch.setenv("TANDEM_KNOWLEDGE_BASE__CLARIFY_THRESHOLD", "0.98")
+    monkeypatch.setenv("TANDEM_KNOWLEDGE_BASE__LEAD_ANSWER_THRESHOLD", "0.99")  # nor that far ahead
+    monkeypatch.setenv("TANDEM_KNOWLEDGE_BASE__LEAD_CLARIFY_THRESHOLD", "0.98")
     get_settings.cache_clear()
     try:
         config = configured()

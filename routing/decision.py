@@ -11,22 +11,25 @@ The rules, in the order they are tried (each is one small function below, named 
    ours is, the best article does not cover that brand, and either the knowledge base is not confident
    or the classifier agrees it is third party / out of scope: hand over (``third_party``). An
    integration article that names the brand (Alexa, Google Home) is ours and keeps the message.
-4. ``order_problem`` — a complaint about a delivery ("missing from the box", "arrived broken"):
+4. ``covered_brand`` — a brand is named and a close article of ours covers it (names it), but the
+   knowledge base is not confident: offer that article first ("Did you mean...?"), even below
+   ``clarify_threshold`` (from ``brand_clarify``) or behind a generic article.
+5. ``order_problem`` — a complaint about a delivery ("missing from the box", "arrived broken"):
    the order articles alone are decided between, so the product's how-to article does not win.
-5. ``confident_article`` — the knowledge base is confident (:func:`knowledge_base.decide`
+6. ``confident_article`` — the knowledge base is confident (:func:`knowledge_base.decide`
    answers): answer, *whatever the classifier said*; a confident match to one of our own
    articles is not thrown away because the classifier said third party or out of scope.
-6. ``classifier_veto`` — the classifier is sure it is third party / out of scope (at least
+7. ``classifier_veto`` — the classifier is sure it is third party / out of scope (at least
    ``veto_confidence``) and the best article is not even close (below ``veto_clarify``): hand
    over with the classifier's reason — unless one article is far ahead of every other (the
    knowledge base's ``clear_lead``): short fragments ("yearly price", "return label") read as
    off-topic to the classifier but match one article clearly.
-7. ``close_articles`` — the knowledge base has candidates worth offering: "Did you mean...?".
-8. ``chit_chat`` — a greeting the knowledge base has nothing for: small talk.
-9. ``classifier_reason`` — third party / out of scope as the classifier said, nothing to offer.
-10. ``rephrase_first`` / ``repeated_fallback`` — the classifier was unsure and nothing matched:
+8. ``close_articles`` — the knowledge base has candidates worth offering: "Did you mean...?".
+9. ``chit_chat`` — a greeting the knowledge base has nothing for: small talk.
+10. ``classifier_reason`` — third party / out of scope as the classifier said, nothing to offer.
+11. ``rephrase_first`` / ``repeated_fallback`` — the classifier was unsure and nothing matched:
    ask to rephrase once (two-stage fallback), hand over the second time in a row.
-11. ``no_article`` — a question the knowledge base cannot answer: hand over (``low_confidence``).
+12. ``no_article`` — a question the knowledge base cannot answer: hand over (``low_confidence``).
 
 :meth:`Route.why` is the record of the decision that goes with the escalation (agent console)
 and the review item (admin page).
@@ -117,6 +120,7 @@ class Policy:
     veto_clarify: float = 0.56  # ...and no article scores this much: no "Did you mean...?"
     person_confidence: float = 0.30  # "a person, please" counts even when the classifier is unsure
     order_topic: str = "Orders & Shipping"  # the ``product`` of the articles about orders and deliveries
+    brand_clarify: float = 0.38  # an article naming the customer's brand is offered from this score
 
 
 @dataclass(frozen=True)
@@ -147,7 +151,8 @@ def route(signals: Signals, policy: Policy) -> Route:
     kb = kb_decide(signals.candidates, policy.thresholds)
     confident = kb.action is KbAction.ANSWER
     decided = (_person_requested(signals, policy) or _greeting_only(signals)
-               or _other_brand(signals, policy, confident) or _order_problem(signals, policy))
+               or _other_brand(signals, policy, confident) or _covered_brand(signals, policy, confident)
+               or _order_problem(signals, policy))
     if decided is not None:
         return decided
     if confident:
@@ -185,11 +190,43 @@ iPhone, but far below the reset articles; it is not about the iPhone.
         return None
     if confident and (signals.unsure or signals.top.name not in VETO_REASONS):
         return None
-    ranked = signals.ranked()
-    if ranked and ranked[0].score >= policy.thresholds.clarify_threshold and covers(ranked[0], signals.brands):
+    if covering(signals, policy):
         return None
     return Route(Step.HAND_OVER, "other_brand", signals, reason=EscalationReason.THIRD_PARTY,
                  brand=signals.brands[0])
+
+
+def _covered_brand(signals: Signals, policy: Policy, confident: bool) -> Route | None:
+    """A brand named that an article of ours covers is offered, even below the usual bar or behind a generic article.
+
+    "the matter code for apple home expired" finds the Apple Home article, but at a score that
+    would hand a plain question over; the brand is evidence the customer means that article.
+    """
+    if not signals.brands or confident:
+        return None
+    found = covering(signals, policy)
+    if found is None:
+        return None
+    others = [c for c in signals.ranked() if c.article_id != found.article_id]
+    options = (found, *others)[: policy.thresholds.clarify_max_options]
+    return Route(Step.CLARIFY, "covered_brand", signals, options)
+
+
+def covering(signals: Signals, policy: Policy) -> Candidate | None:
+    """The best close article that names one of the message's brands (an integration of ours), if any.
+
+    The best article counts from ``brand_clarify`` up. A runner-up counts only when the classifier
+    does not itself call the message third party or out of scope: "reset my iPhone" finds the
+    app-install article (which names the iPhone) behind the reset articles; it is not about the iPhone.
+    """
+    ranked = signals.ranked()[: policy.thresholds.clarify_max_options]
+    classifier_vetoes = not signals.unsure and signals.top.name in VETO_REASONS
+    for place, candidate in enumerate(ranked):
+        if place > 0 and classifier_vetoes:
+            break
+        if candidate.score >= policy.brand_clarify and covers(candidate, signals.brands):
+            return candidate
+    return None
 
 
 def _order_problem(signals: Signals, policy: Policy) -> Route | None:

@@ -52,6 +52,7 @@ class RoutingSettings(BaseModel):
     veto_clarify: float = 0.56
     person_confidence: float = Field(default=0.30, ge=0, le=1)
     order_topic: str = "Orders & Shipping"
+    brand_clarify: float = Field(default=0.38, ge=0, le=1)
 
 
 class HandoffSettings(BaseModel):

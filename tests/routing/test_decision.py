@@ -68,6 +68,20 @@ def test_a_runner_up_article_that_names_the_brand_does_not_make_it_ours() -> Non
     assert (decided.rule, decided.reason) == ("other_brand", EscalationReason.THIRD_PARTY)
 
 
+def test_an_article_covering_the_brand_is_offered_first_behind_a_generic_one() -> None:
+    found = (article("remote-access", 0.58), article("apple-home", 0.55, body="Add the hub to Apple Home."))
+    decided = route(Signals(said(("product_question", 0.99)), brands=("Apple Home",), candidates=found), POLICY)
+    assert (decided.step, decided.rule, [c.article_id for c in decided.candidates]) == (
+        Step.CLARIFY, "covered_brand", ["apple-home", "remote-access"])
+
+
+def test_an_article_covering_the_brand_is_offered_below_the_usual_bar() -> None:
+    found = (article("apple-home", 0.40, body="Scan the Matter code in Apple Home."), article("hub-offline", 0.32))
+    decided = route(Signals(said(("product_question", 0.99)), brands=("Apple Home",), candidates=found), POLICY)
+    assert (decided.step, decided.rule, decided.candidates[0].article_id) == (Step.CLARIFY, "covered_brand",
+                                                                              "apple-home")
+
+
 def test_a_brand_named_beside_our_product_is_ours() -> None:
     signals = Signals(said(("product_question", 0.9)), products=("Lumen Hub",), brands=("Netgear",), candidates=CLOSE)
     assert route(signals, POLICY).step is Step.CLARIFY

@@ -100,7 +100,8 @@ class Moves:
         fields["why"] = json.dumps(why or {}, separators=(",", ":"))  # a later handover replaces it
         status, _, _ = await self._move(session_id, "escalate", {SessionState.BOT}, fields, strict=False)
         if status == "ok":
-            await self._enqueue(keys=[keys.QUEUE_TICKETS, keys.QUEUE, keys.HANDOFFS], args=[session_id, repr(now)])
+            await self._enqueue(keys=[keys.QUEUE_TICKETS, keys.QUEUE, keys.HANDOFFS, keys.session(session_id)],
+                                args=[session_id, repr(now)])
         return await self._announce(session_id)
 
     async def nobody_available(self) -> bool:

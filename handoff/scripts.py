@@ -49,15 +49,16 @@ redis.call('PUBLISH', ARGV[6], event)
 return {id, 1, state}
 """
 
-# KEYS[1] = queue ticket counter, KEYS[2] = queue sorted set, KEYS[3] = handoffs sorted set.
-# ARGV[1] = session id, ARGV[2] = now (the handoffs index's score).
-# Returns the ticket. Taking the ticket and joining the queue in one step keeps the queue's order
-# the arrival order at every instant: an assignment can never see ticket 6 while ticket 5 is
-# numbered but not yet queued.
+# KEYS[1] = queue ticket counter, KEYS[2] = queue sorted set, KEYS[3] = handoffs sorted set,
+# KEYS[4] = session hash. ARGV[1] = session id, ARGV[2] = now (the handoffs index's score).
+# Returns the ticket (also kept on the session, as its place in the arrival order). Taking the
+# ticket and joining the queue in one step keeps the queue's order the arrival order at every
+# instant: an assignment can never see ticket 6 while ticket 5 is numbered but not yet queued.
 ENQUEUE = """
 local ticket = redis.call('INCR', KEYS[1])
 redis.call('ZADD', KEYS[2], ticket, ARGV[1])
 redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[4], 'ticket', ticket)
 return ticket
 """
 

@@ -144,9 +144,9 @@ async def test_twenty_chats_for_three_agents_fill_every_free_place_in_arrival_or
 
     assert max(most_held(a.frames) for a in agents) <= CAPACITY
     assert all(live.scard(keys.agent_sessions(a.agent["id"])) <= CAPACITY for a in agents)
-    for client in (*agents, *customers):
-        await client.close()
-    live.delete(keys.QUEUE)  # the chats left waiting are not the next tests' business
+    await end_all(live, customers)
+    for agent in agents:
+        await agent.close()
 
 
 async def test_a_waiting_customer_stops_seeing_nobody_is_available_when_an_agent_signs_in(
@@ -171,8 +171,8 @@ async def test_a_waiting_customer_stops_seeing_nobody_is_available_when_an_agent
     assert (refreshed["state"], refreshed["offline"], refreshed["position"]) == ("queued", False, 1)
     given = await automatic.wait_for(lambda f: f["type"] == "state" and f["state"] == "assigned", timeout_s=5)
     assert given["agent_name"] == "Late"
-    for client in (manual, automatic, agent):
-        await client.close()
+    await end_all(live, [manual, automatic])
+    await agent.close()
 
 
 async def test_an_agent_is_notified_of_chats_given_to_them_their_customers_messages_and_waiting_chats(
@@ -203,8 +203,19 @@ async def test_an_agent_is_notified_of_chats_given_to_them_their_customers_messa
     own = [f for f in agent.frames if f["type"] == "notify" and f["kind"] == "assigned"
            and f["session_id"] == other.session_id]
     assert own == []  # their own claim is not news to them
-    for client in (customer, other, agent):
-        await client.close()
+    await end_all(live, [customer, other])
+    await agent.close()
+
+
+async def end_all(live: redis_sync.Redis, customers: list[CustomerClient]) -> None:
+    """The customers end their chats, so no chat is left for the next test's agents (an agent's
+    chats would otherwise be requeued once their console is gone, and assigned again)."""
+    for customer in customers:
+        await customer.send({"type": "end"})
+    await until(lambda: all(s.get("state") == "closed" for s in sessions(live, [c.session_id for c in customers])),
+                "every chat closed")
+    for customer in customers:
+        await customer.close()
 
 
 async def escalate_direct(redis_url: str, session_id: str, queue: str) -> bool:

@@ -41,6 +41,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 
 from bot.core.security import Principal, StaffRole, TokenSigner
+from tests.support.clients import handoff_action_call
 from tests.support.system import ACTION_TOKEN, SECRET, RunningSystem, running_system
 
 NOTIFY_TIMEOUT_S = 10.0
@@ -107,21 +108,12 @@ async def new_sessions(redis_url: str, count: int) -> list[str]:
     return ids
 
 
-def handoff_call(session_id: str) -> dict[str, Any]:
-    """Rasa's action-server request for ``action_handoff``."""
-    latest = {"text": "I want a human", "intent": {"name": "request_human", "confidence": 0.99},
-              "intent_ranking": [{"name": "request_human", "confidence": 0.99}], "entities": []}
-    return {"next_action": "action_handoff", "sender_id": session_id, "version": "3.6.0", "domain": {},
-            "tracker": {"sender_id": session_id, "slots": {}, "latest_message": latest, "events": [],
-                        "paused": False, "followup_action": None, "active_loop": {},
-                        "latest_action_name": "action_listen"}}
-
-
 async def escalate(http: httpx.AsyncClient, url: str, session_id: str, arrivals: Arrivals) -> float | None:
     """Post the escalation; the time it was sent, or None when the assigned notification never came."""
     notified = arrivals.expect(session_id)
     sent = time.time()
-    response = await http.post(f"{url}/actions/webhook", params={"token": ACTION_TOKEN}, json=handoff_call(session_id))
+    response = await http.post(f"{url}/actions/webhook", params={"token": ACTION_TOKEN},
+                               json=handoff_action_call(session_id))
     response.raise_for_status()
     try:
         await asyncio.wait_for(notified.wait(), NOTIFY_TIMEOUT_S)

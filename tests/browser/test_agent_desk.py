@@ -7,10 +7,12 @@ whose escalations arrive on the action webhook as Rasa posts them.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -21,10 +23,12 @@ from websockets.sync.client import ClientConnection, connect
 
 from handoff import keys
 from tests.browser.staff import open_console
+from tests.support.clients import escalate_in_redis, handoff_action_call
 from tests.support.system import ACTION_TOKEN, RunningSystem, running_system
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.slow]
-AUTO_SETTINGS = {"TANDEM_HANDOFF__ASSIGNMENT": "auto", "TANDEM_HANDOFF__DEFAULT_CAPACITY": "3"}
+AUTO_SETTINGS = {"TANDEM_HANDOFF__ASSIGNMENT": "auto", "TANDEM_HANDOFF__ASSIGNMENT_BY_QUEUE": '{"billing": "manual"}',
+                 "TANDEM_HANDOFF__DEFAULT_CAPACITY": "3"}
 
 # Records what the console asks of the browser's Notification and WebAudio (both still run).
 ALERT_SPY = """
@@ -69,14 +73,8 @@ class Customer:
         self.session_id = str(json.loads(self.socket.recv(timeout=30))["session_id"])
 
     def escalate(self) -> None:
-        latest = {"text": "I want a human", "intent": {"name": "request_human", "confidence": 0.99},
-                  "intent_ranking": [], "entities": []}
-        call = {"next_action": "action_handoff", "sender_id": self.session_id, "domain": {},
-                "tracker": {"sender_id": self.session_id, "slots": {}, "latest_message": latest, "events": [],
-                            "paused": False, "followup_action": None, "active_loop": {},
-                            "latest_action_name": "action_listen"}}
-        httpx.post(f"{self.system.gateway.url}/actions/webhook", params={"token": ACTION_TOKEN}, json=call,
-                   timeout=60).raise_for_status()
+        httpx.post(f"{self.system.gateway.url}/actions/webhook", params={"token": ACTION_TOKEN},
+                   json=handoff_action_call(self.session_id), timeout=60).raise_for_status()
 
     def say(self, text: str) -> None:
         self.socket.send(json.dumps({"type": "message", "client_id": f"c-{time.time_ns()}", "text": text}))
@@ -189,6 +187,36 @@ def test_an_agent_hears_sees_and_counts_alerts_and_can_switch_each_off(
         first.end()
         second.end()
         context.close()
+
+
+def test_a_waiting_customer_stops_being_asked_for_a_contact_once_an_agent_signs_in(
+    auto_system: RunningSystem, browser: Browser, live: redis_sync.Redis
+) -> None:
+    """The manual ``billing`` queue: the chat stays waiting, but someone is there now."""
+    from tests.browser.test_handoff_pages import open_customer
+
+    url = auto_system.gateway.url
+    customer_context, agent_context = browser.new_context(), browser.new_context()
+    try:
+        until(lambda: nobody_online(live), "nobody online")
+        customer = open_customer(customer_context, url)
+        while not any(f.get("type") == "session" for f in customer.frames):  # frames arrive while Playwright waits
+            customer.page.wait_for_timeout(50)
+        escalation = escalate_in_redis(auto_system.redis_url, customer.session_id, "billing")
+        with ThreadPoolExecutor(1) as thread:  # Playwright's event loop owns this thread
+            thread.submit(asyncio.run, escalation).result()
+        status = customer.page.locator("#tandem-status")
+        expect(status).to_contain_text("Nobody from our team is available right now.")
+        expect(customer.page.locator("#tandem-contact-form")).to_be_visible()
+
+        open_console(agent_context, url, "agent1")
+        expect(status).to_contain_text("You are number 1 in the queue.")
+        expect(status).not_to_contain_text("Nobody from our team")
+        expect(customer.page.locator("#tandem-contact-box")).to_be_hidden()
+        customer.end()
+    finally:
+        customer_context.close()
+        agent_context.close()
 
 
 def test_the_console_shows_a_bot_answer_formatted_as_the_customer_saw_it(

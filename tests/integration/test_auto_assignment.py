@@ -18,7 +18,7 @@ import redis as redis_sync
 
 from bot.core.security import Principal, StaffRole, TokenSigner
 from handoff import keys
-from tests.support.clients import AgentClient, CustomerClient, Frame
+from tests.support.clients import AgentClient, CustomerClient, Frame, escalate_in_redis, handoff_action_call
 from tests.support.system import ACTION_TOKEN, SECRET, RunningSystem, running_system
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -49,19 +49,9 @@ def agent_token(name: str) -> str:
     return TokenSigner(SECRET, 3600).staff_token(Principal(name, name.title(), StaffRole.AGENT))
 
 
-def handoff_call(session_id: str) -> dict[str, Any]:
-    """What Rasa posts to the action webhook when a customer asks for a person."""
-    latest = {"text": "I want a human", "intent": {"name": "request_human", "confidence": 0.99},
-              "intent_ranking": [{"name": "request_human", "confidence": 0.99}], "entities": []}
-    return {"next_action": "action_handoff", "sender_id": session_id, "version": "3.6.0", "domain": {},
-            "tracker": {"sender_id": session_id, "slots": {}, "latest_message": latest, "events": [],
-                        "paused": False, "followup_action": None, "active_loop": {},
-                        "latest_action_name": "action_listen"}}
-
-
 async def escalate(http: httpx.AsyncClient, gateway_url: str, session_id: str) -> None:
     response = await http.post(f"{gateway_url}/actions/webhook", params={"token": ACTION_TOKEN},
-                               json=handoff_call(session_id))
+                               json=handoff_action_call(session_id))
     response.raise_for_status()
 
 
@@ -157,10 +147,9 @@ async def test_a_waiting_customer_stops_seeing_nobody_is_available_when_an_agent
     gateway_a, gateway_b = auto_system.gateways
     manual = await CustomerClient.open(gateway_a.ws_url)
     automatic = await CustomerClient.open(gateway_b.ws_url)
-    billing = await escalate_direct(auto_system.redis_url, manual.session_id, queue="billing")
+    await escalate_in_redis(auto_system.redis_url, manual.session_id, queue="billing")
     async with httpx.AsyncClient(timeout=60) as http:
         await escalate(http, gateway_a.url, automatic.session_id)
-    assert billing
     for customer in (manual, automatic):
         state = await customer.wait_for(lambda f: f["type"] == "state" and f["state"] == "queued")
         assert state["offline"] is True
@@ -195,7 +184,7 @@ async def test_an_agent_is_notified_of_chats_given_to_them_their_customers_messa
     assert message["session_id"] == customer.session_id
 
     other = await CustomerClient.open(gateway_a.ws_url)
-    await escalate_direct(auto_system.redis_url, other.session_id, queue="billing")
+    await escalate_in_redis(auto_system.redis_url, other.session_id, queue="billing")
     await agent.wait_for(lambda f: f["type"] == "notify" and f["kind"] == "waiting" and f["queue"] == "billing")
     await agent.send({"type": "claim", "session_id": other.session_id})
     await agent.wait_for(lambda f: f["type"] == "claimed")
@@ -216,18 +205,3 @@ async def end_all(live: redis_sync.Redis, customers: list[CustomerClient]) -> No
                 "every chat closed")
     for customer in customers:
         await customer.close()
-
-
-async def escalate_direct(redis_url: str, session_id: str, queue: str) -> bool:
-    """Escalate to a given queue as another gateway would (the webhook always uses the default queue)."""
-    from redis.asyncio import Redis
-
-    from handoff import HandoffService, LiveBus, PresenceRegistry
-    from outcomes import EscalationReason
-
-    client = Redis.from_url(redis_url, decode_responses=True)
-    bus = LiveBus(client)
-    handoff = HandoffService(client, bus, PresenceRegistry(client, bus, ttl_s=30))
-    session = await handoff.escalate(session_id, EscalationReason.CUSTOMER_REQUEST, queue=queue)
-    await client.aclose()
-    return session.queue == queue

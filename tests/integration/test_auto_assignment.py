@@ -113,7 +113,7 @@ async def test_twenty_chats_for_three_agents_fill_every_free_place_in_arrival_or
     held_by_first = next(iter(live.smembers(keys.agent_sessions("fill0"))))  # type: ignore[call-overload]
     await agents[0].send({"type": "resolve", "session_id": held_by_first})
     took = await until(lambda: live.hget(keys.session(waiting[0]), "agent_id") == "fill0", "the freed place refilled")
-    assert took < 2.0
+    assert took < 3.0  # at once, even on a loaded machine
     for agent, index in ((agents[1], 1), (agents[2], 2)):
         held = next(iter(live.smembers(keys.agent_sessions(f"fill{index}"))))  # type: ignore[call-overload]
         await agent.send({"type": "resolve", "session_id": held})

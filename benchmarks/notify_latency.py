@@ -3,9 +3,12 @@
 Starts the system without Rasa (``tests.support.system.running_system``, every queue ``auto``)
 plus a second gateway, over one Redis on loopback. Agents are connected to gateway B; customers'
 escalations arrive on gateway A's action webhook exactly as Rasa posts them (``action_handoff``),
-one every ``--interval-ms`` (random 0.5-1.5 × the interval, as independent customers). Each agent
-resolves a chat as soon as it is notified of it, so there is always a free place and every
-escalation is assigned at once. Prints one JSON line:
+one every ``--interval-ms`` (random 0.5-1.5 × the interval, as independent customers). Agents
+have room for every chat (capacity ``chats / agents`` + 1, at most 50), so every escalation is
+assigned at once and the figure is the notification path, not a wait for a free place; with
+``--resolve`` each agent instead resolves a chat as soon as it is notified of it (capacity 5),
+which adds closing conversations (outcome records, redaction) to the gateways' work. Prints one
+JSON line:
 
 - ``assigned_ms_p50/p95/p99/max``: from just before the webhook request is sent to the moment
   the ``notify`` frame of kind ``assigned`` is decoded by the chosen agent's socket on gateway B
@@ -45,7 +48,7 @@ from tests.support.clients import handoff_action_call
 from tests.support.system import ACTION_TOKEN, SECRET, RunningSystem, running_system
 
 NOTIFY_TIMEOUT_S = 10.0
-SETTINGS = {"TANDEM_HANDOFF__ASSIGNMENT": "auto", "TANDEM_HANDOFF__DEFAULT_CAPACITY": "5"}
+RESOLVING_CAPACITY = 5
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -75,8 +78,9 @@ class Arrivals:
             self.expect(session_id).set()
 
 
-async def agent_socket(url: str, token: str, arrivals: Arrivals) -> tuple[ClientConnection, asyncio.Task[None]]:
-    """An agent console on gateway B that records notifications and resolves each chat it is given."""
+async def agent_socket(url: str, token: str, arrivals: Arrivals,
+                       resolve: bool) -> tuple[ClientConnection, asyncio.Task[None]]:
+    """An agent console on gateway B that records notifications (and resolves each chat it is given)."""
     connection = await connect(f"{url}/ws/agent")
     await connection.send(json.dumps({"type": "auth", "token": token}))
 
@@ -88,7 +92,7 @@ async def agent_socket(url: str, token: str, arrivals: Arrivals) -> tuple[Client
                 if frame.get("type") != "notify":
                     continue
                 arrivals.record(frame, arrived)
-                if frame["kind"] == "assigned":
+                if frame["kind"] == "assigned" and resolve:
                     await connection.send(json.dumps({"type": "resolve", "session_id": frame["session_id"]}))
 
     return connection, asyncio.create_task(read())
@@ -122,12 +126,13 @@ async def escalate(http: httpx.AsyncClient, url: str, session_id: str, arrivals:
     return sent
 
 
-async def measure(system: RunningSystem, chats: int, agents: int, interval_s: float) -> dict[str, Any]:
+async def measure(system: RunningSystem, chats: int, agents: int, interval_s: float,
+                  resolve: bool) -> dict[str, Any]:
     gateway_a, gateway_b = system.gateways
     signer = TokenSigner(SECRET, 3600)
     arrivals = Arrivals()
     sockets = [await agent_socket(gateway_b.ws_url, signer.staff_token(Principal(f"n{i}", f"N {i}", StaffRole.AGENT)),
-                                  arrivals) for i in range(agents)]
+                                  arrivals, resolve) for i in range(agents)]
     session_ids = await new_sessions(system.redis_url, chats)
     await asyncio.sleep(1.0)  # every agent's presence stored
     rng = random.Random(7)
@@ -146,7 +151,7 @@ async def measure(system: RunningSystem, chats: int, agents: int, interval_s: fl
     from_queued = [(arrivals.assigned[s] - arrivals.queued_at[s]) * 1000 for s in done]
     waiting = [(arrivals.waiting[s] - (sent[s] or 0.0)) * 1000 for s in done if s in arrivals.waiting]
     return {
-        "chats": chats, "agents": agents, "interval_ms": round(interval_s * 1000, 1),
+        "chats": chats, "agents": agents, "interval_ms": round(interval_s * 1000, 1), "resolve": resolve,
         "assigned_ms_p50": percentile(assigned, 0.50), "assigned_ms_p95": percentile(assigned, 0.95),
         "assigned_ms_p99": percentile(assigned, 0.99), "assigned_ms_max": percentile(assigned, 1.0),
         "assigned_from_queued_ms_p50": percentile(from_queued, 0.50),
@@ -156,11 +161,13 @@ async def measure(system: RunningSystem, chats: int, agents: int, interval_s: fl
     }
 
 
-def main(chats: int, agents: int, interval_ms: float) -> dict[str, Any]:
+def main(chats: int, agents: int, interval_ms: float, resolve: bool) -> dict[str, Any]:
+    capacity = RESOLVING_CAPACITY if resolve else min(50, chats // agents + 1)
+    settings = {"TANDEM_HANDOFF__ASSIGNMENT": "auto", "TANDEM_HANDOFF__DEFAULT_CAPACITY": str(capacity)}
     with tempfile.TemporaryDirectory(prefix="tandem-bench-") as state_dir, \
-            running_system(Path(state_dir), with_rasa=False, settings_env=SETTINGS) as system:
+            running_system(Path(state_dir), with_rasa=False, settings_env=settings) as system:
         system.start_gateway()
-        return asyncio.run(measure(system, chats, agents, interval_ms / 1000))
+        return asyncio.run(measure(system, chats, agents, interval_ms / 1000, resolve))
 
 
 if __name__ == "__main__":
@@ -168,5 +175,6 @@ if __name__ == "__main__":
     parser.add_argument("--chats", type=int, default=200)
     parser.add_argument("--agents", type=int, default=8)
     parser.add_argument("--interval-ms", type=float, default=100.0, help="mean time between escalations")
+    parser.add_argument("--resolve", action="store_true", help="agents resolve each chat at once (capacity 5)")
     args = parser.parse_args()
-    print(json.dumps(main(args.chats, args.agents, args.interval_ms)))
+    print(json.dumps(main(args.chats, args.agents, args.interval_ms, args.resolve)))

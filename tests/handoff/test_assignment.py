@@ -146,3 +146,27 @@ async def test_the_assigned_event_says_who_assigned_it_and_when_the_chat_was_que
     session = await auto.get_session(sid)
     assert (event["assigned_by"], event["agent_id"], event["queued_at"]) == ("auto", "alex", session.queued_at)
     runner.cancel()
+
+
+@pytest.mark.integration
+async def test_a_supervisor_still_assigns_by_hand_and_that_counts_as_the_agents_last_assignment(
+    auto: HandoffService
+) -> None:
+    supervisor = Agent("sam", "Sam", role="supervisor", may_supervise=True)
+    await online(auto, ALEX, capacity=1)
+    await online(auto, BLAIR, capacity=1)
+    first, second = await waiting(auto, 2)
+    await auto.transfer(first, supervisor, BLAIR)  # before any pass: Blair's, by hand
+    assert (await auto.get_session(first)).agent_id == "blair"
+    await auto.assign_waiting()
+    assert (await auto.get_session(second)).agent_id == "alex"  # Blair is full
+    await online(auto, ALEX, capacity=2)
+    await online(auto, BLAIR, capacity=2)
+    [third] = await waiting(auto, 1)
+    await auto.assign_waiting()  # one free place each: Blair was given a chat first, so waited longer
+    assert (await auto.get_session(third)).agent_id == "blair"
+    [fourth] = await waiting(auto, 1)
+    await online(auto, ALEX, capacity=1)  # full
+    assert await auto.assign_waiting() == []
+    await auto.transfer(fourth, supervisor, ALEX, "")  # a supervisor may still give him one
+    assert sorted(await auto.held_by("alex")) == sorted([second, fourth])

@@ -26,7 +26,7 @@ from bot.kept_data import compact_persistence, erase_live_and_files, held_about,
 from bot.periodic import run_every
 from bot.ratelimit import RateLimiter
 from bot.relay import BotRelay
-from handoff import HandoffService, LiveBus, PresenceRegistry
+from handoff import AssignmentMode, HandoffService, LiveBus, PresenceRegistry
 from handoff.hours import offline_note
 from handoff.service import OFFLINE_NOTE
 from knowledge_base import Embedder, KnowledgeBase, build_knowledge_base
@@ -156,7 +156,7 @@ async def build_services(settings: Settings) -> Services:
         redis, bus, presence, default_queue=settings.handoff.default_queue,
         is_open=lambda: hours.is_open(datetime.now(UTC)),
         offline_note=offline_note(hours, OFFLINE_NOTE),
-        closed_ttl_s=settings.privacy.closed_session_ttl_s,
+        closed_ttl_s=settings.privacy.closed_session_ttl_s, assignment=settings.handoff.assignment_of,
     )
     embedder = MiniLMEmbedder()
     redactor = PresidioRedactor(settings.privacy.redaction(lookup_names()))
@@ -186,6 +186,9 @@ async def build_services(settings: Settings) -> Services:
     )
     services.background.append(asyncio.create_task(bus.run()))
     services.background.append(asyncio.create_task(knowledge_base.follow_changes()))  # other processes' edits
+    handoff_settings = settings.handoff
+    if any(handoff_settings.assignment_of(q) == AssignmentMode.AUTO for q in handoff_settings.queues):
+        services.background.append(asyncio.create_task(handoff.run_assignment(handoff_settings.heartbeat_s)))
     services.background.append(asyncio.create_task(
         services.closer.sweep_forever(settings.session_idle_timeout_s, settings.sweep_interval_s,
                                       settings.handoff.agent_grace_s)

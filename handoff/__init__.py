@@ -4,6 +4,7 @@ Public surface: :class:`HandoffService` (the verbs), :class:`LiveBus` (live even
 gateways), the value objects in :mod:`handoff.models` and the errors in :mod:`handoff.errors`.
 """
 
+from handoff.assignment import AssignmentMode
 from handoff.errors import (
     AgentAtCapacity,
     AgentUnavailable,
@@ -24,6 +25,7 @@ __all__ = [
     "AgentAtCapacity",
     "AgentStatus",
     "AgentUnavailable",
+    "AssignmentMode",
     "HandoffError",
     "HandoffService",
     "InvalidTransition",

@@ -33,6 +33,7 @@ def live_session(session_id: str) -> str:
     return f"{LIVE_PREFIX}s:{session_id}"
 AGENTS = PREFIX + "agents"  # sorted set: agent ids by last heartbeat
 RECENT_WAITS = PREFIX + "stats:waits"  # list: recent queue waits (seconds), newest first
+LAST_ASSIGNED = PREFIX + "agents:assigned"  # sorted set: agent ids by the time they last got a chat
 
 
 def agent(agent_id: str) -> str:

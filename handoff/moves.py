@@ -10,6 +10,12 @@ A session moves ``bot → queued → assigned → (bot | closed)``. Each move is
    (INCR, before that MULTI), a system note is appended (its own APPEND script) and the new state is
    announced (the hash read again, then published).
 
+A claim (and an automatic assignment, :mod:`handoff.assignment`) is one ASSIGN script instead: the
+state check, the agent's presence and capacity check, the agent's sessions, the queue and the
+agent's last-assignment time change together, so no agent is ever over capacity; its note and
+``state`` event follow. An escalation's queue ticket and queue entry are one ENQUEUE script, so
+the queue's order is always the arrival order.
+
 Step 2 is not atomic with step 1: between them (or after a crash between them) the indexes lag the
 hash. The hash is the truth: the queue view keeps only sessions whose hash says queued or assigned.
 ``requeue`` reads the front of the queue, then writes: two requeues at once may share a score.
@@ -72,6 +78,8 @@ class Moves:
         self._is_open = is_open
         self._clock = clock
         self._transition = redis.register_script(scripts.TRANSITION)
+        self._enqueue = redis.register_script(scripts.ENQUEUE)
+        self._assign = redis.register_script(scripts.ASSIGN)
 
     async def escalate(self, session_id: str, reason: str, *, product: str = "", queue: str = "",
                        why: dict[str, Any] | None = None) -> Session:
@@ -84,7 +92,7 @@ class Moves:
         agents find it when they come online.
         """
         now = self._clock()
-        offline = not self._is_open() or await self._presence.online_agents() == 0
+        offline = await self.nobody_available()
         fields = {"state": SessionState.QUEUED.value, "reason": reason, "queued_at": repr(now), "escalated": "1",
                   "queue": queue or self._default_queue, "offline": "1" if offline else "0"}
         if product:
@@ -92,12 +100,13 @@ class Moves:
         fields["why"] = json.dumps(why or {}, separators=(",", ":"))  # a later handover replaces it
         status, _, _ = await self._move(session_id, "escalate", {SessionState.BOT}, fields, strict=False)
         if status == "ok":
-            ticket = await self._next_ticket()
-            async with self._redis.pipeline(transaction=True) as pipe:
-                pipe.zadd(keys.QUEUE, {session_id: ticket})
-                pipe.zadd(keys.HANDOFFS, {session_id: now})
-                await pipe.execute()
+            await self._enqueue(keys=[keys.QUEUE_TICKETS, keys.QUEUE, keys.HANDOFFS, keys.session(session_id)],
+                                args=[session_id, repr(now)])
         return await self._announce(session_id)
+
+    async def nobody_available(self) -> bool:
+        """Outside business hours, or no agent online: a waiting customer should leave a contact."""
+        return not self._is_open() or await self._presence.online_agents() == 0
 
     async def _next_ticket(self) -> int:
         """A queue ticket number: the queue is ordered by arrival across all gateways.
@@ -131,28 +140,36 @@ class Moves:
 
     async def claim(self, session_id: str, agent: Agent, *, check_capacity: bool = True) -> Session:
         """Give a queued session to ``agent``; exactly one of several racing agents wins."""
-        if check_capacity and await self._presence.free_capacity(agent.id) <= 0:
-            raise AgentAtCapacity(agent.id)
-        now = self._clock()
-        status, state, holder = await self._move(
-            session_id, "claim", {SessionState.QUEUED},
-            {"state": SessionState.ASSIGNED.value, "agent_id": agent.id, "agent_name": agent.name,
-             "claimed_at": repr(now)},
-            strict=False,
-        )
-        if status != "ok" and state == SessionState.ASSIGNED.value:
+        status, state, holder = await self.assign(session_id, agent, check_capacity=check_capacity)
+        if status == "state" and state == SessionState.ASSIGNED.value:
             raise SessionAlreadyClaimed(session_id, holder)
-        if status != "ok":
+        if status == "state":
             raise InvalidTransition(session_id, state, "claim")
-        session = await self._sessions.get_session(session_id)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zrem(keys.QUEUE, session_id)
-            pipe.sadd(keys.agent_sessions(agent.id), session_id)
-            pipe.lpush(keys.RECENT_WAITS, repr(now - (session.queued_at or now)))
-            pipe.ltrim(keys.RECENT_WAITS, 0, 99)
-            await pipe.execute()
+        if status == "agent":
+            raise AgentAtCapacity(agent.id)
+        return await self.joined(session_id, agent, assigned_by=agent.id)
+
+    async def assign(self, session_id: str, agent: Agent, *, check_capacity: bool = True) -> tuple[str, str, str]:
+        """The ASSIGN script (:mod:`handoff.scripts`): a queued session to ``agent``, atomically.
+
+        Returns (status, state, holder): ``ok``; ``state`` when the session is not queued (its
+        state and holder); ``agent`` when the agent is away, offline or full (with
+        ``check_capacity``). Raises SessionNotFound. The caller announces a success (:meth:`joined`).
+        """
+        status, state, holder = await self._assign(
+            keys=[keys.session(session_id), keys.agent(agent.id), keys.agent_sessions(agent.id), keys.QUEUE,
+                  keys.LAST_ASSIGNED, keys.RECENT_WAITS],
+            args=[session_id, agent.id, agent.name, repr(self._clock()), "1" if check_capacity else ""],
+        )
+        if status == "missing":
+            raise SessionNotFound(session_id)
+        return status, state, holder
+
+    async def joined(self, session_id: str, agent: Agent, *, assigned_by: str) -> Session:
+        """After an assignment: tell the customer who joined, and announce it (``assigned_by``: the
+        agent who claimed, a supervisor, or ``auto``)."""
         await self._transcript.append(session_id, Role.SYSTEM, f"{agent.name} joined the conversation.")
-        return await self._announce(session_id)
+        return await self._announce(session_id, assigned_by=assigned_by)
 
     async def hand_back(self, session_id: str, agent: Agent) -> Session:
         """Return a session the agent holds to the bot."""
@@ -195,12 +212,13 @@ class Moves:
             if to_agent is not None:
                 pipe.sadd(keys.agent_sessions(to_agent.id), session_id)
                 pipe.zrem(keys.QUEUE, session_id)
+                pipe.zadd(keys.LAST_ASSIGNED, {to_agent.id: self._clock()})
             else:
                 pipe.zadd(keys.QUEUE, {session_id: ticket})
             await pipe.execute()
         note = f"{to_agent.name} took over the conversation." if to_agent else "You are back in the queue."
         await self._transcript.append(session_id, Role.SYSTEM, note)
-        return await self._announce(session_id)
+        return await self._announce(session_id, assigned_by=agent.id if to_agent else "")
 
     async def _check_target(self, target: Agent, *, supervising: bool) -> None:
         """Refuse a transfer to an agent who cannot take the chat.
@@ -292,11 +310,18 @@ class Moves:
             raise SessionNotHeld(session_id)
         return status, state, holder
 
-    async def _announce(self, session_id: str) -> Session:
-        """Publish the session's new state to its followers and to every agent console."""
+    async def _announce(self, session_id: str, *, assigned_by: str = "") -> Session:
+        """Publish the session's new state to its followers and to every agent console.
+
+        ``ts`` is when it was announced, ``queued_at`` when the chat last joined the queue, and
+        ``assigned_by`` who gave an assigned chat to its agent (the agent, a supervisor, or ``auto``):
+        consoles notify an agent of chats they did not take themselves.
+        """
         session = await self._sessions.get_session(session_id)
         event = {"kind": "state", "session_id": session_id, "state": session.state.value,
-                 "reason": session.reason, "agent_id": session.agent_id, "agent_name": session.agent_name}
+                 "reason": session.reason, "agent_id": session.agent_id, "agent_name": session.agent_name,
+                 "queue": session.queue, "queued_at": session.queued_at, "assigned_by": assigned_by,
+                 "ts": self._clock()}
         await self._bus.publish_session(session_id, event)
         await self._bus.publish_agents(event)
         return session

@@ -59,15 +59,16 @@ class PresenceRegistry:
         """Record that ``agent``'s console is connected, with its presence and capacity."""
         now = self._clock()
         key = keys.agent(agent.id)
-        previous = await self._redis.hget(key, "presence")
+        previous = await self._redis.hmget(key, "presence", "capacity")
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.hset(key, mapping={"name": agent.name, "role": agent.role, "presence": presence.value,
                                     "capacity": str(capacity), "last_seen": repr(now)})
             pipe.pexpire(key, self._ttl_ms)
             pipe.zadd(keys.AGENTS, {agent.id: now})
             await pipe.execute()
-        if previous != presence.value:
-            await self._bus.publish_agents({"kind": "presence", "agent_id": agent.id, "presence": presence.value})
+        if previous != [presence.value, str(capacity)]:  # waiting customers and assignment care
+            await self._bus.publish_agents({"kind": "presence", "agent_id": agent.id, "presence": presence.value,
+                                            "capacity": capacity})
 
     async def disconnected(self, agent: Agent, *, logged_out: bool) -> None:
         """The console went away: ``offline`` when the agent logged out, else ``away`` until they return."""

@@ -72,6 +72,10 @@ class QueueView:
             previews[session_id] = texts[0][:140] if texts else ""
         return previews
 
+    async def held_by(self, agent_id: str) -> list[str]:
+        """The sessions an agent holds (the index; a session's hash has the last word)."""
+        return sorted(await self._redis.smembers(keys.agent_sessions(agent_id)))
+
     async def queue_position(self, session_id: str) -> int | None:
         """1-based place in the queue, or None when not queued."""
         rank = await self._redis.zrank(keys.QUEUE, session_id)

@@ -48,3 +48,46 @@ local event = '{"kind":"message","id":"' .. id .. '","prev":"' .. prev .. '","en
 redis.call('PUBLISH', ARGV[6], event)
 return {id, 1, state}
 """
+
+# KEYS[1] = queue ticket counter, KEYS[2] = queue sorted set, KEYS[3] = handoffs sorted set,
+# KEYS[4] = session hash. ARGV[1] = session id, ARGV[2] = now (the handoffs index's score).
+# Returns the ticket (also kept on the session, as its place in the arrival order). Taking the
+# ticket and joining the queue in one step keeps the queue's order the arrival order at every
+# instant: an assignment can never see ticket 6 while ticket 5 is numbered but not yet queued.
+ENQUEUE = """
+local ticket = redis.call('INCR', KEYS[1])
+redis.call('ZADD', KEYS[2], ticket, ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[1])
+redis.call('HSET', KEYS[4], 'ticket', ticket)
+return ticket
+"""
+
+# KEYS[1] = session hash, KEYS[2] = agent's presence hash, KEYS[3] = agent's sessions set,
+# KEYS[4] = queue sorted set, KEYS[5] = last assignment per agent (sorted set),
+# KEYS[6] = recent waits list.
+# ARGV[1] = session id, ARGV[2] = agent id, ARGV[3] = agent name, ARGV[4] = now, ARGV[5] = '1' to
+# require the agent online with a free place ('' = no check).
+# Returns {status, state, holder}: ok; missing; state (not queued: its state and holder say why);
+# agent (the agent is away, offline or full).
+# The state check, the capacity check and every index an assignment touches change together, so
+# claims and automatic assignments on any number of gateways never give a chat twice and never
+# put an agent over capacity.
+ASSIGN = """
+local session = redis.call('HMGET', KEYS[1], 'state', 'agent_id', 'queued_at')
+local state = session[1]
+if not state then return {'missing', '', ''} end
+if state ~= 'queued' then return {'state', state, session[2] or ''} end
+if ARGV[5] == '1' then
+  local agent = redis.call('HMGET', KEYS[2], 'presence', 'capacity')
+  if agent[1] ~= 'online' then return {'agent', state, ''} end
+  if redis.call('SCARD', KEYS[3]) >= tonumber(agent[2] or '0') then return {'agent', state, ''} end
+end
+redis.call('HSET', KEYS[1], 'state', 'assigned', 'agent_id', ARGV[2], 'agent_name', ARGV[3], 'claimed_at', ARGV[4])
+redis.call('SADD', KEYS[3], ARGV[1])
+redis.call('ZREM', KEYS[4], ARGV[1])
+redis.call('ZADD', KEYS[5], ARGV[4], ARGV[2])
+local now = tonumber(ARGV[4])
+redis.call('LPUSH', KEYS[6], tostring(now - (tonumber(session[3] or ARGV[4]) or now)))
+redis.call('LTRIM', KEYS[6], 0, 99)
+return {'ok', state, ''}
+"""

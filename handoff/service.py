@@ -6,6 +6,7 @@ One façade over five parts, each in its own module:
 - :mod:`handoff.transcript` — messages stored once and announced, typing indicators;
 - :mod:`handoff.moves` — the state moves (escalate, claim, transfer, hand back, requeue, close);
 - :mod:`handoff.queue` — the queue list, positions and wait estimates;
+- :mod:`handoff.assignment` — automatic assignment in the ``auto`` queues;
 - :mod:`handoff.idle` — the idle index the idle sweep reads.
 
 What is atomic, exactly:
@@ -13,8 +14,12 @@ What is atomic, exactly:
 - each transcript store (``append``, ``customer_message``, ``agent_reply``) is one APPEND script:
   de-duplication, the holder check, the XADD, the session's counters and the live ``message``
   event, all or nothing;
-- each move's state check-and-set is one TRANSITION script on the session hash, so two agents
-  racing to ``claim`` cannot both win, and two gateways moving one session see one state;
+- each move's state check-and-set is one TRANSITION script on the session hash, so two
+  gateways moving one session see one state;
+- a claim or an automatic assignment is one ASSIGN script (state, the agent's presence and
+  capacity, the agent's sessions, the queue): two agents racing to ``claim`` cannot both win,
+  and no agent is ever over capacity, whichever gateways assign;
+- an escalation's queue ticket and queue entry are one ENQUEUE script (arrival order);
 - ``start_session`` writes the hash and the open-sessions index in one MULTI/EXEC.
 
 Not atomic: a move's index updates (queue, handoffs, agent's sessions, recent waits), its queue
@@ -32,6 +37,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from handoff.assignment import AssignmentMode, AutoAssigner
 from handoff.idle import IdleIndex
 from handoff.live import LiveBus
 from handoff.models import Agent, Role, Session, SessionState, TranscriptEntry
@@ -64,11 +70,14 @@ class HandoffService:
         offline_note: str = OFFLINE_NOTE,
         clock: Callable[[], float] = time.time,
         closed_ttl_s: int = CLOSED_SESSION_TTL_S,
+        assignment: Callable[[str], AssignmentMode] = lambda queue: AssignmentMode.MANUAL,
     ) -> None:
-        """``closed_ttl_s``: how long a closed session's keys stay (Settings.privacy.closed_session_ttl_s)."""
+        """``closed_ttl_s``: how long a closed session's keys stay (Settings.privacy.closed_session_ttl_s);
+        ``assignment``: each queue's mode (Settings.handoff.assignment_of)."""
         # redis-py types replies as unions over its decode modes; this client always decodes
         # (decode_responses=True), so every part keeps it typed as Any and reads str replies.
         self.presence = presence
+        self._bus = bus
         self.offline_note = offline_note
         self._sessions = Sessions(redis, clock)
         self._transcript = Transcript(redis, bus, clock)
@@ -77,6 +86,7 @@ class HandoffService:
                             closed_ttl_s=closed_ttl_s)
         self._queue = QueueView(redis, presence, self._sessions)
         self._idle = IdleIndex(redis, clock)
+        self._assigner = AutoAssigner(redis, self._sessions, self._moves, assignment, clock)
 
     # --- sessions -------------------------------------------------------------------------
 
@@ -184,11 +194,23 @@ class HandoffService:
         """End a conversation; returns the closed session and the state it was in just before."""
         return await self._moves.close(session_id, agent=agent)
 
+    async def assign_waiting(self) -> list[Session]:
+        """One automatic-assignment pass over the ``auto`` queues; returns the sessions assigned."""
+        return await self._assigner.assign_waiting()
+
+    async def run_assignment(self, interval_s: float) -> None:
+        """Assign waiting chats whenever one may be assigned (see :mod:`handoff.assignment`), until cancelled."""
+        await self._assigner.run(self._bus, interval_s)
+
     # --- queue views ----------------------------------------------------------------------
 
     async def queue(self) -> list[QueueItem]:
         """Waiting sessions (oldest first), then sessions being handled."""
         return await self._queue.queue()
+
+    async def held_by(self, agent_id: str) -> list[str]:
+        """The sessions an agent holds."""
+        return await self._queue.held_by(agent_id)
 
     async def queue_position(self, session_id: str) -> int | None:
         """1-based place in the queue, or None when not queued."""
@@ -197,6 +219,11 @@ class HandoffService:
     async def wait_estimate(self, session_id: str) -> tuple[int | None, float | None]:
         """(1-based queue position, estimated seconds until an agent picks the customer up)."""
         return await self._queue.wait_estimate(session_id)
+
+    async def nobody_available(self) -> bool:
+        """Outside business hours, or no agent online: waiting customers are asked for a contact.
+        Asked afresh whenever a waiting customer's state is sent, so it follows presence."""
+        return await self._moves.nobody_available()
 
     # --- idle index -----------------------------------------------------------------------
 

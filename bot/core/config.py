@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -21,6 +21,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from handoff.assignment import AssignmentMode
 from handoff.hours import BusinessHours
 from outcomes import Fees, Targets
 from retraining import RetrainingSettings
@@ -65,6 +66,21 @@ class HandoffSettings(BaseModel):
     agent_grace_s: float = Field(default=30.0, ge=0)
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
     canned_replies: list[str] = Field(default_factory=list)
+    #: How waiting chats reach agents: ``auto`` (the free agent who waited longest gets the oldest)
+    #: or ``manual`` (agents claim them); ``assignment_by_queue`` overrides it per queue.
+    assignment: AssignmentMode = AssignmentMode.AUTO
+    assignment_by_queue: dict[str, AssignmentMode] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _known_queues(self) -> HandoffSettings:
+        unknown = sorted(set(self.assignment_by_queue) - set(self.queues))
+        if unknown:
+            raise ValueError(f"assignment_by_queue names unknown queues {unknown}; queues: {self.queues}")
+        return self
+
+    def assignment_of(self, queue: str) -> AssignmentMode:
+        """The assignment mode of ``queue`` (its own, else the default)."""
+        return self.assignment_by_queue.get(queue, self.assignment)
 
 
 class ServiceSettings(BaseModel):

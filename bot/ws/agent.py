@@ -27,6 +27,7 @@ from bot.ws.frames import (
     Transfer,
     clean_text,
 )
+from bot.ws.notify import Notifications
 from bot.ws.queue_watch import queue_watch
 from handoff import RESYNC, Agent, Presence, Role, SessionNotHeld, SessionState, Subscription
 
@@ -54,6 +55,7 @@ class AgentConnection:
         self._beat_now = asyncio.Event()
         self._presence_lock = asyncio.Lock()
         self._gone = False
+        self._notifications: Notifications | None = None
 
     async def serve(self) -> None:
         """Accept, authenticate, then handle frames until the agent goes away."""
@@ -91,7 +93,9 @@ class AgentConnection:
             await self._tasks[0]
             return False
         self._agent = _agent_of(principal)
+        self._notifications = Notifications(self._services.bus, self._outbox, self._agent)
         self._subscriptions.append(self._services.bus.follow_agents(self._on_agents_event))
+        self._notifications.hold(await self._handoff.held_by(self._agent.id))  # after: none missed
         await self._beat()
         self._outbox.put({"type": "ready", "agent": {"id": principal.username, "name": principal.name,
                                                      "role": principal.role.value},
@@ -215,6 +219,8 @@ class AgentConnection:
             self._outbox.put({"type": "session_state", "session_id": event["session_id"],
                               "state": event["state"], "agent_id": event["agent_id"],
                               "agent_name": event["agent_name"]})
+        if self._notifications is not None:  # after the state it is about
+            self._notifications.on_agents_event(event)
 
     async def _shutdown(self) -> None:
         if self._agent is not None and not self._logged_out:
@@ -223,6 +229,8 @@ class AgentConnection:
                     self._gone = True
                     await self._handoff.presence.disconnected(self._agent, logged_out=False)
         self._queue.remove(self._outbox)
+        if self._notifications is not None:
+            self._notifications.close()
         for subscription in self._subscriptions:
             subscription.close()
         for feed in self._feeds.values():

@@ -210,12 +210,13 @@ class CustomerConnection:
             self._want_state(always=True)
 
     def _on_agents_event(self, event: dict[str, Any]) -> None:
-        """Another session moved: while we wait, our place in the queue may have changed.
+        """Another session moved, or an agent's presence or capacity changed: while we wait, our
+        place, the estimate and whether anyone is available may have changed.
 
         Only waiting customers care; the others ignore it without touching Redis.
         """
-        if (event.get("kind") == "state" and event.get("session_id") != self._session_id
-                and self._state == SessionState.QUEUED):
+        moved = event.get("kind") == "state" and event.get("session_id") != self._session_id
+        if (moved or event.get("kind") == "presence") and self._state == SessionState.QUEUED:
             self._want_state(always=False)
 
     def _want_state(self, *, always: bool) -> None:
@@ -254,7 +255,7 @@ class CustomerConnection:
         if session.state == SessionState.QUEUED:
             position, wait_s = await self._handoff.wait_estimate(session.session_id)
             frame |= {"reason": session.reason, "position": position, "estimated_wait_s": wait_s,
-                      "offline": session.offline, "contact_left": bool(session.contact)}
+                      "offline": await self._handoff.nobody_available(), "contact_left": bool(session.contact)}
             if session.contact:
                 frame["contact"] = session.contact
         if session.state == SessionState.ASSIGNED:

@@ -127,3 +127,29 @@ class AgentClient(ProtocolClient):
         await self.send({"type": "message", "session_id": session_id, "client_id": client_id, "text": text})
         await self.wait_for(lambda f: f["type"] in ("ack", "error") and f.get("client_id", f.get("ref")) == client_id)
         return client_id
+
+
+def handoff_action_call(session_id: str) -> Frame:
+    """What Rasa posts to the action webhook (``/actions/webhook``) when a customer asks for a
+    person: lets tests and benchmarks escalate a chat on any gateway without running Rasa."""
+    latest = {"text": "I want a human", "intent": {"name": "request_human", "confidence": 0.99},
+              "intent_ranking": [{"name": "request_human", "confidence": 0.99}], "entities": []}
+    return {"next_action": "action_handoff", "sender_id": session_id, "version": "3.6.0", "domain": {},
+            "tracker": {"sender_id": session_id, "slots": {}, "latest_message": latest, "events": [],
+                        "paused": False, "followup_action": None, "active_loop": {},
+                        "latest_action_name": "action_listen"}}
+
+
+async def escalate_in_redis(redis_url: str, session_id: str, queue: str) -> None:
+    """Escalate a chat to ``queue`` straight through Redis, as a gateway's bot would (the action
+    webhook always uses the default queue); every gateway sees the event."""
+    from redis.asyncio import Redis
+
+    from handoff import HandoffService, LiveBus, PresenceRegistry
+    from outcomes import EscalationReason
+
+    client = Redis.from_url(redis_url, decode_responses=True)
+    bus = LiveBus(client)
+    await HandoffService(client, bus, PresenceRegistry(client, bus, ttl_s=30)).escalate(
+        session_id, EscalationReason.CUSTOMER_REQUEST, queue=queue)
+    await client.aclose()

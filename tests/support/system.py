@@ -116,6 +116,7 @@ class RunningSystem:
     rasa_url: str  # one server, or several separated by commas
     rasas: list[Child] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)
+    settings_env: dict[str, str] = field(default_factory=dict)  # overrides for every gateway
 
     @property
     def gateway(self) -> Gateway:
@@ -139,11 +140,13 @@ class RunningSystem:
             "TANDEM_HANDOFF__AGENT_GRACE_S": "2",
             # The suite's agents hold chats across many tests; capacity is tested on its own.
             "TANDEM_HANDOFF__DEFAULT_CAPACITY": "50",
+            # The suite's agents claim chats; automatic assignment is tested on a system of its own.
+            "TANDEM_HANDOFF__ASSIGNMENT": "manual",
             # Every test client comes from 127.0.0.1: per-address limits are tested on their own.
             "TANDEM_RATE_LIMITS__MESSAGES_PER_IP": "100000/minute",
             "TANDEM_RATE_LIMITS__SESSIONS_PER_IP": "100000/minute",
             "TANDEM_RATE_LIMITS__LOGINS_PER_IP": "100000/minute",
-        }
+        } | self.settings_env
 
     def tracker_record_exp_s(self) -> int:
         """Rasa's tracker expiry for the gateways' settings, as ``make run`` computes it."""
@@ -219,12 +222,14 @@ def staff_token(gateway_url: str, username: str) -> str:
 
 @contextmanager
 def running_system(state_dir: Path, *, with_rasa: bool = True, rasa_processes: int = 1,
-                   database_url: str | None = None, redis_in_state_dir: bool = False) -> Iterator[RunningSystem]:
+                   database_url: str | None = None, redis_in_state_dir: bool = False,
+                   settings_env: dict[str, str] | None = None) -> Iterator[RunningSystem]:
     """Redis (this run's own database, emptied), SQL with the staff accounts, Rasa (trained if
     needed; ``rasa_processes`` servers sharing the Redis stores) and one gateway; all stopped on exit.
 
     ``database_url``: another database than a SQLite file in ``state_dir``; ``redis_in_state_dir``:
-    an embedded Redis persisting under ``state_dir/redis``, as ``make run`` starts one."""
+    an embedded Redis persisting under ``state_dir/redis``, as ``make run`` starts one;
+    ``settings_env``: settings of every gateway that differ from the suite's (``TANDEM_*``)."""
     if redis_in_state_dir:
         embedded: EmbeddedRedis | None = EmbeddedRedis.start(state_dir / "redis")
         redis_url = embedded.url  # type: ignore[union-attr]
@@ -233,7 +238,8 @@ def running_system(state_dir: Path, *, with_rasa: bool = True, rasa_processes: i
     redis_sync.Redis.from_url(redis_url).flushdb()
     running = RunningSystem(state_dir=state_dir, redis_url=redis_url,
                             database_url=database_url or f"sqlite:///{state_dir / 'tandem.db'}",
-                            rasa_url=",".join(f"http://127.0.0.1:{free_port()}" for _ in range(rasa_processes)))
+                            rasa_url=",".join(f"http://127.0.0.1:{free_port()}" for _ in range(rasa_processes)),
+                            settings_env=settings_env or {})
     seed_accounts(running.database_url)
     gateway_port = free_port()
     try:

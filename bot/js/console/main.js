@@ -11,6 +11,7 @@ import { MessageLedger } from '../shared/ledger.js';
 import { ChatSocket, byType, socketUrl } from '../shared/socket.js';
 import { RemoteTyping, TypingSignal } from '../shared/typing.js';
 import { marks, renderMessage } from './messages.js';
+import { Notifier } from './notify.js';
 
 runConsole();
 
@@ -145,7 +146,7 @@ function runConsole() {
     onFrame: byType({
       ready: onReady, queue: onQueue, transcript: onTranscript, claimed: onClaimed, message: onMessage,
       ack: onAck, session_state: onSessionState, typing: onCustomerTyping, presence: onPresence,
-      agent_presence: scheduleAgentsRefresh, error: onErrorFrame,
+      agent_presence: scheduleAgentsRefresh, error: onErrorFrame, notify: onNotify,
     }),
     onClosed: onSocketClosed,
     onStatus: (status) => {
@@ -169,6 +170,7 @@ function runConsole() {
   // Signed out (by the agent, or because the token expired): forget this sign-in's work.
   function stopConsole() {
     client.disconnect(1000, 'sign out');
+    notifier.reset();
     clearInterval(state.ticker);
     clearTimeout(state.signOffTimer);
     clearTimeout(state.agentsTimer);
@@ -232,6 +234,7 @@ function runConsole() {
     client.bound();
     state.agent = frame.agent || null;
     if (state.agent && state.agent.name) ui.agentName.textContent = state.agent.name;
+    if (state.agent) notifier.setAgent(state.agent.id);
     setConnection('');
     onPresence(frame); // `ready` carries the presence and capacity this socket registered
     // A new socket starts online: tell the server if the agent had chosen "away".
@@ -891,6 +894,39 @@ function runConsole() {
       ui.transferSelect.value = '';
       updateControls();
     }
+  }
+
+  /* ---------- notifications (notify.js) ---------- */
+
+  // The agent's alert choices are theirs, kept in this browser across sign-ins (localStorage).
+  function localStore() {
+    try {
+      return window.localStorage;
+    } catch {
+      return null; // storage disabled: the defaults, for this page's lifetime
+    }
+  }
+
+  const notifier = new Notifier({
+    store: localStore(),
+    controls: {
+      sound: $('notify-sound'), desktop: $('notify-desktop'), title: $('notify-title'), waiting: $('notify-waiting'),
+      permission: $('notify-permission'), permissionText: $('notify-permission-text'), allow: $('notify-allow'),
+    },
+    onOpen: (id) => { if (state.agent) openSession(id); },
+  });
+
+  // A chat given to us opens by itself when nothing else is open; a customer's message in one of
+  // our chats flags it in the queue. The notifier decides how to tell the agent.
+  function onNotify(frame) {
+    const id = String(frame.session_id);
+    if (frame.kind === 'assigned' && state.currentId === null) openSession(id);
+    if (frame.kind === 'message' && id !== state.currentId) {
+      state.unread.add(id);
+      renderQueue();
+    }
+    const looking = id === state.currentId && !document.hidden && document.hasFocus();
+    notifier.notify(frame, { looking });
   }
 
   /* ---------- start ---------- */

@@ -1,9 +1,11 @@
 /*
  * How the agent console draws a transcript message: author (and "internal note"), time, delivery
  * status of the agent's own replies, the text, the article a bot answer came from, and which
- * suggested replies the customer was offered. All of it as text: nothing from the server becomes markup.
+ * suggested replies the customer was offered. All of it as text, except a bot answer's
+ * server-rendered `html`, rebuilt through the widget's allow-list (safeRichText): the agent sees
+ * the answer formatted as the customer did, never raw Markdown.
  */
-import { deliveryMarks, formatTime, h } from '../shared/dom.js';
+import { deliveryMarks, formatTime, h, safeRichText } from '../shared/dom.js';
 
 const ROLES = new Set(['customer', 'bot', 'agent', 'system']);
 
@@ -25,6 +27,14 @@ function renderOffered(buttons) {
   return offered;
 }
 
+// A bot answer as the customer saw it (its Markdown rendered by the server); anything else as text.
+function messageText(role, msg) {
+  if (role === 'bot' && typeof msg.html === 'string' && msg.html) {
+    return h('div', { class: 'msg-text msg-text--rich' }, [safeRichText(msg.html)]);
+  }
+  return h('div', { class: 'msg-text', text: String(msg.text ?? '') });
+}
+
 /** The <li> for `msg` (a `message` frame, or the agent's own reply before it is sent). */
 export function renderMessage(msg) {
   const role = ROLES.has(msg.role) ? msg.role : 'system';
@@ -39,7 +49,7 @@ export function renderMessage(msg) {
       h('span', { class: 'msg-author', text: label }),
       h('time', { datetime: msg.ts || null, text: formatTime(msg.ts) }),
     ]),
-    h('div', { class: 'msg-text', text: String(msg.text ?? '') }),
+    messageText(role, msg),
   );
   if (msg.article && msg.article.title) {
     item.append(h('div', { class: 'msg-source', text: `From: ${msg.article.title}` }));

@@ -130,11 +130,21 @@ describe('the console\'s messages', () => {
     assert.equal(note.querySelector('i'), null);
   });
 
-  test('a bot answer shows its text, not its html, and which choices were offered', () => {
-    const item = renderConsoleMessage({ role: 'bot', text: 'Pick one', html: '<p><img src=x></p>', buttons: [{ title: 'Hub' }, null, { payload: '/s' }] });
-    assert.equal(item.querySelector('.msg-text').textContent, 'Pick one');
+  test('a bot answer shows its html through the allow-list, as the widget does, and which choices were offered', () => {
+    const item = renderConsoleMessage({
+      role: 'bot', text: '**Firmware** first', html: '<p><strong>Firmware</strong> first<img src=x onerror="window.pwned=1"></p>',
+      buttons: [{ title: 'Hub' }, null, { payload: '/s' }],
+    });
+    assert.equal(html(item.querySelector('.msg-text')), '<div class="msg-text msg-text--rich"><p><strong>Firmware</strong> first</p></div>');
     assert.equal(item.querySelector('img'), null);
+    assert.equal(window.pwned, undefined);
     assert.deepEqual([...item.querySelectorAll('.chip')].map((c) => c.textContent), ['Hub', '/s']);
+  });
+
+  test('only the bot\'s html is shown as formatting: a customer\'s or agent\'s stays text', () => {
+    const item = renderConsoleMessage({ role: 'customer', text: '**hi**', html: '<p><strong>hi</strong></p>' });
+    assert.equal(item.querySelector('.msg-text').textContent, '**hi**');
+    assert.equal(item.querySelector('strong'), null);
   });
 
   test('a sent reply has no status text left', () => {

@@ -69,6 +69,7 @@ function startWidget() {
     unread: 0,
     sessionState: null, // bot, queued, assigned or closed, from `session` and `state` frames
     contactLeft: false, // an offline ticket was left for this session (contact_left)
+    queueOffline: null, // while queued: nobody available (true) or someone is (false), from `state`
     pendingContact: null, // {clientId, contact, text}: a `contact` frame not yet answered by `ack`
     rating: 0, // the score picked in the rating form (1-5), 0 before
     pendingRating: null, // a `rate` frame not yet answered by `rated`; resent after a reconnect
@@ -384,6 +385,7 @@ function startWidget() {
     ui.cancelHandoff.hidden = frame.state !== 'queued';
     if (frame.state !== 'queued') {
       ui.cancelHandoff.disabled = false;
+      state.queueOffline = null;
       hideContactBox();
     }
     switch (frame.state) {
@@ -540,10 +542,12 @@ function startWidget() {
 
   // A message with `ask_contact`: the bot or the server asks an offline customer for a contact.
   function onAskContact() {
-    if (state.sessionState === 'queued' && !state.contactLeft) showContactForm();
+    if (state.sessionState === 'queued' && !state.contactLeft && state.queueOffline !== false) showContactForm();
   }
 
+  // The server sends `offline` afresh whenever an agent's presence changes: the form comes and goes with it.
   function updateContactForm(frame) {
+    if (typeof frame.offline === 'boolean') state.queueOffline = frame.offline;
     if (frame.contact_left) state.contactLeft = true;
     if (state.contactLeft) {
       // Left before this page was loaded: the state frame says where we will answer.
@@ -554,6 +558,8 @@ function startWidget() {
       }
     } else if (frame.offline === true) {
       showContactForm();
+    } else if (frame.offline === false && !state.pendingContact) {
+      hideContactBox(); // someone came online: the customer waits for them instead
     }
   }
 

@@ -19,6 +19,7 @@ from bot.core.security import Principal, StaffRole
 from bot.markdown import markdown_to_text
 from bot.services import Services
 from desk import customer_first_name, fill, latest_question, normalize_labels
+from handoff import TranscriptEntry
 
 router = APIRouter(prefix="/api/handoff", tags=["desk"])
 AgentOnly = Annotated[Principal, Depends(require_role(StaffRole.AGENT))]
@@ -39,7 +40,7 @@ class LabelsIn(BaseModel):
 async def suggestions(services: ServicesDep, _: AgentOnly, session_id: SessionPath) -> dict[str, Any]:
     """The best knowledge-base articles for the customer's latest question, with their scores and
     their answers as plain text (what the reply box takes)."""
-    question = latest_question(await services.handoff.transcript(session_id, include_internal=False))
+    question = latest_question(await _transcript(services, session_id))
     k = services.settings.handoff.suggestions
     found = await asyncio.to_thread(services.knowledge_base.search, question, k) if question and k else []
     return {"session_id": session_id, "question": question, "articles": [
@@ -75,14 +76,17 @@ async def delete_canned(services: ServicesDep, _: SupervisorOnly, canned_id: int
 async def canned_for(services: ServicesDep, who: AgentOnly, session_id: SessionPath,
                      shortcut: Annotated[str, Path(max_length=64)]) -> dict[str, Any]:
     """The response ``/shortcut`` inserts into this conversation's reply box, placeholders filled."""
+    transcript = await _transcript(services, session_id)
     canned = await asyncio.to_thread(services.canned.by_shortcut, shortcut)
-    name = await _first_name(services, session_id) if "{customer_first_name}" in canned.text else None
+    name = (await asyncio.to_thread(customer_first_name, transcript, services.redactor.person_spans)
+            if "{customer_first_name}" in canned.text else None)
     return {"shortcut": canned.shortcut, "text": fill(canned.text, agent_name=who.name, customer_first_name=name)}
 
 
-async def _first_name(services: Services, session_id: str) -> str | None:
-    transcript = await services.handoff.transcript(session_id, include_internal=False)
-    return await asyncio.to_thread(customer_first_name, transcript, services.redactor.person_spans)
+async def _transcript(services: Services, session_id: str) -> list[TranscriptEntry]:
+    """What the customer saw of a conversation; an unknown or expired one is a 404."""
+    await services.handoff.get_session(session_id)
+    return await services.handoff.transcript(session_id, include_internal=False)
 
 
 @router.put("/sessions/{session_id}/labels")

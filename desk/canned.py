@@ -79,6 +79,8 @@ def check_text(raw: str) -> str:
     text = raw.strip()
     if not text:
         raise InvalidCanned("the text cannot be empty")
+    if "\x00" in text:
+        raise InvalidCanned("the text contains a NUL character")
     if len(text) > MAX_TEXT_CHARS:
         raise InvalidCanned(f"the text is longer than {MAX_TEXT_CHARS} characters (a reply's limit)")
     unknown = [name for name in _PLACEHOLDER.findall(text) if name not in PLACEHOLDERS]

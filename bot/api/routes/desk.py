@@ -25,6 +25,7 @@ router = APIRouter(prefix="/api/handoff", tags=["desk"])
 AgentOnly = Annotated[Principal, Depends(require_role(StaffRole.AGENT))]
 SupervisorOnly = Annotated[Principal, Depends(require_role(StaffRole.SUPERVISOR))]
 SessionPath = Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]+$")]
+CannedId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
 class CannedIn(BaseModel):
@@ -61,13 +62,14 @@ async def create_canned(services: ServicesDep, who: SupervisorOnly, body: Canned
 
 
 @router.put("/canned/{canned_id}")
-async def update_canned(services: ServicesDep, who: SupervisorOnly, canned_id: int, body: CannedIn) -> dict[str, Any]:
+async def update_canned(services: ServicesDep, who: SupervisorOnly, canned_id: CannedId,
+                        body: CannedIn) -> dict[str, Any]:
     """Replace a canned response's shortcut and text."""
     return vars(await asyncio.to_thread(services.canned.update, canned_id, body.shortcut, body.text, who.username))
 
 
 @router.delete("/canned/{canned_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_canned(services: ServicesDep, _: SupervisorOnly, canned_id: int) -> None:
+async def delete_canned(services: ServicesDep, _: SupervisorOnly, canned_id: CannedId) -> None:
     """Remove a canned response."""
     await asyncio.to_thread(services.canned.delete, canned_id)
 

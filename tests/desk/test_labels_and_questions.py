@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from desk import InvalidLabel, customer_first_name, latest_question, normalize_labels
+from desk import InvalidLabel, customer_first_name, latest_question, normalize_labels, refuse_personal_data
 from handoff import Role, TranscriptEntry
 
 pytestmark = [pytest.mark.unit]
@@ -28,6 +28,15 @@ def test_labels_are_trimmed_lower_case_and_unique() -> None:
 def test_bad_labels_are_refused_with_the_reason(labels: list[str], reason: str) -> None:
     with pytest.raises(InvalidLabel, match=reason):
         normalize_labels(labels)
+
+
+def test_a_label_with_personal_data_is_refused() -> None:
+    def redact(text: str) -> str:  # the real redactor is tested in tests/privacy, and used in the integration test
+        return text.replace("dana", "[NAME]")
+
+    refuse_personal_data(("refund", "vip"), redact)
+    with pytest.raises(InvalidLabel, match="'call dana' looks like personal data"):
+        refuse_personal_data(("refund", "call dana"), redact)
 
 
 def test_the_question_is_what_the_customer_wrote_since_the_agents_last_reply() -> None:

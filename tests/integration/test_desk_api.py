@@ -121,6 +121,8 @@ async def test_suggestions_the_article_used_and_labels_reach_the_outcome_record_
     assert content.call("PUT", f"/api/handoff/sessions/{sid}/labels", {"labels": ["x"]}).status_code == 403
     too_many = agent_api.call("PUT", f"/api/handoff/sessions/{sid}/labels", {"labels": [f"l{n}" for n in range(11)]})
     assert too_many.status_code == 400 and "at most 10 labels" in too_many.json()["detail"]
+    personal = agent_api.call("PUT", f"/api/handoff/sessions/{sid}/labels", {"labels": ["Dana Scully"]})
+    assert personal.status_code == 400 and "looks like personal data" in personal.json()["detail"]
     label = f"reset {shortcut}"
     labelled = agent_api.call("PUT", f"/api/handoff/sessions/{sid}/labels", {"labels": [label.upper(), "hub"]})
     assert labelled.json()["labels"] == [label, "hub"]

@@ -18,7 +18,7 @@ from bot.api.deps import ServicesDep, require_role
 from bot.core.security import Principal, StaffRole
 from bot.markdown import markdown_to_text
 from bot.services import Services
-from desk import customer_first_name, fill, latest_question, normalize_labels
+from desk import customer_first_name, fill, latest_question, normalize_labels, refuse_personal_data
 from handoff import TranscriptEntry
 
 router = APIRouter(prefix="/api/handoff", tags=["desk"])
@@ -93,6 +93,9 @@ async def _transcript(services: Services, session_id: str) -> list[TranscriptEnt
 
 @router.put("/sessions/{session_id}/labels")
 async def set_labels(services: ServicesDep, _: AgentOnly, session_id: SessionPath, body: LabelsIn) -> dict[str, Any]:
-    """Replace a waiting or held conversation's labels (every console's queue shows them at once)."""
-    session = await services.handoff.set_labels(session_id, normalize_labels(body.labels))
+    """Replace a waiting or held conversation's labels (every console's queue shows them at once);
+    a label with personal data in it is refused (400), as one that is not a short tag."""
+    labels = normalize_labels(body.labels)
+    await asyncio.to_thread(refuse_personal_data, labels, services.redactor.redact)
+    session = await services.handoff.set_labels(session_id, labels)
     return {"session_id": session_id, "labels": list(session.labels)}

@@ -143,6 +143,8 @@ async def test_suggestions_the_article_used_and_labels_reach_the_outcome_record_
     rows = list(csv.DictReader(io.StringIO(exported)))
     assert [(r["session_id"], r["labels"], r["agent_article_ids"]) for r in rows] == [(sid, f"{label};hub",
                                                                                         "hub-reset")]
+    report = supervisor.call("GET", "/api/reports/service", label=label).json()
+    assert report["title"].endswith(f"labelled “{label}”") and report["metrics"]["conversations"] == 1
     summary = supervisor.call("GET", "/api/metrics/summary", label=label).json()
     assert summary["conversations"] == 1 and summary["period"]["label"] == label
     assert supervisor.call("GET", "/api/metrics/labels").json()[label] == 1

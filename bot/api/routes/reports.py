@@ -88,7 +88,9 @@ class ReportFormat(StrEnum):
 
 def _service_report(services: Services, selected: Period) -> ServiceReport:
     service = services.settings.service
-    return build_report(services.engine, selected, service.targets, service.fees, embed=services.embedder.embed)
+    title = f"Service report — conversations labelled “{selected.label}”" if selected.label else "Service report"
+    return build_report(services.engine, selected, service.targets, service.fees, embed=services.embedder.embed,
+                        title=title)
 
 
 def _filename(selected: Period, extension: str) -> str:

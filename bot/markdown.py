@@ -10,6 +10,7 @@ new tab without handing the page to it.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 
 from markdown_it import MarkdownIt
@@ -35,3 +36,47 @@ def markdown_to_html(text: str) -> str:
     """The HTML for ``text``; safe to insert into a page (nothing in ``text`` becomes markup
     except Markdown's own: paragraphs, emphasis, lists, code, headings, quotes and links)."""
     return str(_renderer.render(text)).strip()
+
+
+_BLOCK_ENDS = {"paragraph_close", "heading_close", "blockquote_close", "bullet_list_close", "ordered_list_close"}
+
+
+def markdown_to_text(text: str) -> str:
+    """``text`` as plain text a person could have typed: the agent's reply box takes an article's
+    answer this way (agents' replies are shown as text, so ``**Firmware**`` would show its stars).
+    Emphasis marks go, list items keep "- " or "1. ", a link keeps its address in brackets."""
+    lines: list[str] = []
+    prefix, lists = "", 0
+    for token in _renderer.parse(text):
+        if token.type in ("bullet_list_open", "ordered_list_open"):
+            lists += 1
+        elif token.type in ("bullet_list_close", "ordered_list_close"):
+            lists -= 1
+        if token.type == "list_item_open":
+            prefix = "  " * (lists - 1) + (f"{token.info}. " if token.info else "- ")
+        elif token.type == "inline":
+            lines.append(prefix + _inline_text(token.children or []))
+            prefix = ""
+        elif token.type in ("fence", "code_block"):
+            lines.append(token.content.rstrip("\n"))
+        if token.type in _BLOCK_ENDS and lists == 0:
+            lines.append("")
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _inline_text(children: Sequence[Token]) -> str:
+    parts: list[str] = []
+    href = ""
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type == "softbreak":
+            parts.append(" ")
+        elif child.type == "hardbreak":
+            parts.append("\n")
+        elif child.type == "link_open":
+            href = str(child.attrGet("href") or "")
+        elif child.type == "link_close" and href:
+            parts.append(f" ({href})" if not href.startswith("mailto:") else "")
+            href = ""
+    return "".join(parts)

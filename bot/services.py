@@ -26,6 +26,7 @@ from bot.kept_data import compact_persistence, erase_live_and_files, held_about,
 from bot.periodic import run_every
 from bot.ratelimit import RateLimiter
 from bot.relay import BotRelay
+from desk import CannedStore
 from handoff import AssignmentMode, HandoffService, LiveBus, PresenceRegistry
 from handoff.hours import offline_note
 from handoff.service import OFFLINE_NOTE
@@ -64,6 +65,7 @@ class Services:
     redactor: Redactor
     embedder: Embedder
     retraining: Retraining
+    canned: CannedStore
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def run_retention(self) -> int:
@@ -166,7 +168,9 @@ async def build_services(settings: Settings) -> Services:
     accounts = AccountStore(engine)
     recorder = OutcomeRecorder(engine, redactor.redact)
     await asyncio.to_thread(accounts.create_schema)
-    await asyncio.to_thread(recorder.create_schema)
+    await asyncio.to_thread(recorder.create_schema)  # the migrations make the desk's table too
+    canned = CannedStore(engine)
+    await asyncio.to_thread(canned.seed, settings.handoff.canned_replies)
     retraining = build_retraining(settings.retraining, engine=engine, redact=redactor.redact, redis=redis,
                                   rasa_urls=settings.rasa_servers, rasa_token=settings.rasa_token.get_secret_value(),
                                   state_dir=settings.state_dir)
@@ -181,7 +185,7 @@ async def build_services(settings: Settings) -> Services:
         closer=ConversationCloser(handoff, recorder, bus, redis, settings.simulated_times, redact=redactor.redact,
                                   closed_ttl_s=settings.privacy.closed_session_ttl_s), accounts=accounts,
         recorder=recorder, signer=TokenSigner(settings.secret_key.get_secret_value(), settings.token_ttl_s),
-        executor=executor, redactor=redactor, embedder=embedder, retraining=retraining,
+        executor=executor, redactor=redactor, embedder=embedder, retraining=retraining, canned=canned,
         limiter=RateLimiter(settings.redis_url, settings.rate_limits, settings.secret_key.get_secret_value()),
     )
     services.background.append(asyncio.create_task(bus.run()))

@@ -71,6 +71,8 @@ class Session:
     offline: bool = False
     contact: str = ""
     why: dict[str, Any] = field(default_factory=dict)  # the bot's reason to hand over (routing.Route.why)
+    labels: tuple[str, ...] = ()  # agents' tags (their rules: desk.labels)
+    agent_articles: tuple[str, ...] = ()  # knowledge-base articles agents' replies were taken from
 
     @classmethod
     def from_hash(cls, session_id: str, raw: dict[str, str]) -> Session:
@@ -100,6 +102,8 @@ class Session:
             offline=raw.get("offline") == "1",
             contact=raw.get("contact", ""),
             why=json.loads(raw.get("why") or "{}"),
+            labels=tuple(json.loads(raw.get("labels") or "[]")),
+            agent_articles=tuple(json.loads(raw.get("agent_articles") or "[]")),
         )
 
 

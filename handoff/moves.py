@@ -220,6 +220,17 @@ class Moves:
         await self._transcript.append(session_id, Role.SYSTEM, note)
         return await self._announce(session_id, assigned_by=agent.id if to_agent else "")
 
+    async def set_labels(self, session_id: str, labels: tuple[str, ...]) -> Session:
+        """Replace a waiting or held conversation's labels and tell every console.
+
+        The state check and the write are one TRANSITION script; two agents labelling at once
+        each replace the whole list, so the later one wins.
+        """
+        await self._move(session_id, "label", {SessionState.QUEUED, SessionState.ASSIGNED},
+                         {"labels": json.dumps(list(labels), separators=(",", ":"))})
+        await self._bus.publish_agents({"kind": "labels", "session_id": session_id, "labels": list(labels)})
+        return await self._sessions.get_session(session_id)
+
     async def _check_target(self, target: Agent, *, supervising: bool) -> None:
         """Refuse a transfer to an agent who cannot take the chat.
 

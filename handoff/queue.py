@@ -31,11 +31,12 @@ class QueueItem:
     offline: bool = False
     contact: str = ""
     why: dict[str, Any] = field(default_factory=dict)  # the bot's reason to hand over (routing.Route.why)
+    labels: tuple[str, ...] = ()  # agents' tags
 
     def as_dict(self) -> dict[str, Any]:
         """Plain data for JSON (``queued_at`` in the protocol's ISO 8601 UTC)."""
         queued_at = None if self.queued_at is None else iso_utc(self.queued_at)
-        return asdict(self) | {"state": self.state.value, "queued_at": queued_at}
+        return asdict(self) | {"state": self.state.value, "queued_at": queued_at, "labels": list(self.labels)}
 
 
 class QueueView:
@@ -56,7 +57,7 @@ class QueueView:
         previews = await self._previews([s.session_id for s in active])
         return [
             QueueItem(s.session_id, s.state, s.reason, s.queued_at, s.agent_id, s.agent_name,
-                      previews[s.session_id], s.queue, s.product, s.offline, s.contact, s.why)
+                      previews[s.session_id], s.queue, s.product, s.offline, s.contact, s.why, s.labels)
             for s in active
         ]
 

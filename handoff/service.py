@@ -106,6 +106,14 @@ class HandoffService:
         """Record that the bot answered (from an article, if given): feeds outcomes."""
         await self._sessions.note_bot_answer(session_id, article_id)
 
+    async def note_agent_article(self, session_id: str, article_id: str) -> None:
+        """Record that an agent's reply was taken from a knowledge-base article: feeds outcomes."""
+        await self._sessions.note_agent_article(session_id, article_id)
+
+    async def set_labels(self, session_id: str, labels: tuple[str, ...]) -> Session:
+        """Replace a waiting or held conversation's labels (already checked: desk.normalize_labels)."""
+        return await self._moves.set_labels(session_id, labels)
+
     # --- transcript -----------------------------------------------------------------------
 
     async def note_once(self, session_id: str, flag: str, text: str) -> None:

@@ -62,3 +62,14 @@ class Sessions:
             pipe.hincrby(key, "kb_answers", 1 if article_id else 0)
             pipe.hset(key, "articles", json.dumps(articles))
             await pipe.execute()
+
+    async def note_agent_article(self, session_id: str, article_id: str) -> None:
+        """Record that an agent's reply was taken from an article (the desk's suggestion): feeds outcomes.
+
+        Read, then write, as :meth:`note_bot_answer`: two agents' replies stored at the same
+        instant on one session may keep one of their ids (one agent holds a session at a time).
+        """
+        key = keys.session(session_id)
+        articles = json.loads(await self._redis.hget(key, "agent_articles") or "[]")
+        if article_id not in articles:
+            await self._redis.hset(key, "agent_articles", json.dumps([*articles, article_id]))

@@ -13,15 +13,16 @@ from typing import Any
 from alembic import context
 from sqlalchemy import Connection, create_engine
 
+from desk.canned import DeskBase
 from outcomes.models import OutcomesBase
 
 config = context.config
-target_metadata = OutcomesBase.metadata
+target_metadata = [OutcomesBase.metadata, DeskBase.metadata]  # the outcome tables and the desk's
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     """Compare only our own tables (other packages share the database)."""
-    return type_ != "table" or name in target_metadata.tables
+    return type_ != "table" or any(name in metadata.tables for metadata in target_metadata)
 
 
 def run(connection: Connection) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -32,11 +32,15 @@ def as_utc(moment: datetime) -> datetime:
 
 @dataclass(frozen=True)
 class Period:
-    """``[since, until)`` by start time; either end may be open. ``timezone`` names the local clock."""
+    """``[since, until)`` by start time; either end may be open. ``timezone`` names the local clock.
+
+    ``label``, when given, keeps only the conversations agents tagged with it (desk.labels).
+    """
 
     since: datetime | None = None
     until: datetime | None = None
     timezone: str = "UTC"
+    label: str | None = None
 
     def __post_init__(self) -> None:
         if self.since and self.until and as_utc(self.since) >= as_utc(self.until):
@@ -56,9 +60,14 @@ class Period:
             conditions.append(ConversationRecord.started_at < as_utc(self.until))
         return conditions
 
+    def selects(self, record: ConversationRecord) -> bool:
+        """Whether the record passes the label filter (the time filter is SQL: :meth:`filters`)."""
+        return self.label is None or self.label in (record.labels or [])
+
     def as_dict(self) -> dict[str, str | None]:
         return {"since": self.since.isoformat() if self.since else None,
-                "until": self.until.isoformat() if self.until else None, "timezone": self.timezone}
+                "until": self.until.isoformat() if self.until else None, "timezone": self.timezone,
+                "label": self.label}
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -186,10 +195,21 @@ class ServiceMetrics:
 
 
 def conversation_rows(engine: Engine, period: Period) -> list[ConversationRecord]:
-    """The records of the conversations that started in ``period``, oldest first."""
+    """The records of the conversations that started in ``period`` (with its label, if any), oldest first.
+
+    The label is matched here rather than in SQL: JSON containment differs between SQLite and
+    PostgreSQL, and the period's rows are read anyway.
+    """
     query = select(ConversationRecord).where(*period.filters()).order_by(ConversationRecord.started_at)
     with SqlSession(engine, expire_on_commit=False) as db:
-        return list(db.scalars(query))
+        return [record for record in db.scalars(query) if period.selects(record)]
+
+
+def labels_used(engine: Engine, period: Period) -> dict[str, int]:
+    """How many of the period's conversations carry each label, most used first (the dashboard's filter)."""
+    everything = replace(period, label=None)
+    counts = Counter(label for record in conversation_rows(engine, everything) for label in record.labels or [])
+    return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 def summarize(engine: Engine, period: Period | None = None,

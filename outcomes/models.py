@@ -73,6 +73,9 @@ class ConversationRecord(OutcomesBase):
     product: Mapped[str | None] = mapped_column(String(64), nullable=True)
     queue: Mapped[str | None] = mapped_column(String(64), nullable=True)
     offline_ticket: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Added by revision 0004 (null in rows recorded before it: read as no labels, no articles).
+    labels: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    agent_article_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
 
 class StoredMessage(OutcomesBase):

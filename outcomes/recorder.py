@@ -178,6 +178,8 @@ class OutcomeRecorder:
             product=session.product or None,
             queue=session.queue or None,
             offline_ticket=bool(session.contact),
+            labels=list(session.labels),
+            agent_article_ids=list(session.agent_articles),
         )
 
     def _stored_messages(self, session_id: str, transcript: Sequence[TranscriptEntry],

@@ -172,7 +172,7 @@ def comments(rows: Sequence[ConversationRecord], limit: int = MAX_COMMENTS) -> l
 
 CSV_COLUMNS = (
     "session_id", "channel", "started_at", "ended_at", "ended_by", "outcome", "escalation_reason", "product", "queue",
-    "offline_ticket", "articles",
+    "offline_ticket", "labels", "articles", "agent_article_ids",
     "customer_messages", "first_response_s", "bot_response_times", "agent_response_times", "queue_wait_s",
     "first_agent_reply_s", "handling_s", "agent_id", "agent_name", "csat", "csat_comment", "escalation_question",
 )

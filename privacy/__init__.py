@@ -19,6 +19,8 @@ class Redactor(Protocol):
 
     def screen(self, text: str) -> Screened: ...
 
+    def person_spans(self, text: str) -> list[tuple[int, int]]: ...
+
 
 __all__ = ["LABELS", "SECRETS", "PresidioRedactor", "PrivacyError", "RedactionSettings", "RedactionUnavailable",
            "Redactor", "Screened"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
+from desk import CannedNotFound, DeskError, DuplicateShortcut
 from handoff import HandoffError, SessionNotFound
 from knowledge_base import ArticleAlreadyExists, ArticleNotFound, KnowledgeBaseError, TermNotFound
 from outcomes import OutcomesError, UnknownConversation
@@ -22,6 +23,13 @@ def install_error_handlers(app: FastAPI) -> None:
     async def outcomes_error(_: Request, exc: OutcomesError) -> JSONResponse:
         code = (status.HTTP_404_NOT_FOUND if isinstance(exc, UnknownConversation)
                 else status.HTTP_400_BAD_REQUEST)  # 422 is reserved for FastAPI's field-level validation
+        return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=code)
+
+    @app.exception_handler(DeskError)
+    async def desk_error(_: Request, exc: DeskError) -> JSONResponse:
+        code = (status.HTTP_404_NOT_FOUND if isinstance(exc, CannedNotFound)
+                else status.HTTP_409_CONFLICT if isinstance(exc, DuplicateShortcut)
+                else status.HTTP_400_BAD_REQUEST)
         return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=code)
 
     @app.exception_handler(KnowledgeBaseError)

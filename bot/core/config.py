@@ -21,6 +21,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from desk.canned import check_text
 from handoff.assignment import AssignmentMode
 from handoff.hours import BusinessHours
 from outcomes import Fees, Targets
@@ -57,7 +58,7 @@ class RoutingSettings(BaseModel):
 
 
 class HandoffSettings(BaseModel):
-    """How the human side works: queues, capacity, presence, hours, canned replies."""
+    """How the human side works: queues, capacity, presence, hours, the desk's defaults."""
 
     queues: list[str] = Field(default_factory=lambda: ["general", "technical", "billing"])
     default_queue: str = "general"
@@ -65,6 +66,7 @@ class HandoffSettings(BaseModel):
     heartbeat_s: float = Field(default=10.0, gt=0)
     agent_grace_s: float = Field(default=30.0, ge=0)
     business_hours: BusinessHours = Field(default_factory=BusinessHours)
+    #: The canned responses put in when there are none (they are data: GET /api/handoff/canned).
     canned_replies: list[str] = Field(default_factory=list)
     #: How waiting chats reach agents: ``auto`` (the free agent who waited longest gets the oldest)
     #: or ``manual`` (agents claim them); ``assignment_by_queue`` overrides it per queue.
@@ -81,6 +83,15 @@ class HandoffSettings(BaseModel):
     def assignment_of(self, queue: str) -> AssignmentMode:
         """The assignment mode of ``queue`` (its own, else the default)."""
         return self.assignment_by_queue.get(queue, self.assignment)
+    #: How many knowledge-base articles the console suggests for the customer's question (0: none).
+    suggestions: int = Field(default=3, ge=0, le=10)
+
+    @field_validator("canned_replies")
+    @classmethod
+    def _usable_replies(cls, value: list[str]) -> list[str]:
+        for text in value:
+            check_text(text)  # raises InvalidCanned (a ValueError) naming an unknown placeholder
+        return value
 
 
 class ServiceSettings(BaseModel):

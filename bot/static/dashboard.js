@@ -4,6 +4,7 @@
  * Signs in with staff.js (any role), then reads, for the chosen period:
  *   GET /api/metrics/summary  (supervisor, admin)   figures for the tiles, charts and tables
  *   GET /api/metrics/csat     (supervisor, admin)   the latest rating comments
+ *   GET /api/metrics/labels   (supervisor, admin)   the labels agents used, for the label filter
  *   GET /api/reports/service  (supervisor, admin)   the service report as HTML, PDF or CSV
  *   GET /api/reports/kb-gaps  (content, admin)      unanswered questions grouped by meaning
  * Charts are drawn as SVG here (no chart library, nothing loaded from elsewhere). Every value
@@ -26,6 +27,7 @@
   const $ = (id) => document.getElementById(id);
   const ui = {
     periodForm: $('period-form'), from: $('period-from'), to: $('period-to'), zone: $('period-zone'),
+    label: $('period-label'),
     loading: $('loading'), error: $('dashboard-error'), metrics: $('metrics-section'), kpis: $('kpis'),
     gapsSection: $('gaps-section'), gaps: $('gaps'), agents: $('agents'), comments: $('comments'),
     noAccess: $('no-access'),
@@ -72,8 +74,10 @@
 
   /* ---------- server ---------- */
 
-  function periodQuery() {
+  // The period, and the label filter unless `withLabel` is false (the list of labels is for the whole period).
+  function periodQuery(withLabel = true) {
     const params = new URLSearchParams({ since: `${ui.from.value}T00:00:00`, until: `${addDays(ui.to.value, 1)}T00:00:00` });
+    if (withLabel && ui.label.value) params.set('label', ui.label.value);
     return params.toString();
   }
 
@@ -131,17 +135,29 @@
   }
 
   async function loadMetrics(query) {
-    const [metrics, csat] = await Promise.all([
+    const [metrics, csat, labels] = await Promise.all([
       staff.api(`/api/metrics/summary?${query}`),
       staff.api(`/api/metrics/csat?${query}&limit=20`),
+      staff.api(`/api/metrics/labels?${periodQuery(false)}`),
     ]);
     return () => {
       ui.zone.textContent = `Times in ${metrics.period.timezone}`;
+      renderLabelOptions(labels);
       renderKpis(metrics);
       renderCharts(metrics);
       renderAgents(metrics.agents);
       renderComments(csat.comments);
     };
+  }
+
+  // The labels agents put on the period's conversations (most used first); the chosen one stays listed.
+  function renderLabelOptions(labels) {
+    const chosen = ui.label.value;
+    const names = Object.keys(labels || {});
+    if (chosen && !names.includes(chosen)) names.push(chosen);
+    ui.label.replaceChildren(h('option', { value: '', text: 'All conversations' }),
+      ...names.map((name) => h('option', { value: name, text: `${name} (${labels[name] ?? 0})` })));
+    ui.label.value = chosen;
   }
 
   async function loadGaps(query) {
@@ -329,6 +345,7 @@
   /* ---------- start ---------- */
 
   ui.periodForm.addEventListener('submit', (event) => { event.preventDefault(); refresh(); });
+  ui.label.addEventListener('change', refresh);
   for (const button of document.querySelectorAll('[data-days]')) {
     button.addEventListener('click', () => { setPeriod(Number(button.dataset.days)); refresh(); });
   }

@@ -30,6 +30,7 @@ from bot.ws.frames import (
 from bot.ws.notify import Notifications
 from bot.ws.queue_watch import queue_watch
 from handoff import RESYNC, Agent, Presence, Role, SessionNotHeld, SessionState, Subscription
+from knowledge_base import ArticleNotFound
 
 logger = logging.getLogger(__name__)
 CLOSE_AUTH = 4401
@@ -131,11 +132,7 @@ class AgentConnection:
             messages = await self._follow(frame.session_id)
             self._outbox.put({"type": "claimed", "session_id": frame.session_id, "messages": messages})
         elif isinstance(frame, AgentMessage):
-            typed = clean_text(frame.text, self._services.settings.max_message_chars)
-            text = (await asyncio.to_thread(self._services.redactor.screen, typed)).live  # the door, as for customers
-            entry, _ = await self._handoff.agent_reply(frame.session_id, agent, text, frame.client_id,
-                                                       internal=frame.internal)
-            self._outbox.put({"type": "ack", "client_id": frame.client_id, "id": entry.id})
+            await self._reply(frame, agent)
         elif isinstance(frame, AgentTyping):
             await self._typing(frame.session_id, agent, frame.on)
         elif isinstance(frame, Resolve):
@@ -151,6 +148,26 @@ class AgentConnection:
             self._outbox.put({"type": "presence", "presence": self._presence.value, "capacity": self._capacity})
         elif isinstance(frame, Logout):
             await self._log_out(agent)
+
+    async def _reply(self, frame: AgentMessage, agent: Agent) -> None:
+        """Store the reply; one taken from a suggested article records that article on the session."""
+        typed = clean_text(frame.text, self._services.settings.max_message_chars)
+        article_id = None if frame.internal else frame.article_id
+        if article_id is not None:
+            await self._known_article(article_id)
+        text = (await asyncio.to_thread(self._services.redactor.screen, typed)).live  # the door, as for customers
+        entry, _ = await self._handoff.agent_reply(frame.session_id, agent, text, frame.client_id,
+                                                   internal=frame.internal)
+        if article_id is not None:
+            await self._handoff.note_agent_article(frame.session_id, article_id)
+        self._outbox.put({"type": "ack", "client_id": frame.client_id, "id": entry.id})
+
+    async def _known_article(self, article_id: str) -> None:
+        try:
+            await asyncio.to_thread(self._services.knowledge_base.get_article, article_id)
+        except ArticleNotFound as exc:
+            raise FrameError("invalid_frame", f"no knowledge-base article {article_id!r}; "
+                             "send the reply without article_id") from exc
 
     async def _open(self, session_id: str) -> None:
         session = await self._handoff.get_session(session_id)

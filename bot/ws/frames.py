@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._:-]+$")]
 SessionId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9]+$")]
 MessageId = Annotated[str, StringConstraints(max_length=40, pattern=r"^\d+-\d+$")]
+ArticleId = Annotated[str, StringConstraints(min_length=1, max_length=128, pattern=r"^[a-z0-9-]+$")]
 
 
 class Frame(BaseModel):
@@ -113,6 +114,7 @@ class AgentMessage(SessionFrame):
     client_id: ClientId
     text: str
     internal: bool = False
+    article_id: ArticleId | None = None  # the suggested article the reply was taken from
 
 
 class AgentTyping(SessionFrame):

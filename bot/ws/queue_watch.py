@@ -55,8 +55,8 @@ class QueueWatch:
         self._joined.discard(outbox)
 
     def _on_event(self, event: dict[str, Any]) -> None:
-        """A session changed state (or events may have been missed): the queue may differ."""
-        if event.get("kind") in ("state", RESYNC["kind"]):
+        """A session changed state or labels (or events may have been missed): the queue may differ."""
+        if event.get("kind") in ("state", "labels", RESYNC["kind"]):
             self._changed = True
             self._dirty.set()
 

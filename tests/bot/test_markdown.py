@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.markdown import markdown_to_html
+from bot.markdown import markdown_to_html, markdown_to_text
 
 pytestmark = pytest.mark.unit
 
@@ -35,3 +35,10 @@ def test_links_open_apart_and_images_are_not_loaded() -> None:
     html = markdown_to_html("[help](https://lumen.example/help) ![pixel](https://tracker.example/p.png)")
     assert '<a href="https://lumen.example/help" target="_blank" rel="noopener noreferrer nofollow">' in html
     assert "<img" not in html
+
+
+def test_an_answer_for_the_reply_box_is_plain_text() -> None:
+    article = ("**Firmware** updates:\n\n1. Open the [Lumen app](https://lumen.example/app).\n2. Tap `Update`.\n\n"
+               "- nightly\n- automatic\n\n> Keep the hub <b>online</b>.")
+    assert markdown_to_text(article) == ("Firmware updates:\n\n1. Open the Lumen app (https://lumen.example/app).\n"
+                                         "2. Tap Update.\n\n- nightly\n- automatic\n\nKeep the hub <b>online</b>.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -22,7 +23,7 @@ ZIGBEE = ["Does the hub work with Zigbee bulbs?", "Can I pair zigbee lights from
 
 @pytest.fixture(scope="module")
 def week(system: RunningSystem) -> None:
-    """A week of 12 known conversations: 6 bot-resolved, 3 agent-resolved, 3 unanswered (Zigbee)."""
+    """A week of 12 known conversations: 6 bot-resolved, 3 agent-resolved (labelled), 3 unanswered (Zigbee)."""
     recorder = OutcomeRecorder(create_engine(system.database_url))
     for n in range(6):
         record(recorder, Script(start=FIRST_DAY + timedelta(days=n % 3, hours=9 + n), csat=5 if n % 2 else 4,
@@ -31,7 +32,7 @@ def week(system: RunningSystem) -> None:
         record(recorder, Script(start=FIRST_DAY + timedelta(days=4, hours=14 + n), article=None,
                                 reason=EscalationReason.THIRD_PARTY, queued_after=2, claimed_after=8,
                                 agent_reply_after=20, ended_by="agent", ended_after=200, csat=2,
-                                comment="Took a while"))
+                                comment="Took a while", labels=("partner",) if n else ("partner", "vip")))
     for n, question in enumerate(ZIGBEE):
         record(recorder, Script(start=FIRST_DAY + timedelta(days=5, hours=n), article=None, question=question,
                                 reason=EscalationReason.LOW_CONFIDENCE, queued_after=2, ended_after=40))
@@ -112,3 +113,16 @@ def test_a_customer_rates_the_conversation_in_the_widget(system: RunningSystem, 
     page.click("#tandem-launcher")
     expect(page.locator("#tandem-rating-thanks")).to_be_visible()  # not asked twice
     expect(page.locator("#tandem-rating")).to_be_hidden()
+
+
+def test_the_figures_can_be_narrowed_to_the_conversations_with_a_label(system: RunningSystem,
+                                                                       context: BrowserContext, week: None) -> None:
+    page = open_dashboard(context, system.gateway.url, "super")
+    show_week(page)
+    expect(page.locator("#period-label option")).to_have_text(["All conversations", "partner (3)", "vip (1)"])
+    page.select_option("#period-label", "partner")
+    expect(page.locator("body")).to_have_attribute("data-loaded", re.compile(r"&label=partner$"))
+    expect(page.locator("[data-kpi='conversations'] .kpi-value")).to_have_text("3")
+    expect(page.locator("[data-kpi='resolution'] .kpi-value")).to_have_text("100.0 %")
+    page.select_option("#period-label", "")
+    expect(page.locator("[data-kpi='conversations'] .kpi-value")).to_have_text("12")

@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, Route, WebSocketRoute, expect
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, WebSocketRoute, expect
 
 from tests.browser.staff import open_console
-from tests.support.system import RunningSystem
+from tests.support.system import RunningSystem, staff_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
 ASK_FOR_A_PERSON = "can I talk to a person"
-CANNED = ["Thanks for waiting — I'm looking into it now.", "Could you send me your order number?"]
+CANNED = {"wait": "Thanks for waiting — I'm looking into it now.", "order": "Could you send me your order number?"}
 
 
 @dataclass
@@ -134,18 +136,24 @@ def test_a_queued_customer_sees_position_and_wait_and_can_go_back_to_the_bot(
     customer.end()
 
 
+@pytest.fixture
+def canned_replies(system: RunningSystem) -> Iterator[dict[str, str]]:
+    """CANNED as canned responses (shortcut: text) of this test's own, deleted afterwards."""
+    headers = {"Authorization": f"Bearer {staff_token(system.gateway.url, 'super')}"}
+    suffix = uuid.uuid4().hex[:6]
+    made = [httpx.post(f"{system.gateway.url}/api/handoff/canned", headers=headers,
+                       json={"shortcut": f"{shortcut}{suffix}", "text": text}).json()
+            for shortcut, text in CANNED.items()]
+    yield {canned["shortcut"]: canned["text"] for canned in made}
+    for canned in made:
+        httpx.delete(f"{system.gateway.url}/api/handoff/canned/{canned['id']}", headers=headers)
+
+
 def test_an_agent_uses_canned_replies_internal_notes_and_transfers_to_billing(
-    system: RunningSystem, browser: Browser, contexts: list[BrowserContext]
+    system: RunningSystem, browser: Browser, contexts: list[BrowserContext], canned_replies: dict[str, str]
 ) -> None:
     url = system.gateway.url
-    agent_context = new_context(browser, contexts)
-
-    def add_canned_replies(route: Route) -> None:  # the test system configures none
-        response = route.fetch()
-        route.fulfill(response=response, json={**response.json(), "canned_replies": CANNED})
-
-    agent_context.route("**/api/handoff/config", add_canned_replies)
-    agent = open_console(agent_context, url, "agent1")
+    agent = open_console(new_context(browser, contexts), url, "agent1")
     customer = open_customer(new_context(browser, contexts), url)
     customer.ask_for_a_person()
 
@@ -159,8 +167,9 @@ def test_an_agent_uses_canned_replies_internal_notes_and_transfers_to_billing(
     expect(options.filter(has_text="Billing queue")).to_have_count(1)
     assert not [v for v in options.evaluate_all("els => els.map(e => e.value)") if v.startswith("agent:")]
 
-    agent.select_option("#canned-replies", label=CANNED[1])
-    expect(agent.locator("#reply-input")).to_have_value(CANNED[1])
+    order = next(shortcut for shortcut, text in canned_replies.items() if text == CANNED["order"])
+    agent.select_option("#canned-replies", order)
+    expect(agent.locator("#reply-input")).to_have_value(CANNED["order"])
     agent.click("#reply-send")
     expect(customer.page.locator(".tandem-msg[data-role='agent']").last).to_contain_text("order number")
 

@@ -307,3 +307,31 @@ async def test_queue_items_give_queued_at_in_iso_8601_utc(handoff: HandoffServic
     queued_at = item.as_dict()["queued_at"]
     assert queued_at.endswith("+00:00")
     assert datetime.fromisoformat(queued_at).timestamp() == pytest.approx(item.queued_at)
+
+
+@pytest.mark.usefixtures("agents_online")
+async def test_labels_stay_on_a_waiting_or_held_session_and_show_in_the_queue(handoff: HandoffService) -> None:
+    sid = (await handoff.start_session()).session_id
+    with pytest.raises(InvalidTransition, match="cannot label"):
+        await handoff.set_labels(sid, ("refund",))  # with the bot: not a handoff yet
+    await handoff.escalate(sid, EscalationReason.CUSTOMER_REQUEST)
+    await handoff.set_labels(sid, ("refund",))
+    await handoff.claim(sid, ALEX)
+    labelled = await handoff.set_labels(sid, ("refund", "vip"))
+    assert labelled.labels == ("refund", "vip") and labelled.state == SessionState.ASSIGNED
+    assert [item.labels for item in await handoff.queue() if item.session_id == sid] == [("refund", "vip")]
+    assert [item.as_dict()["labels"] for item in await handoff.queue()] == [["refund", "vip"]]
+    closed, _ = await handoff.close(sid)
+    assert closed.labels == ("refund", "vip")  # the closer hands them to the outcome record
+    with pytest.raises(InvalidTransition):
+        await handoff.set_labels(sid, ())
+
+
+@pytest.mark.usefixtures("agents_online")
+async def test_the_articles_agents_answered_from_are_kept_once_each(handoff: HandoffService) -> None:
+    sid = (await handoff.start_session()).session_id
+    await handoff.escalate(sid, EscalationReason.LOW_CONFIDENCE)
+    await handoff.claim(sid, ALEX)
+    for article in ("hub-reset", "hub-wifi", "hub-reset"):
+        await handoff.note_agent_article(sid, article)
+    assert (await handoff.get_session(sid)).agent_articles == ("hub-reset", "hub-wifi")

@@ -19,6 +19,9 @@ PUBLIC = {"/api/auth/token", "/api/health", "/actions/webhook"}
 # The least role each API area needs; a route outside these areas fails the test until classified.
 LEAST_ROLE = [
     ("/api/handoff/agents", "super"),
+    ("POST /api/handoff/canned", "super"),
+    ("PUT /api/handoff/canned/", "super"),
+    ("DELETE /api/handoff/canned/", "super"),
     ("/api/handoff/", "agent1"),
     ("/api/metrics/", "super"),
     ("/api/reports/kb-gaps", "content"),
@@ -30,9 +33,11 @@ LEAST_ROLE = [
 WRONG_ROLE = {"super": "content", "agent1": "content", "content": "agent1", "admin": "super"}
 
 
-def least_role(path: str) -> str:
+def least_role(method: str, path: str) -> str:
+    """The least role for a route; an entry may name the method ("POST /api/...") when reading and
+    writing need different roles."""
     for prefix, user in LEAST_ROLE:
-        if path.startswith(prefix):
+        if f"{method} {path}".startswith(prefix) or path.startswith(prefix):
             return user
     raise AssertionError(f"{path} is not classified in LEAST_ROLE: decide who may call it")
 
@@ -58,7 +63,7 @@ def test_every_staff_route_refuses_no_token_and_the_wrong_role_and_admits_the_ri
     checked = routes(system)
     assert len(checked) >= 5
     for method, path in checked:
-        user = least_role(path)
+        user = least_role(method, path)
         assert call(url, method, path, None) == 401, (method, path, "no token")
         assert call(url, method, path, "forged.token.here") == 401, (method, path, "forged")
         assert call(url, method, path, tokens[WRONG_ROLE[user]]) == 403, (method, path, "wrong role")

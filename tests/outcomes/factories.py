@@ -28,6 +28,8 @@ class Script:
     csat: int | None = None
     comment: str | None = None
     extra_customer: list[tuple[float, str]] = field(default_factory=list)
+    labels: tuple[str, ...] = ()
+    agent_articles: tuple[str, ...] = ()
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
@@ -58,6 +60,7 @@ def transcript_and_session(script: Script) -> tuple[Session, SessionState, list[
         customer_messages=1 + len(script.extra_customer),
         first_agent_reply_at=None if script.agent_reply_after is None else t0 + script.agent_reply_after,
         articles=(script.article,) if script.article else (),
+        labels=script.labels, agent_articles=script.agent_articles,
     )
     return session, previous, entries
 

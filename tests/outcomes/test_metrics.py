@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from outcomes import EscalationReason, InvalidPeriod, OutcomeRecorder, Period, summarize
-from outcomes.metrics import percentile
+from outcomes.metrics import labels_used, percentile
 from tests.outcomes.factories import Script, record
 
 pytestmark = pytest.mark.integration
@@ -115,3 +115,18 @@ def test_a_customer_who_waited_unanswered_longer_than_the_target_is_a_miss(engin
         recorder.record(session, SessionState.BOT, "customer", transcript, t0 + waited)
     first = summarize(engine, Period(DAY, DAY + timedelta(days=1))).first_response
     assert (first.counted, first.within_target, first.unanswered_over_target) == (1, 0, 1)
+
+
+def test_a_label_selects_the_conversations_agents_tagged_with_it(engine: Engine, recorder: OutcomeRecorder) -> None:
+    handled = {"article": None, "reason": EscalationReason.CUSTOMER_REQUEST, "queued_after": 2, "claimed_after": 5,
+               "agent_reply_after": 9, "ended_by": "agent"}
+    record(recorder, Script(start=at(1), labels=("refund", "vip"), **handled))  # type: ignore[arg-type]
+    record(recorder, Script(start=at(2), labels=("refund",), **handled))  # type: ignore[arg-type]
+    record(recorder, Script(start=at(3)))
+    day = Period(at(0), at(24))
+    assert summarize(engine, day).conversations == 3
+    refunds = summarize(engine, Period(at(0), at(24), label="refund"))
+    assert refunds.conversations == 2 and refunds.by_outcome["agent_resolved"] == 2
+    assert refunds.period["label"] == "refund"
+    assert summarize(engine, Period(at(0), at(24), label="nobody-uses-this")).conversations == 0
+    assert labels_used(engine, Period(at(0), at(24), label="vip")) == {"refund": 2, "vip": 1}

@@ -142,3 +142,17 @@ def test_a_score_outside_one_to_five_is_refused(recorder: OutcomeRecorder, score
 def test_rating_a_conversation_that_has_not_ended_is_refused(recorder: OutcomeRecorder) -> None:
     with pytest.raises(UnknownConversation, match="once it has ended"):
         recorder.rate("no-such-session", 5, None)
+
+
+@pytest.mark.integration
+def test_the_record_keeps_the_labels_and_the_articles_agents_answered_from(engine: Engine,
+                                                                           recorder: OutcomeRecorder) -> None:
+    tagged = record(recorder, Script(start=datetime.now(UTC), article=None, reason=EscalationReason.LOW_CONFIDENCE,
+                                     queued_after=2, claimed_after=5, agent_reply_after=9, ended_by="agent",
+                                     labels=("refund", "vip"), agent_articles=("hub-reset",)))
+    plain = record(recorder, Script(start=datetime.now(UTC)))
+    with SqlSession(engine) as db:
+        row = db.get(ConversationRecord, tagged)
+        assert row is not None and row.labels == ["refund", "vip"] and row.agent_article_ids == ["hub-reset"]
+        other = db.get(ConversationRecord, plain)
+        assert other is not None and other.labels == [] and other.agent_article_ids == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -29,7 +30,8 @@ def conversations(recorder: OutcomeRecorder) -> None:
         record(recorder, Script(start=START + timedelta(days=2, hours=n), article=None,
                                 reason=EscalationReason.LOW_CONFIDENCE,
                                 question="Does the hub support Zigbee?", queued_after=2, claimed_after=10,
-                                agent_reply_after=15, ended_by="agent", ended_after=90))
+                                agent_reply_after=15, ended_by="agent", ended_after=90,
+                                labels=("zigbee", "hub"), agent_articles=("hub-zigbee",)))
 
 
 def test_figures_are_checked_against_the_targets(engine: Engine, conversations: None) -> None:
@@ -71,6 +73,10 @@ def test_csv_has_one_row_per_conversation(engine: Engine, conversations: None, t
     assert len(rows) == 30
     assert {r["outcome"] for r in rows} == {"bot_resolved", "agent_resolved"}
     assert rows[0]["started_at"] == "2026-10-01T00:00:00+00:00"
+    assert rows[0]["labels"] == "" and rows[-1]["labels"] == "zigbee;hub"
+    assert rows[-1]["agent_article_ids"] == "hub-zigbee"
+    labelled = list(csv.DictReader(io.StringIO(render_csv(conversation_rows(engine, replace(PERIOD, label="hub"))))))
+    assert len(labelled) == 6
 
 
 def test_the_command_line_writes_all_three_files(engine: Engine, conversations: None, tmp_path: object) -> None:

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Engine, MetaData, inspect, text
 
+from desk import DeskBase
 from outcomes import migrate
 from outcomes.models import OutcomesBase
 from outcomes.schema import current_revision, head_revision
@@ -16,12 +17,21 @@ from outcomes.schema import current_revision, head_revision
 pytestmark = pytest.mark.integration
 
 
+def migrated_tables() -> MetaData:
+    """Every table the migrations own: the outcome tables and the desk's."""
+    combined = MetaData()
+    for metadata in (OutcomesBase.metadata, DeskBase.metadata):
+        for table in metadata.tables.values():
+            table.to_metadata(combined)
+    return combined
+
+
 def test_migrations_build_the_schema_the_models_describe(engine: Engine) -> None:
     migrate(engine)
     assert current_revision(engine) == head_revision()
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        assert compare_metadata(context, OutcomesBase.metadata) == []
+        assert compare_metadata(context, migrated_tables()) == []
 
 
 def test_migrating_twice_changes_nothing(engine: Engine) -> None:

@@ -1,4 +1,4 @@
-"""The agent side over HTTP: queue, agents' presence and load, canned replies."""
+"""The agent side over HTTP: queue, agents' presence and load (canned responses: routes/desk.py)."""
 
 from __future__ import annotations
 
@@ -17,16 +17,14 @@ SupervisorOnly = Annotated[Principal, Depends(require_role(StaffRole.SUPERVISOR)
 
 class ConsoleConfig(BaseModel):
     queues: list[str]
-    canned_replies: list[str]
     business_hours: str
 
 
 @router.get("/config")
 async def console_config(services: ServicesDep, _: AgentOnly) -> ConsoleConfig:
-    """What the console offers: queues to transfer to, canned replies, opening hours."""
+    """What the console offers: queues to transfer to, opening hours."""
     handoff = services.settings.handoff
-    return ConsoleConfig(queues=handoff.queues, canned_replies=handoff.canned_replies,
-                         business_hours=handoff.business_hours.describe())
+    return ConsoleConfig(queues=handoff.queues, business_hours=handoff.business_hours.describe())
 
 
 @router.get("/queue")

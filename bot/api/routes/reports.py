@@ -19,8 +19,9 @@ from fastapi.responses import HTMLResponse, Response
 from bot.api.deps import ServicesDep, require_role
 from bot.core.security import Principal, StaffRole
 from bot.services import Services
+from desk.labels import normalize_label
 from outcomes import KB_GAP_REASONS, EscalationReason, Period, ServiceReport, build_report, knowledge_gaps, summarize
-from outcomes.metrics import conversation_rows
+from outcomes.metrics import conversation_rows, labels_used
 from outcomes.rendering import render_csv, render_html, render_pdf
 from outcomes.report import comments
 
@@ -34,8 +35,10 @@ def period(
     since: Annotated[datetime | None, Query(description="start of the period (inclusive), ISO 8601")] = None,
     until: Annotated[datetime | None, Query(description="end of the period (exclusive), ISO 8601")] = None,
     timezone: Annotated[str | None, Query(description="IANA zone for days and hours, e.g. Europe/Berlin")] = None,
+    label: Annotated[str | None, Query(max_length=64, description="only conversations agents tagged with "
+                                       "this label (not the knowledge gaps)")] = None,
 ) -> Period:
-    """The period the caller asked for; a bad zone or an empty period is a 400 with the reason."""
+    """The period the caller asked for; a bad zone, an empty period or a bad label is a 400 with the reason."""
     zone_name = timezone or services.settings.service.timezone
     try:
         zone = ZoneInfo(zone_name)
@@ -45,7 +48,7 @@ def period(
     def local(moment: datetime | None) -> datetime | None:
         return moment.replace(tzinfo=zone) if moment and moment.tzinfo is None else moment
 
-    return Period(local(since), local(until), zone_name)
+    return Period(local(since), local(until), zone_name, normalize_label(label) if label else None)
 
 
 PeriodDep = Annotated[Period, Depends(period)]
@@ -58,6 +61,13 @@ async def metrics_summary(services: ServicesDep, _: Supervisor, selected: Period
     target = services.settings.service.targets.first_response_s
     metrics = await asyncio.to_thread(summarize, services.engine, selected, target)
     return metrics.as_dict()
+
+
+@router.get("/api/metrics/labels")
+async def metrics_labels(services: ServicesDep, _: Supervisor, selected: PeriodDep) -> dict[str, int]:
+    """The labels on the period's conversations with how many carry each, most used first (the
+    dashboard's label filter offers these; the ``label`` parameter itself is ignored here)."""
+    return await asyncio.to_thread(labels_used, services.engine, selected)
 
 
 @router.get("/api/metrics/csat")
@@ -78,7 +88,9 @@ class ReportFormat(StrEnum):
 
 def _service_report(services: Services, selected: Period) -> ServiceReport:
     service = services.settings.service
-    return build_report(services.engine, selected, service.targets, service.fees, embed=services.embedder.embed)
+    title = f"Service report — conversations labelled “{selected.label}”" if selected.label else "Service report"
+    return build_report(services.engine, selected, service.targets, service.fees, embed=services.embedder.embed,
+                        title=title)
 
 
 def _filename(selected: Period, extension: str) -> str:

@@ -12,6 +12,10 @@ import { ChatSocket, byType, socketUrl } from '../shared/socket.js';
 import { RemoteTyping, TypingSignal } from '../shared/typing.js';
 import { marks, renderMessage } from './messages.js';
 import { Notifier } from './notify.js';
+import { createCanned } from './canned.js';
+import { createCannedEditor } from './canned-editor.js';
+import { createLabels } from './labels.js';
+import { createSuggestions } from './suggestions.js';
 
 runConsole();
 
@@ -77,7 +81,7 @@ function runConsole() {
     ticker: null,
     presence: PRESENCES.has(storage.get(PRESENCE_KEY)) ? storage.get(PRESENCE_KEY) : 'online', // what the agent chose
     capacity: null, // from the server's `presence` answer
-    config: { queues: [], canned_replies: [] }, // GET /api/handoff/config
+    config: { queues: [] }, // GET /api/handoff/config
     agents: [], // GET /api/handoff/agents (supervisors and admins)
     agentsTimer: null,
     agentsPoller: null,
@@ -165,6 +169,7 @@ function runConsole() {
     updateControls();
     client.reconnectNow();
     loadConfig();
+    desk.canned.load();
   }
 
   // Signed out (by the agent, or because the token expired): forget this sign-in's work.
@@ -190,6 +195,8 @@ function runConsole() {
     state.held.clear();
     state.unread.clear();
     ledger.reset();
+    desk.canned.reset();
+    desk.cannedEditor.show(false);
     renderQueue();
     closeConversation();
     clearError();
@@ -267,6 +274,7 @@ function runConsole() {
 
     const current = state.currentId && state.queue.get(state.currentId);
     if (current) state.currentState = current.state;
+    desk.labels.queueChanged([...state.queue.values()]);
     renderQueue();
     updateControls();
   }
@@ -312,7 +320,10 @@ function runConsole() {
       }
       return;
     }
-    if (msg.role === 'customer') hideCustomerTyping();
+    if (msg.role === 'customer') {
+      hideCustomerTyping();
+      desk.suggestions.customerWrote(sessionId);
+    }
     appendMessage(msg);
   }
 
@@ -405,7 +416,8 @@ function runConsole() {
   }
 
   function passesFilter(entry) {
-    return state.queueFilter === 'all' || isMine(entry) || (entry.queue || '') === state.queueFilter;
+    const inQueue = state.queueFilter === 'all' || isMine(entry) || (entry.queue || '') === state.queueFilter;
+    return inQueue && desk.labels.passes(entry);
   }
 
   function onQueueFilterChange() {
@@ -463,6 +475,7 @@ function runConsole() {
       ? 'Queued'
       : `Assigned to ${mine ? 'you' : (entry.agent_name || 'another agent')}`;
     item.querySelector('.queue-preview').textContent = entry.preview || '';
+    desk.labels.renderQueueItem(item, entry);
     updateWaitTime(item);
 
     const claim = item.querySelector('.claim-btn');
@@ -520,6 +533,7 @@ function runConsole() {
     ui.title.title = id;
     ui.replyInput.value = '';
     ui.transferSelect.value = '';
+    desk.suggestions.show(id);
     updateControls();
   }
 
@@ -530,6 +544,7 @@ function runConsole() {
     ui.conversation.replaceChildren();
     ui.title.textContent = 'No conversation open';
     ui.title.removeAttribute('title');
+    desk.suggestions.show(null);
     updateControls();
   }
 
@@ -581,6 +596,8 @@ function runConsole() {
     ui.stateBadge.textContent = stateText;
     ui.stateBadge.dataset.state = state.currentState || '';
     ui.stateBadge.hidden = stateText === '';
+    desk.suggestions.refresh();
+    desk.labels.showCurrent();
   }
 
   function conversationHint() {
@@ -606,6 +623,8 @@ function runConsole() {
     }
     const internal = ui.replyInternal.checked;
     const frame = { type: 'message', session_id: state.currentId, client_id: newClientId(), text, internal };
+    const articleId = desk.suggestions.takeArticle(state.currentId, internal);
+    if (articleId) frame.article_id = articleId; // the reply was taken from a suggested article
 
     const item = renderMessage({
       role: 'agent', text, internal, agent_name: state.agent ? state.agent.name : null, ts: new Date().toISOString(),
@@ -626,6 +645,7 @@ function runConsole() {
     // Writing an internal note must not show "typing" to the customer.
     if (ui.replyInternal.checked || ui.replyInput.value.trim() === '') stopTyping();
     else startTyping();
+    if (ui.replyInput.value.trim() === '') desk.suggestions.replyCleared();
   }
 
   // "On" goes to the open conversation; "off" to where the last "on" went.
@@ -697,12 +717,8 @@ function runConsole() {
     if (!body) return;
     state.config = {
       queues: Array.isArray(body.queues) ? body.queues.filter((q) => typeof q === 'string' && q !== '') : [],
-      canned_replies: Array.isArray(body.canned_replies)
-        ? body.canned_replies.filter((r) => typeof r === 'string' && r.trim() !== '')
-        : [],
     };
     renderQueueFilter();
-    renderCannedReplies();
     renderTransferOptions();
     updateControls();
   }
@@ -716,28 +732,43 @@ function runConsole() {
     renderQueue();
   }
 
-  function renderCannedReplies() {
-    const replies = state.config.canned_replies;
-    const options = [h('option', { value: '', text: 'Canned replies…' })];
-    replies.forEach((reply, index) => {
-      const label = reply.length > 70 ? `${reply.slice(0, 69)}…` : reply;
-      options.push(h('option', { value: String(index), text: label, title: reply }));
-    });
-    ui.canned.replaceChildren(...options);
-    ui.cannedWrap.hidden = replies.length === 0;
-  }
+  /* ---------- the desk: suggested answers, canned responses, labels (their own modules) ---------- */
 
-  // Picking a canned reply puts its text in the reply box (at the cursor), to edit before sending.
-  function onCannedChange() {
-    const reply = state.config.canned_replies[Number(ui.canned.value)];
-    ui.canned.value = '';
-    if (reply == null || !holdsCurrent()) return;
+  // A canned response or a suggested answer goes into the reply box (at the cursor, or in place of
+  // `range`, the `/shortcut` typed), to edit before sending.
+  function insertIntoReply(text, range = null) {
+    if (!holdsCurrent()) return;
     const input = ui.replyInput;
-    if (input.value.trim() === '') input.value = reply;
-    else input.setRangeText(reply, input.selectionStart, input.selectionEnd, 'end');
+    if (range) input.setRangeText(text, range.start, range.end, 'end');
+    else if (input.value.trim() === '') input.value = text;
+    else input.setRangeText(text, input.selectionStart, input.selectionEnd, 'end');
     input.focus();
     onReplyInput();
   }
+
+  const desk = {
+    suggestions: createSuggestions({
+      ui: { panel: $('suggestions'), list: $('suggestions-list'), question: $('suggestions-question') },
+      api: apiGet, canInsert: holdsCurrent, insert: insertIntoReply,
+    }),
+    canned: createCanned({
+      ui: { input: ui.replyInput, menu: $('shortcut-menu'), select: ui.canned, wrap: ui.cannedWrap },
+      api: apiGet, sessionId: () => state.currentId, canInsert: holdsCurrent, insert: insertIntoReply,
+      onLoaded: (responses) => desk.cannedEditor.render(responses),
+    }),
+    cannedEditor: createCannedEditor({
+      ui: { panel: $('canned-panel'), list: $('canned-list'), empty: $('canned-empty'), form: $('canned-form'),
+        shortcut: $('canned-shortcut'), text: $('canned-text'), save: $('canned-save'), cancel: $('canned-cancel'),
+        error: $('canned-form-error') },
+      staff, changed: () => desk.canned.load(),
+    }),
+    labels: createLabels({
+      ui: { box: $('conversation-labels'), list: $('labels-list'), input: $('label-input'), add: $('label-add'),
+        filter: $('label-filter') },
+      staff, current: () => (state.currentId ? state.queue.get(state.currentId) || null : null), showError,
+      changed: renderQueue,
+    }),
+  };
 
   /* ---------- presence and signing off ---------- */
 
@@ -785,6 +816,7 @@ function runConsole() {
 
   function setUpSupervising() {
     ui.agentsPanel.hidden = !isSupervisor();
+    desk.cannedEditor.show(isSupervisor());
     clearInterval(state.agentsPoller);
     state.agentsPoller = null;
     if (!isSupervisor()) return;
@@ -943,7 +975,6 @@ function runConsole() {
   ui.handback.addEventListener('click', handBackCurrent);
   ui.presence.addEventListener('change', onPresenceChange);
   ui.queueFilter.addEventListener('change', onQueueFilterChange);
-  ui.canned.addEventListener('change', onCannedChange);
   ui.transferSelect.addEventListener('change', updateControls);
   ui.transfer.addEventListener('click', transferCurrent);
 

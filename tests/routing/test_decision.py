@@ -132,6 +132,19 @@ def test_chit_chat_the_knowledge_base_has_nothing_for_gets_small_talk() -> None:
     assert (decided.step, decided.rule) == (Step.SMALL_TALK, "chit_chat")
 
 
+def test_a_sure_product_question_gets_the_closest_articles_below_the_usual_bar() -> None:
+    low = (article("hub-capacity", 0.44), article("hub-required", 0.35))
+    decided = route(Signals(said(("product_question", 0.95)), candidates=low), POLICY)
+    assert (decided.step, decided.rule, decided.candidates[0].article_id) == (Step.CLARIFY, "product_question",
+                                                                              "hub-capacity")
+
+
+def test_an_unsure_product_question_with_low_articles_still_goes_to_a_person() -> None:
+    low = (article("hub-capacity", 0.44), article("hub-required", 0.35))
+    decided = route(Signals(said(("product_question", 0.7)), candidates=low), POLICY)
+    assert (decided.step, decided.rule) == (Step.HAND_OVER, "no_article")
+
+
 def test_the_classifiers_reason_when_nothing_is_close() -> None:
     decided = route(Signals(said(("out_of_scope", 0.6)), candidates=NOTHING), POLICY)
     assert (decided.step, decided.reason, decided.rule) == (Step.HAND_OVER, EscalationReason.OUT_OF_SCOPE,

@@ -33,6 +33,7 @@ from handoff.errors import (
     SessionNotFound,
     SessionNotHeld,
 )
+from handoff.events import ConversationEvent, EventSink, NoEvents
 from handoff.live import LiveBus
 from handoff.models import Agent, Role, Session, SessionState, TranscriptEntry
 from handoff.presence import Presence, PresenceRegistry
@@ -61,8 +62,10 @@ class Moves:
         is_open: Callable[[], bool],
         clock: Callable[[], float],
         closed_ttl_s: int = CLOSED_SESSION_TTL_S,
+        events: EventSink | None = None,
     ) -> None:
         self._closed_ttl_s = closed_ttl_s  # how long a closed session's keys stay
+        self._events: EventSink = events or NoEvents()  # told after each move (handoff.events)
         self._redis: Any = redis  # decoded replies (see HandoffService)
         self._bus = bus
         self._presence = presence
@@ -97,7 +100,10 @@ class Moves:
                 pipe.zadd(keys.QUEUE, {session_id: ticket})
                 pipe.zadd(keys.HANDOFFS, {session_id: now})
                 await pipe.execute()
-        return await self._announce(session_id)
+        session = await self._announce(session_id)
+        if status == "ok":
+            await self._events.emit(ConversationEvent.ESCALATED, session)
+        return session
 
     async def _next_ticket(self) -> int:
         """A queue ticket number: the queue is ordered by arrival across all gateways.
@@ -126,7 +132,8 @@ class Moves:
                          {"contact": contact, "offline": "1"})
         entry, _ = await self._transcript.append(session_id, Role.CUSTOMER, question, client_id=client_id)
         await self._redis.zrem(keys.OPEN_SESSIONS, session_id)
-        await self._announce(session_id)
+        session = await self._announce(session_id)
+        await self._events.emit(ConversationEvent.OFFLINE_TICKET, session, question_id=entry.id)
         return entry
 
     async def claim(self, session_id: str, agent: Agent, *, check_capacity: bool = True) -> Session:
@@ -152,7 +159,9 @@ class Moves:
             pipe.ltrim(keys.RECENT_WAITS, 0, 99)
             await pipe.execute()
         await self._transcript.append(session_id, Role.SYSTEM, f"{agent.name} joined the conversation.")
-        return await self._announce(session_id)
+        session = await self._announce(session_id)
+        await self._events.emit(ConversationEvent.ASSIGNED, session, by_agent_id=agent.id)
+        return session
 
     async def hand_back(self, session_id: str, agent: Agent) -> Session:
         """Return a session the agent holds to the bot."""
@@ -186,7 +195,7 @@ class Moves:
             fields = {"state": SessionState.QUEUED.value, "agent_id": "", "agent_name": ""}
         if to_queue:
             fields["queue"] = to_queue
-        _, _, previous_agent = await self._move(
+        _, previous_state, previous_agent = await self._move(
             session_id, "transfer", allowed, fields, agent_id="" if supervising else agent.id)
         ticket = await self._next_ticket()
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -200,7 +209,13 @@ class Moves:
             await pipe.execute()
         note = f"{to_agent.name} took over the conversation." if to_agent else "You are back in the queue."
         await self._transcript.append(session_id, Role.SYSTEM, note)
-        return await self._announce(session_id)
+        session = await self._announce(session_id)
+        if previous_state == SessionState.QUEUED.value and to_agent is not None:  # a supervisor assigned it
+            await self._events.emit(ConversationEvent.ASSIGNED, session, by_agent_id=agent.id)
+        else:
+            await self._events.emit(ConversationEvent.TRANSFERRED, session, by_agent_id=agent.id,
+                                    from_agent_id=previous_agent, to_queue=to_queue)
+        return session
 
     async def _check_target(self, target: Agent, *, supervising: bool) -> None:
         """Refuse a transfer to an agent who cannot take the chat.

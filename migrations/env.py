@@ -14,14 +14,15 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 
 from outcomes.models import OutcomesBase
+from webhooks.models import WebhooksBase
 
 config = context.config
-target_metadata = OutcomesBase.metadata
+target_metadata = [OutcomesBase.metadata, WebhooksBase.metadata]  # the packages whose tables migrate here
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:
     """Compare only our own tables (other packages share the database)."""
-    return type_ != "table" or name in target_metadata.tables
+    return type_ != "table" or any(name in metadata.tables for metadata in target_metadata)
 
 
 def run(connection: Connection) -> None:

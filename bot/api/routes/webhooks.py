@@ -11,7 +11,7 @@ import json
 import time
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator
 
 from bot.api.deps import ServicesDep, require_role
@@ -21,6 +21,8 @@ from webhooks import Attempt, Delivery, Endpoint, Saved
 
 router = APIRouter(prefix="/api/admin/webhooks", tags=["webhooks"])
 Admin = Annotated[Principal, Depends(require_role(StaffRole.ADMIN))]
+DeliveryId = Annotated[int, Path(ge=1, le=2**62)]
+WebhookId = Annotated[str, Path(max_length=64)]
 Secret = Annotated[str, Field(min_length=24, max_length=200, pattern=r"^\S+$",
                               description="your own signing secret (24+ characters, no spaces); made if left out")]
 
@@ -98,8 +100,9 @@ def _saved(saved: Saved) -> dict[str, Any]:
 async def list_deliveries(
     services: ServicesDep, _: Admin,
     status_: Annotated[Literal["pending", "delivered", "dead"] | None, Query(alias="status")] = None,
-    webhook_id: str | None = None, session_id: str | None = None, event_type: ConversationEvent | None = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100, before_id: Annotated[int | None, Query(ge=1)] = None,
+    webhook_id: Annotated[str | None, Query(max_length=64)] = None,
+    session_id: Annotated[str | None, Query(max_length=64)] = None, event_type: ConversationEvent | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100, before_id: Annotated[int | None, Query(ge=1, le=2**62)] = None,
 ) -> dict[str, Any]:
     """The delivery log, newest first; ``status=dead`` is the dead-letter list."""
     rows = await asyncio.to_thread(services.deliveries.deliveries, status=status_, endpoint_id=webhook_id,
@@ -109,14 +112,14 @@ async def list_deliveries(
 
 
 @router.get("/deliveries/{delivery_id}")
-async def get_delivery(delivery_id: int, services: ServicesDep, _: Admin) -> dict[str, Any]:
+async def get_delivery(delivery_id: DeliveryId, services: ServicesDep, _: Admin) -> dict[str, Any]:
     """One delivery: the payload sent (redacted) and every attempt."""
     delivery, attempts = await asyncio.to_thread(services.deliveries.delivery, delivery_id)
     return delivery_view(delivery, attempts)
 
 
 @router.post("/deliveries/{delivery_id}/retry")
-async def retry_delivery(delivery_id: int, services: ServicesDep, _: Admin) -> dict[str, Any]:
+async def retry_delivery(delivery_id: DeliveryId, services: ServicesDep, _: Admin) -> dict[str, Any]:
     """Send a dead letter (or a pending delivery) again now, with a fresh budget of attempts."""
     delivery = await asyncio.to_thread(services.deliveries.retry, delivery_id, time.time())
     return delivery_view(delivery)
@@ -139,13 +142,13 @@ async def list_webhooks(services: ServicesDep, _: Admin) -> dict[str, Any]:
 
 
 @router.get("/{webhook_id}")
-async def get_webhook(webhook_id: str, services: ServicesDep, _: Admin) -> dict[str, Any]:
+async def get_webhook(webhook_id: WebhookId, services: ServicesDep, _: Admin) -> dict[str, Any]:
     """One webhook (without its secret)."""
     return endpoint_view(await asyncio.to_thread(services.webhooks.get, webhook_id))
 
 
 @router.patch("/{webhook_id}")
-async def update_webhook(webhook_id: str, body: WebhookUpdate, services: ServicesDep, _: Admin) -> dict[str, Any]:
+async def update_webhook(webhook_id: WebhookId, body: WebhookUpdate, services: ServicesDep, _: Admin) -> dict[str, Any]:
     """Change a webhook's URL, events, description or active flag, or its secret (shown once)."""
     changes = body.model_dump(exclude_unset=True, exclude={"secret", "rotate_secret"})
     if "url" in changes:
@@ -159,7 +162,7 @@ async def update_webhook(webhook_id: str, body: WebhookUpdate, services: Service
 
 
 @router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_webhook(webhook_id: str, services: ServicesDep, _: Admin) -> Response:
+async def delete_webhook(webhook_id: WebhookId, services: ServicesDep, _: Admin) -> Response:
     """Remove a webhook, with its deliveries."""
     await asyncio.to_thread(services.webhooks.delete, webhook_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -22,7 +22,7 @@ import httpx
 
 from webhooks.endpoints import EndpointStore
 from webhooks.log import DeliveryLog, DueDelivery
-from webhooks.outbox import EventOutbox, QueuedEvent, consumer_name
+from webhooks.outbox import MAX_TAKES, EventOutbox, QueuedEvent, consumer_name
 from webhooks.payloads import PayloadBuilder, encode
 from webhooks.settings import WebhookSettings
 from webhooks.signing import SIGNATURE_HEADER, signature_header
@@ -53,7 +53,6 @@ class Deliverer:
 
     async def run(self) -> None:
         """Deliver until cancelled; a failure (Redis or SQL away) is logged and the loop goes on."""
-        await self._outbox.ensure_group()
         while True:
             try:
                 await self.step()
@@ -65,10 +64,21 @@ class Deliverer:
         """One round: take new events (waiting up to the poll interval), then send what is due."""
         events = await self._outbox.take(self._consumer, self._settings.batch_size,
                                          int(self._settings.poll_interval_s * 1000))
-        for event in events:
-            await self._fan_out(event)
-        await self._outbox.done([event.entry_id for event in events])
+        await self._outbox.done([event.entry_id for event in events if await self._fanned_out(event)])
         await self.send_due()
+
+    async def _fanned_out(self, event: QueuedEvent) -> bool:
+        """Whether the event is finished with: its deliveries are in the log, or it failed
+        MAX_TAKES times (then it is dropped, logged). Else it stays unacknowledged and is taken
+        again after CLAIM_IDLE_MS."""
+        try:
+            await self._fan_out(event)
+            return True
+        except Exception:
+            taken = await self._outbox.times_taken(event.entry_id)
+            logger.exception("webhook event=%s type=%s could not be logged (taken %d times)", event.id,
+                             event.type.value, taken)
+            return taken >= MAX_TAKES
 
     async def _fan_out(self, event: QueuedEvent) -> None:
         endpoints = await asyncio.to_thread(self._endpoints.subscribed, event.type.value)
@@ -82,7 +92,9 @@ class Deliverer:
         """Send every delivery that is due (one batch); returns how many were tried."""
         lease_s = self._settings.timeout_s + LEASE_MARGIN_S
         due = await asyncio.to_thread(self._log.lease_due, self._clock(), lease_s, self._settings.batch_size)
-        await asyncio.gather(*(self._attempt(delivery) for delivery in due))
+        for failure in await asyncio.gather(*(self._attempt(d) for d in due), return_exceptions=True):
+            if isinstance(failure, BaseException):  # not logged: its lease runs out and it is tried again
+                logger.error("webhook attempt could not be logged: %r", failure)
         return len(due)
 
     async def _attempt(self, delivery: DueDelivery) -> None:
@@ -99,7 +111,7 @@ class Deliverer:
             status_code = response.status_code
             if not 200 <= status_code < 300:
                 error = f"the receiver answered HTTP {status_code}"
-        except httpx.HTTPError as exc:
+        except Exception as exc:  # any failure to get an answer (timeout, refused, bad URL) is a failed attempt
             error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         duration_ms = int((self._clock() - started) * 1000)
         status = await asyncio.to_thread(

@@ -32,6 +32,7 @@ STREAM = "tandem:webhooks:events"
 GROUP = "deliverers"
 MAX_LENGTH = 100_000  # events kept when no gateway reads them (approximate)
 CLAIM_IDLE_MS = 60_000  # an event taken but not acknowledged this long is taken by another gateway
+MAX_TAKES = 10  # an event whose payload failed this many times is dropped (logged), not retried for ever
 PRIVATE_FIELDS = ("contact", "why")  # the ticket's contact is personal data; ``why`` is the bot's, not an integrator's
 
 
@@ -108,6 +109,11 @@ class EventOutbox:
             return [self._parse(entry_id, fields) for entry_id, fields in stale if fields]
         replies = await self._redis.xreadgroup(GROUP, consumer, {STREAM: ">"}, count=count, block=block_ms)
         return [self._parse(entry_id, fields) for _, entries in replies or [] for entry_id, fields in entries]
+
+    async def times_taken(self, entry_id: str) -> int:
+        """How often the event was handed to a gateway (1 the first time)."""
+        pending = await self._redis.xpending_range(STREAM, GROUP, min=entry_id, max=entry_id, count=1)
+        return int(pending[0]["times_delivered"]) if pending else 0
 
     async def done(self, entry_ids: list[str]) -> None:
         """Acknowledge and drop events whose deliveries are in the log."""

@@ -125,7 +125,7 @@
     remove.type = 'button';
     remove.addEventListener('click', guarded(async () => {
       if (!window.confirm(`Delete the webhook to ${hook.url} and its delivery log?`)) return;
-      await api(`${WEBHOOKS}/${encodeURIComponent(hook.id)}`, { method: 'DELETE' });
+      await request(`${WEBHOOKS}/${encodeURIComponent(hook.id)}`, { method: 'DELETE' });  // 204: no JSON
       showMessage('Webhook deleted.');
       await Promise.all([loadWebhooks(), loadDeliveries()]);
     }));

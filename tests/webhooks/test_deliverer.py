@@ -15,8 +15,10 @@ from redis.asyncio import Redis
 from sqlalchemy import Engine
 
 from handoff import Agent, HandoffService, LiveBus, PresenceRegistry
+from privacy import RedactionUnavailable
 from tests.support.receiver import Receiver, running_receiver
 from webhooks import Deliverer, DeliveryLog, EndpointStore, EventOutbox, PayloadBuilder, WebhookSettings, verify
+from webhooks import deliverer as deliverer_module
 from webhooks import outbox as outbox_module
 
 pytestmark = pytest.mark.integration
@@ -105,3 +107,31 @@ async def test_an_event_a_crashed_gateway_took_is_delivered_by_another(
         await wait_until(lambda: len(receiver.at("/hook")) == 1)
     assert json.loads(receiver.at("/hook")[0].body)["conversation"]["id"] == session.session_id
     assert await redis.xlen(outbox_module.STREAM) == 0  # acknowledged and dropped
+
+
+async def test_an_event_whose_text_cannot_be_redacted_is_never_sent_and_is_dropped_after_retries(
+    redis: Redis, engine: Engine, endpoints: EndpointStore, handoff: HandoffService, receiver: Receiver,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(text: str) -> str:
+        raise RedactionUnavailable("the redactor's model is missing")
+
+    endpoints.create(receiver.url("/hook"), ["conversation.escalated"])
+    session = await handoff.start_session()
+    await handoff.customer_message(session.session_id, f"mail me at {CONTACT}", "m1")
+    await handoff.escalate(session.session_id, "customer_request")
+    monkeypatch.setattr(outbox_module, "CLAIM_IDLE_MS", 0)
+    monkeypatch.setattr(deliverer_module, "MAX_TAKES", 3)
+    deliverer = Deliverer(EventOutbox(redis), endpoints, DeliveryLog(engine), PayloadBuilder(handoff, engine, broken),
+                          SETTINGS)
+    rounds = 0
+    try:
+        await deliverer.step()
+        assert await redis.xlen(outbox_module.STREAM) == 1  # kept for another try
+        while await redis.xlen(outbox_module.STREAM) and rounds < 20:
+            await deliverer.step()
+            rounds += 1
+    finally:
+        await deliverer.aclose()
+    assert await redis.xlen(outbox_module.STREAM) == 0  # dropped after the third take
+    assert DeliveryLog(engine).deliveries() == [] and receiver.received == []

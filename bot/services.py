@@ -74,8 +74,8 @@ class Services:
 
     async def run_retention(self) -> int:
         """Anonymise stored transcripts past the retention period, drop the review queue's unlabelled
-        messages and the report exports of the same age, and compact Redis persistence (closed chats
-        were scrubbed there); how many conversations were anonymised."""
+        messages, the report exports and the webhook deliveries of the same age, and compact Redis
+        persistence (closed chats were scrubbed there); how many conversations were anonymised."""
         days = self.settings.privacy.retention_days
         purged = await asyncio.to_thread(purge_older_than, self.engine, days)
         await asyncio.to_thread(self.retraining.review.purge_before, datetime.now(UTC) - timedelta(days=days))
@@ -86,15 +86,18 @@ class Services:
 
     async def erase_conversation(self, session_id: str) -> None:
         """An erasure request: everything kept about one conversation, wherever it is kept (SQL record,
-        review queue, every Redis key naming it incl. the bot's tracker, report exports). Idempotent."""
+        review queue, webhook deliveries, every Redis key naming it incl. the bot's tracker, report
+        exports). Idempotent."""
         await asyncio.to_thread(erase_conversation, self.engine, session_id, datetime.now(UTC))
         await asyncio.to_thread(self.retraining.review.forget_session, session_id)
         await asyncio.to_thread(self.deliveries.forget_session, session_id)
         await erase_live_and_files(self.redis, self.settings.state_dir, session_id)
 
     async def held_about(self, session_id: str) -> dict[str, Any]:
-        """What each store still holds about one conversation (bot/kept_data.py)."""
-        return await held_about(self.engine, self.retraining.review, self.redis, self.settings.state_dir, session_id)
+        """What each store still holds about one conversation (bot/kept_data.py), webhook deliveries included."""
+        held = await held_about(self.engine, self.retraining.review, self.redis, self.settings.state_dir, session_id)
+        held["sql"]["webhook_deliveries"] = await asyncio.to_thread(self.deliveries.count_for_session, session_id)
+        return held
 
     async def aclose(self) -> None:
         """Stop background tasks and close connections."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session as SqlSession
 
@@ -137,6 +137,11 @@ class DeliveryLog:
                 delivery.status, delivery.attempts = DeliveryStatus.PENDING.value, 0
                 delivery.next_attempt_at, delivery.lease_until = now, None
             return delivery
+
+    def count_for_session(self, session_id: str) -> int:
+        """How many deliveries name one conversation (an access request lists it)."""
+        with SqlSession(self._engine) as db:
+            return int(db.scalar(select(func.count()).where(Delivery.session_id == session_id)) or 0)
 
     def purge_before(self, cutoff: float) -> int:
         """Drop deliveries (and their attempts) made before ``cutoff``: the retention job."""

@@ -129,8 +129,20 @@ async def test_a_conversations_events_arrive_signed_and_without_personal_data(
     assert resolved["outcome"] == "agent_resolved" and resolved["ended_by"] == "agent"
     rated = by_type["conversation.rated"]["data"]
     assert rated["score"] == 5 and rated["comment"].startswith("Lovely, mail me at [")
+    await erasure_drops_the_deliveries(system, sid)
     for client in (customer, agent, supervisor):
         await client.close()
+
+
+async def erasure_drops_the_deliveries(system: RunningSystem, session_id: str) -> None:
+    """An access request counts the conversation's webhook deliveries; an erasure drops them."""
+    headers = {"Authorization": f"Bearer {staff_token(system.gateway.url, 'admin')}"}
+    async with httpx.AsyncClient(base_url=system.gateway.url, headers=headers, timeout=60) as admin:
+        held = (await admin.get(f"/api/admin/conversations/{session_id}")).json()["stores"]["sql"]
+        assert held["webhook_deliveries"] == 7
+        assert (await admin.delete(f"/api/admin/conversations/{session_id}")).status_code == 204
+        log = await admin.get("/api/admin/webhooks/deliveries", params={"session_id": session_id})
+        assert log.json()["deliveries"] == []
 
 
 async def test_a_failed_delivery_is_retried_after_backoff_and_repeated_failures_end_as_dead_letters(

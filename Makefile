@@ -16,7 +16,7 @@ test: setup $(CHROMIUM) lint  ## Lint, then the whole test suite against real Re
 	$(PY) -m pytest
 
 lint: setup  ## ruff and mypy.
-	.venv/bin/ruff check bot knowledge_base handoff outcomes desk privacy retraining nlu migrations actions rasa_bridge routing tests benchmarks
+	.venv/bin/ruff check bot knowledge_base handoff outcomes desk privacy retraining nlu migrations actions rasa_bridge routing webhooks tests benchmarks
 	.venv/bin/mypy
 	node_modules/.bin/eslint bot eslint.config.js
 

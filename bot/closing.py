@@ -12,11 +12,22 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from redis.asyncio import Redis
 
 from bot.periodic import run_every
-from handoff import Agent, HandoffError, HandoffService, LiveBus, Session, TranscriptEntry
+from handoff import (
+    Agent,
+    ConversationEvent,
+    EventSink,
+    HandoffError,
+    HandoffService,
+    LiveBus,
+    NoEvents,
+    Session,
+    TranscriptEntry,
+)
 from handoff.erasure import scrub_closed_session
 from handoff.service import CLOSED_SESSION_TTL_S
 from outcomes import OutcomeRecorder
@@ -30,13 +41,24 @@ SWEEP_LOCK = "tandem:sweep-lock"
 SIMULATED_START = "tandem:simulated-start:{session_id}"
 
 
+def resolution_facts(record: ConversationRecord) -> dict[str, Any]:
+    """What the ``conversation.resolved`` event tells of the record: the outcome and its figures; the
+    question is the record's, already redacted."""
+    return {"outcome": record.outcome, "ended_by": record.ended_by, "escalation_reason": record.escalation_reason,
+            "articles": list(record.articles or []), "first_response_s": record.first_response_s,
+            "queue_wait_s": record.queue_wait_s, "first_agent_reply_s": record.first_agent_reply_s,
+            "handling_s": record.handling_s, "question": record.escalation_question}
+
+
 class ConversationCloser:
     """The one place that turns "this conversation is over" into a closed session and a record."""
 
     def __init__(self, handoff: HandoffService, recorder: OutcomeRecorder, bus: LiveBus, redis: Redis,
                  simulated_times: bool = False, *, redact: Callable[[str], str] = lambda text: text,
-                 closed_ttl_s: int = CLOSED_SESSION_TTL_S) -> None:
-        """``redact`` scrubs what stays live after the close; ``closed_ttl_s`` is how long it stays."""
+                 closed_ttl_s: int = CLOSED_SESSION_TTL_S, events: EventSink | None = None) -> None:
+        """``redact`` scrubs what stays live after the close; ``closed_ttl_s`` is how long it stays;
+        ``events`` hears of each close (``conversation.resolved``, for webhooks)."""
+        self._events: EventSink = events or NoEvents()
         self._redact = redact
         self._closed_ttl_s = closed_ttl_s
         self._handoff = handoff
@@ -54,6 +76,7 @@ class ConversationCloser:
         )
         await self._scrub(session_id, transcript)
         await self._bus.publish_session(session_id, {"kind": "ended", "outcome": record.outcome})
+        await self._events.emit(ConversationEvent.RESOLVED, session, **resolution_facts(record))
         return record
 
     async def _scrub(self, session_id: str, transcript: Sequence[TranscriptEntry]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -39,6 +40,7 @@ from privacy import PresidioRedactor, Redactor
 from rasa_bridge import RasaClient
 from retraining import Retraining, build_retraining
 from routing import Policy
+from webhooks import Deliverer, DeliveryLog, EndpointStore, EventOutbox, PayloadBuilder
 
 logger = logging.getLogger(__name__)
 RETENTION_LOCK = "tandem:retention-lock"
@@ -66,29 +68,38 @@ class Services:
     embedder: Embedder
     retraining: Retraining
     canned: CannedStore
+    webhooks: EndpointStore
+    deliveries: DeliveryLog
+    events: EventOutbox
+    deliverer: Deliverer
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def run_retention(self) -> int:
         """Anonymise stored transcripts past the retention period, drop the review queue's unlabelled
-        messages and the report exports of the same age, and compact Redis persistence (closed chats
-        were scrubbed there); how many conversations were anonymised."""
+        messages, the report exports and the webhook deliveries of the same age, and compact Redis
+        persistence (closed chats were scrubbed there); how many conversations were anonymised."""
         days = self.settings.privacy.retention_days
         purged = await asyncio.to_thread(purge_older_than, self.engine, days)
         await asyncio.to_thread(self.retraining.review.purge_before, datetime.now(UTC) - timedelta(days=days))
         await asyncio.to_thread(purge_old_exports, self.settings.state_dir, days)
+        await asyncio.to_thread(self.deliveries.purge_before, time.time() - days * 86400)
         await compact_persistence(self.redis)
         return purged
 
     async def erase_conversation(self, session_id: str) -> None:
         """An erasure request: everything kept about one conversation, wherever it is kept (SQL record,
-        review queue, every Redis key naming it incl. the bot's tracker, report exports). Idempotent."""
+        review queue, webhook deliveries, every Redis key naming it incl. the bot's tracker, report
+        exports). Idempotent."""
         await asyncio.to_thread(erase_conversation, self.engine, session_id, datetime.now(UTC))
         await asyncio.to_thread(self.retraining.review.forget_session, session_id)
+        await asyncio.to_thread(self.deliveries.forget_session, session_id)
         await erase_live_and_files(self.redis, self.settings.state_dir, session_id)
 
     async def held_about(self, session_id: str) -> dict[str, Any]:
-        """What each store still holds about one conversation (bot/kept_data.py)."""
-        return await held_about(self.engine, self.retraining.review, self.redis, self.settings.state_dir, session_id)
+        """What each store still holds about one conversation (bot/kept_data.py), webhook deliveries included."""
+        held = await held_about(self.engine, self.retraining.review, self.redis, self.settings.state_dir, session_id)
+        held["sql"]["webhook_deliveries"] = await asyncio.to_thread(self.deliveries.count_for_session, session_id)
+        return held
 
     async def aclose(self) -> None:
         """Stop background tasks and close connections."""
@@ -98,6 +109,7 @@ class Services:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.retraining.aclose()
+        await self.deliverer.aclose()
         await self.rasa.aclose()
         await self.bus.aclose()
         await self.redis.aclose()
@@ -154,11 +166,13 @@ async def build_services(settings: Settings) -> Services:
     bus = LiveBus(redis, subscriber=subscriber)
     hours = settings.handoff.business_hours
     presence = PresenceRegistry(redis, bus, ttl_s=settings.handoff.heartbeat_s * 3)
+    events = EventOutbox(redis)  # conversation events for webhooks (docs/webhooks.md)
     handoff = HandoffService(
         redis, bus, presence, default_queue=settings.handoff.default_queue,
         is_open=lambda: hours.is_open(datetime.now(UTC)),
         offline_note=offline_note(hours, OFFLINE_NOTE),
         closed_ttl_s=settings.privacy.closed_session_ttl_s, assignment=settings.handoff.assignment_of,
+        events=events,
     )
     embedder = MiniLMEmbedder()
     redactor = PresidioRedactor(settings.privacy.redaction(lookup_names()))
@@ -175,6 +189,10 @@ async def build_services(settings: Settings) -> Services:
                                   rasa_urls=settings.rasa_servers, rasa_token=settings.rasa_token.get_secret_value(),
                                   state_dir=settings.state_dir)
     await asyncio.to_thread(retraining.review.create_schema)
+    endpoints, deliveries = EndpointStore(engine), DeliveryLog(engine)
+    await asyncio.to_thread(endpoints.create_schema)
+    deliverer = Deliverer(events, endpoints, deliveries, PayloadBuilder(handoff, engine, redactor.redact),
+                          settings.webhooks)
     executor = ActionExecutor()
     policy = Policy(thresholds=knowledge_base.thresholds, **settings.routing.model_dump())
     for action in build_actions(knowledge_base, handoff, review=retraining.recorder, policy=policy):
@@ -183,10 +201,12 @@ async def build_services(settings: Settings) -> Services:
         settings=settings, engine=engine, redis=redis, bus=bus, handoff=handoff,
         knowledge_base=knowledge_base, rasa=rasa, relay=BotRelay(handoff, rasa),
         closer=ConversationCloser(handoff, recorder, bus, redis, settings.simulated_times, redact=redactor.redact,
-                                  closed_ttl_s=settings.privacy.closed_session_ttl_s), accounts=accounts,
+                                  closed_ttl_s=settings.privacy.closed_session_ttl_s, events=events),
+        accounts=accounts,
         recorder=recorder, signer=TokenSigner(settings.secret_key.get_secret_value(), settings.token_ttl_s),
         executor=executor, redactor=redactor, embedder=embedder, retraining=retraining, canned=canned,
         limiter=RateLimiter(settings.redis_url, settings.rate_limits, settings.secret_key.get_secret_value()),
+        webhooks=endpoints, deliveries=deliveries, events=events, deliverer=deliverer,
     )
     services.background.append(asyncio.create_task(bus.run()))
     services.background.append(asyncio.create_task(knowledge_base.follow_changes()))  # other processes' edits
@@ -197,6 +217,7 @@ async def build_services(settings: Settings) -> Services:
         services.closer.sweep_forever(settings.session_idle_timeout_s, settings.sweep_interval_s,
                                       settings.handoff.agent_grace_s)
     ))
+    services.background.append(asyncio.create_task(deliverer.run()))
     services.background.append(asyncio.create_task(run_every(
         redis, RETENTION_LOCK, settings.privacy.retention_interval_s,
         services.run_retention, "transcript retention")))

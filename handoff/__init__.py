@@ -14,6 +14,7 @@ from handoff.errors import (
     SessionNotFound,
     SessionNotHeld,
 )
+from handoff.events import ConversationEvent, EventSink, NoEvents
 from handoff.live import RESYNC, LiveBus, Subscription, event_entry
 from handoff.models import Agent, Role, Session, SessionState, TranscriptEntry, iso_utc
 from handoff.presence import AgentStatus, Presence, PresenceRegistry
@@ -26,10 +27,13 @@ __all__ = [
     "AgentStatus",
     "AgentUnavailable",
     "AssignmentMode",
+    "ConversationEvent",
+    "EventSink",
     "HandoffError",
     "HandoffService",
     "InvalidTransition",
     "LiveBus",
+    "NoEvents",
     "Presence",
     "PresenceRegistry",
     "QueueItem",

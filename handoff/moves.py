@@ -39,6 +39,7 @@ from handoff.errors import (
     SessionNotFound,
     SessionNotHeld,
 )
+from handoff.events import ConversationEvent, EventSink, NoEvents
 from handoff.live import LiveBus
 from handoff.models import Agent, Role, Session, SessionState, TranscriptEntry
 from handoff.presence import Presence, PresenceRegistry
@@ -67,8 +68,10 @@ class Moves:
         is_open: Callable[[], bool],
         clock: Callable[[], float],
         closed_ttl_s: int = CLOSED_SESSION_TTL_S,
+        events: EventSink | None = None,
     ) -> None:
         self._closed_ttl_s = closed_ttl_s  # how long a closed session's keys stay
+        self._events: EventSink = events or NoEvents()  # told after each move (handoff.events)
         self._redis: Any = redis  # decoded replies (see HandoffService)
         self._bus = bus
         self._presence = presence
@@ -102,7 +105,10 @@ class Moves:
         if status == "ok":
             await self._enqueue(keys=[keys.QUEUE_TICKETS, keys.QUEUE, keys.HANDOFFS, keys.session(session_id)],
                                 args=[session_id, repr(now)])
-        return await self._announce(session_id)
+        session = await self._announce(session_id)
+        if status == "ok":
+            await self._events.emit(ConversationEvent.ESCALATED, session)
+        return session
 
     async def nobody_available(self) -> bool:
         """Outside business hours, or no agent online: a waiting customer should leave a contact."""
@@ -135,7 +141,8 @@ class Moves:
                          {"contact": contact, "offline": "1"})
         entry, _ = await self._transcript.append(session_id, Role.CUSTOMER, question, client_id=client_id)
         await self._redis.zrem(keys.OPEN_SESSIONS, session_id)
-        await self._announce(session_id)
+        session = await self._announce(session_id)
+        await self._events.emit(ConversationEvent.OFFLINE_TICKET, session, question_id=entry.id)
         return entry
 
     async def claim(self, session_id: str, agent: Agent, *, check_capacity: bool = True) -> Session:
@@ -169,7 +176,9 @@ class Moves:
         """After an assignment: tell the customer who joined, and announce it (``assigned_by``: the
         agent who claimed, a supervisor, or ``auto``)."""
         await self._transcript.append(session_id, Role.SYSTEM, f"{agent.name} joined the conversation.")
-        return await self._announce(session_id, assigned_by=assigned_by)
+        session = await self._announce(session_id, assigned_by=assigned_by)
+        await self._events.emit(ConversationEvent.ASSIGNED, session, by_agent_id=agent.id)
+        return session
 
     async def hand_back(self, session_id: str, agent: Agent) -> Session:
         """Return a session the agent holds to the bot."""
@@ -203,7 +212,7 @@ class Moves:
             fields = {"state": SessionState.QUEUED.value, "agent_id": "", "agent_name": ""}
         if to_queue:
             fields["queue"] = to_queue
-        _, _, previous_agent = await self._move(
+        _, previous_state, previous_agent = await self._move(
             session_id, "transfer", allowed, fields, agent_id="" if supervising else agent.id)
         ticket = await self._next_ticket()
         async with self._redis.pipeline(transaction=True) as pipe:
@@ -218,7 +227,13 @@ class Moves:
             await pipe.execute()
         note = f"{to_agent.name} took over the conversation." if to_agent else "You are back in the queue."
         await self._transcript.append(session_id, Role.SYSTEM, note)
-        return await self._announce(session_id, assigned_by=agent.id if to_agent else "")
+        session = await self._announce(session_id, assigned_by=agent.id if to_agent else "")
+        if previous_state == SessionState.QUEUED.value and to_agent is not None:  # a supervisor assigned it
+            await self._events.emit(ConversationEvent.ASSIGNED, session, by_agent_id=agent.id)
+        else:
+            await self._events.emit(ConversationEvent.TRANSFERRED, session, by_agent_id=agent.id,
+                                    from_agent_id=previous_agent, to_queue=to_queue)
+        return session
 
     async def set_labels(self, session_id: str, labels: tuple[str, ...]) -> Session:
         """Replace a waiting or held conversation's labels and tell every console.

@@ -38,6 +38,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from handoff.assignment import AssignmentMode, AutoAssigner
+from handoff.events import EventSink
 from handoff.idle import IdleIndex
 from handoff.live import LiveBus
 from handoff.models import Agent, Role, Session, SessionState, TranscriptEntry
@@ -71,9 +72,11 @@ class HandoffService:
         clock: Callable[[], float] = time.time,
         closed_ttl_s: int = CLOSED_SESSION_TTL_S,
         assignment: Callable[[str], AssignmentMode] = lambda queue: AssignmentMode.MANUAL,
+        events: EventSink | None = None,
     ) -> None:
         """``closed_ttl_s``: how long a closed session's keys stay (Settings.privacy.closed_session_ttl_s);
-        ``assignment``: each queue's mode (Settings.handoff.assignment_of)."""
+        ``assignment``: each queue's mode (Settings.handoff.assignment_of);
+        ``events`` is told about each escalation, assignment, transfer and offline ticket (handoff.events)."""
         # redis-py types replies as unions over its decode modes; this client always decodes
         # (decode_responses=True), so every part keeps it typed as Any and reads str replies.
         self.presence = presence
@@ -83,7 +86,7 @@ class HandoffService:
         self._transcript = Transcript(redis, bus, clock)
         self._moves = Moves(redis, bus, presence, self._sessions, self._transcript,
                             default_queue=default_queue, is_open=is_open, clock=clock,
-                            closed_ttl_s=closed_ttl_s)
+                            closed_ttl_s=closed_ttl_s, events=events)
         self._queue = QueueView(redis, presence, self._sessions)
         self._idle = IdleIndex(redis, clock)
         self._assigner = AutoAssigner(redis, self._sessions, self._moves, assignment, clock)

@@ -15,9 +15,11 @@ from sqlalchemy import Connection, create_engine
 
 from desk.canned import DeskBase
 from outcomes.models import OutcomesBase
+from webhooks.models import WebhooksBase
 
 config = context.config
-target_metadata = [OutcomesBase.metadata, DeskBase.metadata]  # the outcome tables and the desk's
+# The packages whose tables migrate here.
+target_metadata = [OutcomesBase.metadata, DeskBase.metadata, WebhooksBase.metadata]
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:

@@ -9,6 +9,7 @@ from desk import CannedNotFound, DeskError, DuplicateShortcut
 from handoff import HandoffError, SessionNotFound
 from knowledge_base import ArticleAlreadyExists, ArticleNotFound, KnowledgeBaseError, TermNotFound
 from outcomes import OutcomesError, UnknownConversation
+from webhooks import WebhookError
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -38,3 +39,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 else status.HTTP_409_CONFLICT if isinstance(exc, ArticleAlreadyExists)
                 else status.HTTP_400_BAD_REQUEST)
         return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=code)
+
+    @app.exception_handler(WebhookError)
+    async def webhook_error(_: Request, exc: WebhookError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=status.HTTP_404_NOT_FOUND)

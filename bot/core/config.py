@@ -26,6 +26,7 @@ from handoff.assignment import AssignmentMode
 from handoff.hours import BusinessHours
 from outcomes import Fees, Targets
 from retraining import RetrainingSettings
+from webhooks.settings import WebhookSettings
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -203,6 +204,7 @@ class Settings(BaseSettings):
     service: ServiceSettings = Field(default_factory=ServiceSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
     retraining: RetrainingSettings = Field(default_factory=RetrainingSettings)  # docs/retraining.md
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)  # docs/webhooks.md
     # Benchmarks only: honour the simulated start times benchmarks/simulated_month.py puts in Redis.
     simulated_times: bool = False
 

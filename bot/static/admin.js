@@ -1,8 +1,9 @@
 /*
  * Tandem NLU retraining page: the review queue, and the model registry (train, evaluate, promote,
- * roll back) with the current job's progress.
+ * roll back) with the current job's progress; and the webhooks with their delivery log.
  *
- * Signs in with staff.js (admin role), then uses /api/admin/nlu/* (docs/retraining.md).
+ * Signs in with staff.js (admin role), then uses /api/admin/nlu/* (docs/retraining.md) and
+ * /api/admin/webhooks (docs/webhooks.md).
  * Everything that comes from the server goes into the page with textContent only; evaluation
  * images are fetched with the bearer token and shown through object URLs.
  */
@@ -11,6 +12,10 @@
 
   const ADMIN_ROLE = 'admin';
   const API = '/api/admin/nlu';
+  const WEBHOOKS = '/api/admin/webhooks';
+  const DELIVERY_LIMIT = 50;
+  const EVENT_TYPES = ['conversation.escalated', 'conversation.assigned', 'conversation.transferred',
+    'conversation.offline_ticket', 'conversation.resolved', 'conversation.rated'];
   const JOB_POLL_MS = 2000;
   const REVIEW_LIMIT = 200;
   const REASONS = {
@@ -35,8 +40,12 @@
     facts: $('detail-facts'), folds: $('folds-input'), evaluate: $('evaluate-btn'), force: $('force-input'),
     promote: $('promote-btn'), comparison: $('detail-comparison'), reports: $('detail-reports'),
     images: $('detail-images'), history: $('detail-history'),
+    webhookForm: $('webhook-form'), webhookUrl: $('webhook-url'), webhookDescription: $('webhook-description'),
+    webhookEvents: $('webhook-events'), webhookSecret: $('webhook-secret'), webhookRows: $('webhook-rows'),
+    webhooksEmpty: $('webhooks-empty'), deliveryFilter: $('delivery-filter'), deliveryRefresh: $('delivery-refresh'),
+    deliveryRows: $('delivery-rows'), deliveriesEmpty: $('deliveries-empty'),
   };
-  const state = { intents: [], selected: null, jobRunning: false, jobTimer: null, imageUrls: [] };
+  const state = { intents: [], selected: null, jobRunning: false, jobTimer: null, imageUrls: [], webhooks: new Map() };
   const staff = TandemStaff.page({
     key: 'admin',
     refuse: (role) => (role === ADMIN_ROLE ? '' : `This page needs the admin role; this account has the ${role} role.`),
@@ -69,11 +78,115 @@
   function leave() {
     clearTimeout(state.jobTimer);
     closeModel();
+    showSecret('');
   }
 
   function enter() {
     showError('');
-    Promise.all([loadReview(), loadModels(), pollJob()]).catch((error) => showError(error.message));
+    Promise.all([loadReview(), loadModels(), pollJob(), loadWebhooks(), loadDeliveries()])
+      .catch((error) => showError(error.message));
+  }
+
+  // --- webhooks ----------------------------------------------------------------------------
+
+  function eventBoxes(types) {
+    if (ui.webhookEvents.querySelector('input')) return;
+    ui.webhookEvents.append(...types.map((type) => {
+      const label = el('label', null, 'inline');
+      const box = document.createElement('input');
+      box.type = 'checkbox';
+      box.value = type;
+      box.checked = true;
+      label.append(box, document.createTextNode(` ${type.replace('conversation.', '').replace('_', ' ')}`));
+      return label;
+    }));
+  }
+
+  async function loadWebhooks() {
+    const data = await api(WEBHOOKS);
+    eventBoxes(Array.isArray(data.event_types) ? data.event_types : EVENT_TYPES);
+    state.webhooks = new Map(data.webhooks.map((hook) => [hook.id, hook]));
+    ui.webhookRows.replaceChildren(...data.webhooks.map(webhookRow));
+    ui.webhooksEmpty.hidden = data.webhooks.length > 0;
+  }
+
+  function webhookRow(hook) {
+    const row = document.createElement('tr');
+    row.dataset.webhookId = hook.id;
+    const url = el('td', hook.url, 'webhook-url');
+    if (hook.description) url.append(el('div', hook.description, 'muted small'));
+    const toggle = el('button', hook.active ? 'Pause' : 'Resume', 'button button-quiet');
+    toggle.type = 'button';
+    toggle.addEventListener('click', guarded(async () => {
+      await api(`${WEBHOOKS}/${encodeURIComponent(hook.id)}`, { method: 'PATCH', json: { active: !hook.active } });
+      await loadWebhooks();
+    }));
+    const remove = el('button', 'Delete', 'button button-secondary');
+    remove.type = 'button';
+    remove.addEventListener('click', guarded(async () => {
+      if (!window.confirm(`Delete the webhook to ${hook.url} and its delivery log?`)) return;
+      await request(`${WEBHOOKS}/${encodeURIComponent(hook.id)}`, { method: 'DELETE' });  // 204: no JSON
+      showMessage('Webhook deleted.');
+      await Promise.all([loadWebhooks(), loadDeliveries()]);
+    }));
+    const actions = el('td');
+    actions.append(toggle, document.createTextNode(' '), remove);
+    row.append(url, el('td', hook.events.map((type) => type.replace('conversation.', '')).join(', ')),
+      el('td', hook.active ? 'active' : 'paused'), actions);
+    return row;
+  }
+
+  function showSecret(secret) {
+    ui.webhookSecret.replaceChildren();
+    ui.webhookSecret.hidden = !secret;
+    if (!secret) return;
+    ui.webhookSecret.append(document.createTextNode('Signing secret (copy it now, it is not shown again): '),
+      el('code', secret));
+  }
+
+  async function addWebhook(event) {
+    event.preventDefault();
+    const events = [...ui.webhookEvents.querySelectorAll('input:checked')].map((box) => box.value);
+    const json = { url: ui.webhookUrl.value.trim(), events };
+    if (ui.webhookDescription.value.trim()) json.description = ui.webhookDescription.value.trim();
+    const hook = await api(WEBHOOKS, { method: 'POST', json });
+    ui.webhookForm.reset();
+    ui.webhookEvents.querySelectorAll('input').forEach((box) => { box.checked = true; });
+    showMessage(`Webhook to ${hook.url} added.`);
+    showSecret(hook.secret);
+    await loadWebhooks();
+  }
+
+  async function loadDeliveries() {
+    const params = new URLSearchParams({ limit: String(DELIVERY_LIMIT) });
+    if (ui.deliveryFilter.value) params.set('status', ui.deliveryFilter.value);
+    const data = await api(`${WEBHOOKS}/deliveries?${params}`);
+    ui.deliveryRows.replaceChildren(...data.deliveries.map(deliveryRow));
+    ui.deliveriesEmpty.hidden = data.deliveries.length > 0;
+  }
+
+  function deliveryRow(delivery) {
+    const row = document.createElement('tr');
+    row.dataset.deliveryId = String(delivery.id);
+    const hook = state.webhooks && state.webhooks.get(delivery.webhook_id);
+    const event = el('td', delivery.event_type.replace('conversation.', ''));
+    if (hook) event.append(el('div', hook.url, 'muted small webhook-url'));
+    const result = delivery.status === 'delivered' ? `HTTP ${delivery.last_status_code}` : (delivery.last_error || '');
+    const actions = el('td');
+    if (delivery.status === 'dead') {
+      const retry = el('button', 'Send again', 'button button-quiet');
+      retry.type = 'button';
+      retry.addEventListener('click', guarded(async () => {
+        await api(`${WEBHOOKS}/deliveries/${delivery.id}/retry`, { method: 'POST' });
+        showMessage('The delivery will be sent again.');
+        await loadDeliveries();
+      }));
+      actions.append(retry);
+    }
+    row.append(el('td', when(delivery.created_at)), event, el('td', delivery.session_id, 'hash'),
+      el('td', delivery.status === 'dead' ? 'dead letter' : delivery.status),
+      el('td', delivery.attempts, 'number'), el('td', result), actions);
+    return row;
   }
 
   // --- review queue ------------------------------------------------------------------------
@@ -439,6 +552,9 @@
   ui.rollback.addEventListener('click', guarded(rollback));
   ui.evaluate.addEventListener('click', guarded(evaluate));
   ui.promote.addEventListener('click', guarded(promote));
+  ui.webhookForm.addEventListener('submit', (event) => addWebhook(event).catch((error) => showError(error.message)));
+  ui.deliveryFilter.addEventListener('change', guarded(loadDeliveries));
+  ui.deliveryRefresh.addEventListener('click', guarded(() => Promise.all([loadWebhooks(), loadDeliveries()])));
 
   staff.start();
 })();

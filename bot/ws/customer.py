@@ -25,7 +25,7 @@ from bot.ws.frames import (
     Typing,
     clean_text,
 )
-from handoff import RESYNC, HandoffError, Role, Session, SessionState, Subscription
+from handoff import RESYNC, ConversationEvent, HandoffError, Role, Session, SessionState, Subscription
 from privacy import Screened
 
 logger = logging.getLogger(__name__)
@@ -131,6 +131,7 @@ class CustomerConnection:
         comment = (await self._screen(frame.comment.strip())).live if frame.comment else None
         await asyncio.to_thread(self._services.recorder.rate, self._session_id, frame.score, comment or None)
         self._outbox.put({"type": "rated", "score": frame.score})
+        await self._services.events.emit(ConversationEvent.RATED, session, score=frame.score)
 
     async def _hello(self, frame: Hello) -> bool:
         if self._session_id:

@@ -13,14 +13,15 @@ from desk import DeskBase
 from outcomes import migrate
 from outcomes.models import OutcomesBase
 from outcomes.schema import current_revision, head_revision
+from webhooks.models import WebhooksBase
 
 pytestmark = pytest.mark.integration
 
 
 def migrated_tables() -> MetaData:
-    """Every table the migrations own: the outcome tables and the desk's."""
+    """Every table the migrations own: the outcome tables, the desk's and the webhooks'."""
     combined = MetaData()
-    for metadata in (OutcomesBase.metadata, DeskBase.metadata):
+    for metadata in (OutcomesBase.metadata, DeskBase.metadata, WebhooksBase.metadata):
         for table in metadata.tables.values():
             table.to_metadata(combined)
     return combined

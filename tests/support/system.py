@@ -146,6 +146,11 @@ class RunningSystem:
             "TANDEM_RATE_LIMITS__MESSAGES_PER_IP": "100000/minute",
             "TANDEM_RATE_LIMITS__SESSIONS_PER_IP": "100000/minute",
             "TANDEM_RATE_LIMITS__LOGINS_PER_IP": "100000/minute",
+            # Webhook retries in a second or two, not minutes (tests/integration/test_webhooks.py).
+            "TANDEM_WEBHOOKS__BACKOFF_BASE_S": "0.5",
+            "TANDEM_WEBHOOKS__MAX_ATTEMPTS": "3",
+            "TANDEM_WEBHOOKS__POLL_INTERVAL_S": "0.25",
+            "TANDEM_WEBHOOKS__TIMEOUT_S": "3",
         } | self.settings_env
 
     def tracker_record_exp_s(self) -> int:

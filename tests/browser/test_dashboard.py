@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
@@ -64,16 +65,35 @@ def test_a_supervisor_sees_the_figures_and_charts_of_a_period(system: RunningSys
     assert page.locator("#chart-days rect.bar").count() == 7 * 4  # 7 days × 4 outcomes, stacked
     hours = page.locator("#chart-hours rect.bar")
     assert sum(float(hours.nth(i).get_attribute("data-value") or 0) for i in range(24)) == 12
-    expect(page.locator("#chart-reasons rect.bar[data-label='third party']")).to_have_attribute("data-value", "3")
+    expect(page.locator("#chart-reasons rect.bar[data-label='Third-party product']")).to_have_attribute("data-value",
+                                                                                                   "3")
     expect(page.locator("#chart-csat rect.bar[data-label='2']")).to_have_attribute("data-value", "3")
     expect(page.locator("#agents")).to_contain_text("Alex Agent")
     expect(page.locator("#comments")).to_contain_text("Very quick, thank you")
     expect(page.locator("#gaps-section")).to_be_hidden()  # the content team's view
 
-    with context.expect_page() as popup:
-        page.click("[data-report='html']")
-    report = popup.value
+
+
+def test_reports_download_under_the_periods_name(system: RunningSystem, context: BrowserContext, week: None) -> None:
+    """Each report is saved as a file named after the days shown (no tab with a temporary address)."""
+    page = open_dashboard(context, system.gateway.url, "super")
+    show_week(page)
+    first, last = FIRST_DAY.date().isoformat(), (FIRST_DAY + timedelta(days=6)).date().isoformat()
+    expect(page.locator("#period-label")).to_have_text(f"{first} – {last}")
+    pages = len(context.pages)
+    saved = {}
+    for extension in ("pdf", "csv", "html"):
+        with page.expect_download() as download:
+            page.click(f"[data-report='{extension}']")
+        assert download.value.suggested_filename == f"tandem-service-report_{first}_{last}.{extension}"
+        saved[extension] = Path(download.value.path())
+    assert len(context.pages) == pages  # nothing opened in a tab
+    assert saved["pdf"].read_bytes().startswith(b"%PDF")
+    assert saved["csv"].read_text().count("\n") == 12 + 1
+    report = context.new_page()
+    report.set_content(saved["html"].read_text())
     expect(report.locator("h1")).to_have_text("Service report")
+    expect(report.locator("header")).to_contain_text(f"Period {first} – {last}")
     expect(report.locator("[data-check='resolution_rate']")).to_contain_text("75.0 %")
     expect(report.locator("figure.chart svg")).to_have_count(6)
 

@@ -144,13 +144,17 @@ def test_service_report_in_every_format(system: RunningSystem, supervisor_token:
     url, headers = f"{system.gateway.url}/api/reports/service", bearer(supervisor_token)
     report = httpx.get(url, params=report_day, headers=headers).json()
     assert {c["name"]: c["met"] for c in report["checks"]} == {
-        "first_response": True, "csat": False, "resolution_rate": False, "hours_covered": False}
+        "first_response": True, "csat": False, "resolution_rate": False, "containment": False,
+        "hours_covered": False}
     assert report["billing"]["lines"][1]["quantity"] == 4 and report["billing"]["lines"][2]["quantity"] == 1
     assert report["unanswered"][0]["label"] == "How do I factory reset my Lumen Hub?"
     html = httpx.get(url, params=report_day | {"format": "html"}, headers=headers)
     assert html.headers["content-type"].startswith("text/html") and html.text.count("<svg") == 6
     pdf = httpx.get(url, params=report_day | {"format": "pdf"}, headers=headers, timeout=60)
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    day = REPORT_DAY.date().isoformat()  # the exclusive end (the next midnight) is not the last day
+    assert pdf.headers["content-disposition"] == f'attachment; filename="tandem-service-report_{day}_{day}.pdf"'
+    assert report["period"]["label"] == day
     rows = list(csv.DictReader(io.StringIO(httpx.get(url, params=report_day | {"format": "csv"},
                                                      headers=headers).text)))
     assert len(rows) == 4 and {r["outcome"] for r in rows} == {"bot_resolved", "agent_resolved", "abandoned"}

@@ -79,6 +79,7 @@ class Comment:
     outcome: str
     text: str
     outcome_label: str = ""
+    session_id: str = ""  # opens the conversation behind the comment (supervisors)
 
 
 @dataclass(frozen=True)
@@ -195,7 +196,7 @@ def comments(rows: Sequence[ConversationRecord], limit: int = MAX_COMMENTS,
     rated = [r for r in rows if r.csat is not None and r.csat_comment]
     rated.sort(key=lambda r: as_utc(r.ended_at), reverse=True)
     return [Comment(as_utc(r.ended_at).astimezone(zone or UTC).isoformat(timespec="minutes"), r.csat or 0,
-                    r.outcome, r.csat_comment or "", outcome_label(r.outcome)) for r in rated[:limit]]
+                    r.outcome, r.csat_comment or "", outcome_label(r.outcome), r.session_id) for r in rated[:limit]]
 
 
 CSV_COLUMNS = (

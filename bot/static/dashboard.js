@@ -5,6 +5,7 @@
  *   GET /api/metrics/summary  (supervisor, admin)   figures for the tiles, charts and tables
  *   GET /api/metrics/csat     (supervisor, admin)   the latest rating comments
  *   GET /api/reports/service  (supervisor, admin)   the service report as HTML, PDF or CSV
+ *   GET /api/reports/conversations[/{id}] (supervisor, admin)  the conversations behind a figure, one transcript
  *   GET /api/reports/kb-gaps  (content, admin)      unanswered questions grouped by meaning
  * Charts are drawn as SVG here (no chart library, nothing loaded from elsewhere). Every value
  * from the server goes into the page through textContent, never innerHTML.
@@ -30,6 +31,10 @@
     loading: $('loading'), error: $('dashboard-error'), metrics: $('metrics-section'), kpis: $('kpis'),
     gapsSection: $('gaps-section'), gaps: $('gaps'), agents: $('agents'), comments: $('comments'),
     noAccess: $('no-access'), periodLabel: $('period-label'), comparison: $('comparison'),
+    filters: $('conversation-filters'), filterOutcome: $('filter-outcome'), filterReason: $('filter-reason'),
+    filterRating: $('filter-rating'), filterCommented: $('filter-commented'), conversationList: $('conversation-list'),
+    conversationsStatus: $('conversations-status'), transcript: $('transcript'), transcriptMeta: $('transcript-meta'),
+    transcriptLines: $('transcript-lines'), transcriptHeading: $('transcript-heading'),
   };
   // The service's time zone (config: tandem.service.timezone): "today" and every day boundary are its, not the browser's.
   const ZONE = ui.periodForm.dataset.timezone || 'UTC';
@@ -162,6 +167,9 @@
       renderCharts(metrics);
       renderAgents(metrics.agents);
       renderComments(csat.comments);
+      fillFilters();
+      ui.transcript.hidden = true;
+      loadConversations();
     };
   }
 
@@ -297,6 +305,7 @@
     barChart($('chart-outcomes'), {
       title: 'Outcomes', horizontal: true, labels: OUTCOMES.map(([key]) => outcomeLabel(key)), empty: none, integer: true,
       series: [{ name: 'Conversations', colours: OUTCOMES.map(([, c]) => c), values: OUTCOMES.map(([k]) => m.by_outcome[k] || 0) }],
+      links: OUTCOMES.map(([key]) => ({ outcome: key })),
     });
     const reasons = Object.entries(m.escalations_by_reason);
     barChart($('chart-reasons'), {
@@ -304,10 +313,12 @@
       empty: 'No escalations in this period.',
       series: [{ name: 'Conversations', colour: '#ef6c00', values: reasons.map(([, n]) => n) }],
       notes: reasons.map(([r]) => `${pct(m.escalation_rate_by_reason[r])} of all conversations`),
+      links: reasons.map(([r]) => ({ reason: r })),
     });
     barChart($('chart-csat'), {
       title: 'Customer ratings', labels: ['1', '2', '3', '4', '5'], integer: true, empty: 'No ratings in this period.',
       series: [{ name: 'Ratings', colours: CSAT_COLOURS, values: [1, 2, 3, 4, 5].map((s) => m.csat.distribution[String(s)] || 0) }],
+      links: [1, 2, 3, 4, 5].map((score) => ({ rating: String(score) })),
     });
     const times = [['first response', m.first_response.times], ['bot reply', m.bot_response],
       ['agent reply', m.agent_response], ['queue wait', m.queue_wait], ['first agent reply', m.first_agent_reply],
@@ -347,7 +358,7 @@
   // a "no data" note when every value is nothing, and the values as a table (for keyboards and screen readers).
   function barChart(container, options) {
     const { title, labels, series, stacked = false, horizontal = false, notes = [], format = String,
-      integer = false, empty = 'No data.' } = options;
+      integer = false, empty = 'No data.', links = null } = options;
     const width = Math.max(260, Math.floor(container.clientWidth || 640));
     drawn.set(container, { width, options });
     resized.observe(container);
@@ -396,6 +407,10 @@
         rect.dataset.series = s.name;
         rect.dataset.value = String(value);
         rect.append(svg('title', {}, `${label} · ${s.name}: ${format(value)}${notes[i] ? ` (${notes[i]})` : ''}`));
+        if (links && value) { // a mouse shortcut; the values table has the same link as a button
+          rect.classList.add('is-linked');
+          rect.addEventListener('click', () => showConversations(links[i]));
+        }
         root.append(rect);
         if (stacked) offset += size;
       });
@@ -410,18 +425,21 @@
       children.push(h('div', { class: 'legend', 'aria-hidden': 'true' }, series.map((s) => h('span', {}, [
         h('span', { class: 'legend-swatch', style: `background:${s.colour}` }), s.name]))));
     }
-    children.push(valuesTable(title, labels, series, notes, format));
+    children.push(valuesTable(title, labels, series, notes, format, links));
     container.replaceChildren(...children);
   }
 
   // The chart's numbers as a table, folded away under "Values" (open it with the keyboard; screen readers read it).
-  function valuesTable(title, labels, series, notes, format) {
+  function valuesTable(title, labels, series, notes, format, links) {
     const head = h('tr', {}, [h('th', { scope: 'col', text: 'Item' }),
       ...series.map((s) => h('th', { scope: 'col', class: 'num', text: s.name })),
-      notes.length ? h('th', { scope: 'col', text: 'Note' }) : null]);
+      notes.length ? h('th', { scope: 'col', text: 'Note' }) : null,
+      links ? h('th', { scope: 'col', text: 'Conversations' }) : null]);
     const rows = labels.map((label, i) => h('tr', {}, [h('th', { scope: 'row', text: label }),
       ...series.map((s) => h('td', { class: 'num', text: s.values[i] == null ? '—' : format(s.values[i]) })),
-      notes.length ? h('td', { text: notes[i] || '' }) : null]));
+      notes.length ? h('td', { text: notes[i] || '' }) : null,
+      links ? h('td', {}, [series.some((s) => s.values[i]) ? linkButton('Show', `Show the conversations: ${label}`,
+        () => showConversations(links[i])) : null]) : null]));
     return h('details', { class: 'chart-values' }, [h('summary', { text: 'Values' }),
       h('table', { class: 'table' }, [h('caption', { class: 'sr-only', text: title }), h('thead', {}, [head]),
         h('tbody', {}, rows)])]);
@@ -441,8 +459,99 @@
   function renderComments(comments) {
     const items = comments.map((c) => h('li', {}, [
       h('div', { class: 'comment-meta', text: `${c.score}/5 · ${c.ended_at.replace('T', ' ')} · ${c.outcome_label || outcomeLabel(c.outcome)}` }),
-      h('div', { class: 'comment-text', text: c.text })]));
+      h('div', { class: 'comment-text', text: c.text }),
+      c.session_id ? linkButton('Open the conversation', `Open the conversation rated ${c.score}/5`,
+        () => openConversation(c.session_id)) : null]));
     ui.comments.replaceChildren(...(items.length ? items : [h('li', { class: 'empty', text: 'No comments in this period.' })]));
+  }
+
+  /* ---------- conversations behind the figures ---------- */
+
+  function linkButton(text, label, onClick) {
+    const button = h('button', { type: 'button', class: 'link-button', text, 'aria-label': label });
+    button.addEventListener('click', onClick);
+    return button;
+  }
+
+  function options(select, entries) {
+    const chosen = select.value;
+    select.replaceChildren(h('option', { value: '', text: 'Any' }),
+      ...entries.map(([value, text]) => h('option', { value, text })));
+    select.value = entries.some(([value]) => value === chosen) ? chosen : '';
+  }
+
+  function fillFilters() {
+    options(ui.filterOutcome, OUTCOMES.map(([key]) => [key, outcomeLabel(key)]));
+    options(ui.filterReason, Object.keys(labels.reasons).map((key) => [key, reasonLabel(key)]));
+  }
+
+  /** Chosen from a chart or a comment: set the filters, list the conversations, and move there. */
+  function showConversations({ outcome = '', reason = '', rating = '' }) {
+    ui.filterOutcome.value = outcome;
+    ui.filterReason.value = reason;
+    ui.filterRating.value = rating;
+    ui.filterCommented.checked = false;
+    loadConversations().then(() => ui.conversationsStatus.scrollIntoView({ block: 'start' }));
+    ui.filterOutcome.focus({ preventScroll: true });
+  }
+
+  function conversationQuery() {
+    const params = new URLSearchParams(periodQuery());
+    if (ui.filterOutcome.value) params.set('outcome', ui.filterOutcome.value);
+    if (ui.filterReason.value) params.set('reason', ui.filterReason.value);
+    if (ui.filterRating.value) params.set('rating', ui.filterRating.value);
+    if (ui.filterCommented.checked) params.set('commented', 'true');
+    return params.toString();
+  }
+
+  async function loadConversations() {
+    ui.conversationsStatus.textContent = 'Loading conversations…';
+    try {
+      const body = await staff.api(`/api/reports/conversations?${conversationQuery()}&limit=100`);
+      renderConversations(body);
+    } catch (err) {
+      ui.conversationsStatus.textContent = '';
+      showError(err.message);
+    }
+  }
+
+  function renderConversations({ total, conversations }) {
+    const shown = conversations.length;
+    ui.conversationsStatus.textContent = total === 0 ? 'No conversations match.'
+      : `${total} conversation${total === 1 ? '' : 's'}${shown < total ? `, the newest ${shown} shown` : ''}.`;
+    const head = h('tr', {}, ['Started', 'Outcome', 'Reason', 'Rating', 'Comment', '']
+      .map((text) => h('th', { scope: 'col', text })));
+    const rows = conversations.map((c) => h('tr', { 'data-session': c.session_id }, [
+      h('td', { text: c.started_at.replace('T', ' ') }), h('td', { text: c.outcome_label }),
+      h('td', { text: c.reason_label || '—' }), h('td', { class: 'num', text: c.csat == null ? '—' : `${c.csat}/5` }),
+      h('td', { text: c.csat_comment || '' }),
+      h('td', {}, [linkButton('Open', `Open the conversation started ${c.started_at.replace('T', ' ')}`,
+        () => openConversation(c.session_id))])]));
+    ui.conversationList.replaceChildren(h('thead', {}, [head]), h('tbody', {}, rows));
+  }
+
+  const ROLE_NAMES = { customer: 'Customer', bot: 'Bot', agent: 'Agent', system: 'System' };
+
+  async function openConversation(sessionId) {
+    showError('');
+    try {
+      const c = await staff.api(`/api/reports/conversations/${encodeURIComponent(sessionId)}?${periodQuery()}`);
+      ui.transcriptHeading.textContent = `Conversation ${sessionId.slice(0, 8)} · ${c.started_at.replace('T', ' ')}`;
+      ui.transcriptMeta.textContent = [c.outcome_label, c.reason_label, c.agent_name,
+        c.csat == null ? 'not rated' : `rated ${c.csat}/5${c.csat_comment ? `: “${c.csat_comment}”` : ''}`]
+        .filter(Boolean).join(' · ');
+      const lines = c.messages.map((line) => h('li', { 'data-role': line.role, class: line.internal ? 'is-internal' : null }, [
+        h('div', { class: 'line-meta', text: `${ROLE_NAMES[line.role] || line.role}${line.internal ? ' (internal note)' : ''} · ${line.ts.slice(11, 19)}` }),
+        h('div', { text: line.text })]));
+      if (!lines.length) {
+        lines.push(h('li', { class: 'empty', text: c.purged ? 'The text was removed (retention or erasure); the figures remain.' : 'No stored messages.' }));
+      }
+      ui.transcriptLines.replaceChildren(...lines);
+      ui.transcript.hidden = false;
+      ui.transcript.focus();
+    } catch (err) {
+      showError(err.message);
+    }
   }
 
   /* ---------- start ---------- */
@@ -454,5 +563,6 @@
   for (const button of document.querySelectorAll('[data-report]')) {
     button.addEventListener('click', () => downloadReport(button.dataset.report));
   }
+  ui.filters.addEventListener('submit', (event) => { event.preventDefault(); loadConversations(); });
   staff.start();
 })();

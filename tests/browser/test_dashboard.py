@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 from sqlalchemy import create_engine, text
 
 from outcomes import EscalationReason, OutcomeRecorder
@@ -96,6 +96,81 @@ def test_reports_download_under_the_periods_name(system: RunningSystem, context:
     expect(report.locator("header")).to_contain_text(f"Period {first} – {last}")
     expect(report.locator("[data-check='resolution_rate']")).to_contain_text("75.0 %")
     expect(report.locator("figure.chart svg")).to_have_count(6)
+
+
+def test_tiles_show_the_targets_and_the_previous_period(system: RunningSystem, context: BrowserContext,
+                                                        week: None) -> None:
+    page = open_dashboard(context, system.gateway.url, "super")
+    show_week(page)
+    targets = {"csat": "Target 90.0 % · missed", "first-response": "Target 95.0 % · met",
+               "resolution": "Target 95.0 % · missed", "containment": "Target 60.0 % · missed"}
+    for tile, shown in targets.items():
+        expect(page.locator(f"[data-kpi='{tile}'] .kpi-target")).to_have_text(shown)
+    expect(page.locator("[data-kpi='csat']")).to_have_class("kpi is-missed")
+    expect(page.locator("[data-kpi='abandonment'] .kpi-value")).to_have_text("25.0 %")  # 3 Zigbee questions left
+    expect(page.locator("[data-kpi='first-agent-reply'] .kpi-value")).to_have_text("18.0 s / 18.0 s")
+    before = FIRST_DAY - timedelta(days=7)
+    expect(page.locator("#comparison")).to_contain_text(f"{before.date()} – {(FIRST_DAY - timedelta(days=1)).date()}")
+    expect(page.locator("[data-kpi='resolution'] .kpi-change")).to_contain_text("previous period")
+
+
+def test_today_is_the_services_day_wherever_the_browser_is(system: RunningSystem, browser: Browser) -> None:
+    """The service runs on UTC here; a browser a day ahead (or behind) still gets the service's today."""
+    far = "Pacific/Kiritimati" if datetime.now(UTC).hour >= 12 else "Pacific/Pago_Pago"  # UTC+14 / UTC-11
+    context = browser.new_context(timezone_id=far)
+    try:
+        page = open_dashboard(context, system.gateway.url, "super")
+        page.click("[data-days='1']")
+        expect(page.locator("#period-to")).to_have_value(datetime.now(UTC).date().isoformat())
+        expect(page.locator("#period-from")).to_have_value(datetime.now(UTC).date().isoformat())
+        expect(page.locator("#period-zone")).to_have_text("Days in UTC, the service's time zone")
+    finally:
+        context.close()
+
+
+def test_charts_read_on_a_phone_without_a_mouse(system: RunningSystem, browser: Browser, week: None) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 800})
+    try:
+        page = open_dashboard(context, system.gateway.url, "super")
+        show_week(page)
+        ticks = page.locator("#chart-reasons svg text").all_inner_texts()
+        assert [t for t in ticks if t.replace(".", "").isdigit() and "." in t] == []  # whole numbers on counts
+        scale = page.eval_on_selector("#chart-days svg",
+                                      "s => s.getBoundingClientRect().width / s.viewBox.baseVal.width")
+        assert scale == pytest.approx(1, abs=0.02)  # drawn at its shown width: text is not shrunk
+        assert page.eval_on_selector("#chart-days svg text", "t => getComputedStyle(t).fontSize") == "12px"
+        page.locator("#chart-csat summary").focus()
+        page.keyboard.press("Enter")  # the values, without hovering
+        expect(page.locator("#chart-csat tbody tr").nth(1).locator("td")).to_have_text("3")  # three 2s
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # the agents table scrolls
+        assert page.eval_on_selector(".table-scroll", "s => s.scrollWidth > s.clientWidth")
+        page.fill("#period-from", "2001-01-01")
+        page.fill("#period-to", "2001-01-07")
+        page.click("#period-apply")
+        expect(page.locator("#chart-days .chart-empty")).to_have_text("No conversations in this period.")
+        expect(page.locator("#chart-csat .chart-empty")).to_have_text("No ratings in this period.")
+    finally:
+        context.close()
+
+
+def test_from_a_chart_or_a_comment_to_the_conversations_behind_it(system: RunningSystem, context: BrowserContext,
+                                                                   week: None) -> None:
+    page = open_dashboard(context, system.gateway.url, "super")
+    show_week(page)
+    expect(page.locator("#conversations-status")).to_have_text("12 conversations.")
+    page.locator("#chart-reasons summary").click()
+    page.locator("#chart-reasons tbody tr", has_text="Third-party product").get_by_role("button").click()
+    expect(page.locator("#filter-reason")).to_have_value("third_party")
+    expect(page.locator("#conversations-status")).to_have_text("3 conversations.")
+    rows = page.locator("#conversation-list tbody tr")
+    expect(rows).to_have_count(3)
+    expect(rows.first).to_contain_text("Third-party product")
+    rows.first.get_by_role("button").click()
+    expect(page.locator("#transcript")).to_be_focused()
+    expect(page.locator("#transcript-lines li[data-role='agent']")).to_have_count(1)
+    expect(page.locator("#transcript-meta")).to_contain_text("rated 2/5")
+    page.locator("#comments li", has_text="Very quick, thank you").get_by_role("button").click()
+    expect(page.locator("#transcript-meta")).to_contain_text("Very quick, thank you")
 
 
 def test_the_content_team_sees_the_knowledge_gaps_only(system: RunningSystem, context: BrowserContext,

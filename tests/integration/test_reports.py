@@ -160,6 +160,25 @@ def test_service_report_in_every_format(system: RunningSystem, supervisor_token:
     assert len(rows) == 4 and {r["outcome"] for r in rows} == {"bot_resolved", "agent_resolved", "abandoned"}
 
 
+def test_supervisors_open_the_conversations_behind_a_figure(system: RunningSystem, supervisor_token: str,
+                                                            agent_token: str, report_day: dict[str, str]) -> None:
+    url, headers = f"{system.gateway.url}/api/reports/conversations", bearer(supervisor_token)
+    listed = httpx.get(url, params=report_day | {"reason": "customer_request"}, headers=headers).json()
+    assert listed["total"] == 1
+    [row] = listed["conversations"]
+    assert (row["outcome_label"], row["reason_label"]) == ("Resolved by an agent", "Customer asked for a person")
+    assert httpx.get(url, params=report_day | {"rating": 2}, headers=headers).json()["total"] == 1
+    one = httpx.get(f"{url}/{row['session_id']}", params=report_day, headers=headers).json()
+    assert {"customer", "bot", "agent"} <= {m["role"] for m in one["messages"]}
+    for bad in ({"rating": 7}, {"reason": "nonsense"}, {"outcome": "resolved"}):
+        answer = httpx.get(url, params=report_day | bad, headers=headers)
+        assert answer.status_code == 422, bad
+    missing = httpx.get(f"{url}/no-such-conversation", headers=headers)
+    assert missing.status_code == 404 and "no-such-conversation" in missing.json()["detail"]
+    assert httpx.get(url, params=report_day, headers=bearer(agent_token)).status_code == 403
+    assert httpx.get(url, params=report_day).status_code == 401
+
+
 def test_who_may_read_what(system: RunningSystem, agent_token: str, supervisor_token: str,
                            report_day: dict[str, str]) -> None:
     url = system.gateway.url

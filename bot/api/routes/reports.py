@@ -13,14 +13,16 @@ from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
 from fastapi.responses import Response
 
 from bot.api.deps import ServicesDep, require_role
 from bot.core.security import Principal, StaffRole
 from bot.services import Services
 from outcomes import KB_GAP_REASONS, EscalationReason, Period, ServiceReport, build_report, knowledge_gaps, summarize
+from outcomes.browse import MAX_LISTED, ConversationFilter, conversation_detail, find_conversations, summary_row
 from outcomes.metrics import conversation_rows
+from outcomes.models import Outcome
 from outcomes.rendering import file_name, render_csv, render_html, render_pdf
 from outcomes.report import comments, dashboard_figures
 
@@ -101,6 +103,29 @@ async def service_report(services: ServicesDep, _: Supervisor, selected: PeriodD
     if format == ReportFormat.PDF:
         return _download(await asyncio.to_thread(render_pdf, report), "application/pdf", selected, "pdf")
     return report.as_dict()
+
+
+@router.get("/api/reports/conversations")
+async def conversations(
+    services: ServicesDep, _: Supervisor, selected: PeriodDep,
+    outcome: Outcome | None = None, reason: EscalationReason | None = None,
+    rating: Annotated[int | None, Query(ge=1, le=5, description="the customer's 1-5 rating")] = None,
+    commented: Annotated[bool, Query(description="only conversations with a rating comment")] = False,
+    limit: Annotated[int, Query(ge=1, le=MAX_LISTED)] = 100,
+) -> dict[str, Any]:
+    """The period's conversations behind a figure, newest first: filtered by outcome, escalation reason,
+    rating, or having a comment; each with its codes in words and times on the service's clock."""
+    chosen = ConversationFilter(outcome, reason, rating, commented)
+    total, records = await asyncio.to_thread(find_conversations, services.engine, selected, chosen, limit)
+    return {"period": selected.as_dict(), "total": total,
+            "conversations": [summary_row(record, selected) for record in records]}
+
+
+@router.get("/api/reports/conversations/{session_id}")
+async def conversation(session_id: Annotated[str, Path(max_length=64)], services: ServicesDep, _: Supervisor,
+                       selected: PeriodDep) -> dict[str, Any]:
+    """One finished conversation and its stored transcript, redacted as it was stored (404 when unknown)."""
+    return await asyncio.to_thread(conversation_detail, services.engine, session_id, selected)
 
 
 @router.get("/api/reports/kb-gaps")

@@ -439,7 +439,8 @@ function startWidget() {
     ui.reference.textContent = state.sessionId ? `Conversation reference: ${state.sessionId}` : '';
     ui.endedBox.hidden = false;
     setConnection('');
-    if (state.isOpen) ui.newChat.focus();
+    // The rating comes next: focus its first score (or, once rated, the new-chat button), not past it.
+    if (state.isOpen) (ui.ratingForm.hidden ? ui.newChat : ui.stars[0]).focus();
   }
 
   function onErrorFrame(frame) {

@@ -324,7 +324,7 @@
       ['agent reply', m.agent_response], ['queue wait', m.queue_wait], ['first agent reply', m.first_agent_reply],
       ['handling', m.handling]];
     barChart($('times'), {
-      title: 'Response and handling times', labels: times.map(([name]) => name), format: secs,
+      title: 'Response and handling times', labels: times.map(([name]) => name), format: secs, horizontal: true,
       empty: 'No replies in this period.',
       series: [{ name: 'median', colour: '#4f46e5', values: times.map(([, d]) => d.median) },
         { name: '95th percentile', colour: '#a5b4fc', values: times.map(([, d]) => d.p95) }],

@@ -5,6 +5,7 @@ axe-core is pinned in package.json and injected from node_modules, so the check 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -42,8 +43,10 @@ def test_the_agent_console(system: RunningSystem, context: BrowserContext) -> No
 
 def test_the_dashboard(system: RunningSystem, context: BrowserContext) -> None:
     page = sign_in(context, system.gateway.url + "/dashboard", "admin")  # figures and knowledge gaps
-    expect(page.locator("body")).to_have_attribute("data-loaded", r".+")
-    page.locator("#chart-csat summary").click()  # a values table open too
+    expect(page.locator("body")).to_have_attribute("data-loaded", re.compile(".+"))
+    tables = page.locator(".chart-values summary")
+    if tables.count():
+        tables.first.click()  # a values table open too
     assert serious_violations(page) == []
 
 
@@ -67,7 +70,7 @@ def test_the_widget_from_question_to_rating(system: RunningSystem, context: Brow
     page.click("#tandem-launcher")
     page.fill("#tandem-input", "How long does shipping take?")
     page.click("#tandem-send")
-    expect(page.locator(".tandem-msg[data-role='bot']").last).to_contain_text("From:")
+    expect(page.locator(".tandem-msg[data-role='bot']").last).to_contain_text("From:", timeout=60_000)
     assert serious_violations(page) == []
     page.click("#tandem-end")
     expect(page.locator("#tandem-rating")).to_be_visible()

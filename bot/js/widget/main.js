@@ -125,9 +125,12 @@ function startWidget() {
       ui.cancelHandoff,
     ]);
     ui.contactBox = buildContactForm();
+    // A list of messages announced as they arrive (aria-live; role="log" would hide the list from assistive tech and
+    // leave its items orphaned).
+    // It scrolls, so it takes focus: keyboard users scroll it with the arrow keys.
     ui.transcript = h('ol', {
-      id: 'tandem-transcript', class: 'tandem-transcript',
-      role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation',
+      id: 'tandem-transcript', class: 'tandem-transcript', 'aria-live': 'polite', 'aria-label': 'Conversation',
+      tabindex: '0',
     });
     ui.typing = h('div', { id: 'tandem-typing', class: 'tandem-typing', 'aria-live': 'polite', hidden: true });
 

@@ -366,8 +366,11 @@
       container.replaceChildren(h('p', { class: 'chart-empty', text: empty }));
       return;
     }
-    const height = horizontal ? Math.max(120, labels.length * 30 + 34) : 220;
-    const labelSpace = horizontal ? Math.min(170, Math.round(width * 0.4)) : 48;
+    // Lying bars have their labels on the left, or above each bar where the chart is too narrow for both.
+    const above = horizontal && width < 520;
+    const LABEL_ROW = 18;
+    const height = horizontal ? Math.max(120, labels.length * (above ? 30 + LABEL_ROW : 30) + 34) : 220;
+    const labelSpace = horizontal ? (above ? 12 : 170) : 48;
     const pad = { top: 10, right: 16, bottom: horizontal ? 24 : 34, left: labelSpace };
     const totals = labels.map((_, i) => (stacked
       ? series.reduce((sum, s) => sum + (s.values[i] || 0), 0)
@@ -390,14 +393,15 @@
       }
     }
     const band = (horizontal ? plotH : plotW) / Math.max(1, labels.length);
-    const every = Math.ceil(labels.length / Math.max(1, Math.floor(plotW / 36)));
+    const every = Math.ceil(labels.length / Math.max(1, Math.floor(plotW / 46))); // a label needs about 46 px
     labels.forEach((label, i) => {
       let offset = 0;
       series.forEach((s, j) => {
         const value = s.values[i] || 0;
         const size = ((horizontal ? plotW : plotH) * value) / max;
-        const thick = stacked ? band * 0.75 : (band * 0.75) / series.length;
-        const start = i * band + band * 0.125 + (stacked ? 0 : j * thick);
+        const room = above ? band - LABEL_ROW : band;
+        const thick = stacked ? room * 0.75 : (room * 0.75) / series.length;
+        const start = i * band + (band - room) + room * 0.125 + (stacked ? 0 : j * thick);
         const rect = horizontal
           ? svg('rect', { x: pad.left + offset, y: pad.top + start, width: size, height: thick })
           : svg('rect', { x: pad.left + start, y: pad.top + plotH - offset - size, width: thick, height: size });
@@ -414,7 +418,9 @@
         root.append(rect);
         if (stacked) offset += size;
       });
-      if (horizontal) {
+      if (above) {
+        root.append(svg('text', { x: pad.left, y: pad.top + i * band + LABEL_ROW - 4, 'text-anchor': 'start' }, label));
+      } else if (horizontal) {
         root.append(svg('text', { x: pad.left - 8, y: pad.top + i * band + band / 2 + 4, 'text-anchor': 'end' }, label));
       } else if (i % every === 0) {
         root.append(svg('text', { x: pad.left + i * band + band / 2, y: height - 14, 'text-anchor': 'middle' }, label));
@@ -434,15 +440,17 @@
     const head = h('tr', {}, [h('th', { scope: 'col', text: 'Item' }),
       ...series.map((s) => h('th', { scope: 'col', class: 'num', text: s.name })),
       notes.length ? h('th', { scope: 'col', text: 'Note' }) : null,
-      links ? h('th', { scope: 'col', text: 'Conversations' }) : null]);
+      links ? h('th', { scope: 'col', text: 'List' }) : null]);
     const rows = labels.map((label, i) => h('tr', {}, [h('th', { scope: 'row', text: label }),
       ...series.map((s) => h('td', { class: 'num', text: s.values[i] == null ? '—' : format(s.values[i]) })),
       notes.length ? h('td', { text: notes[i] || '' }) : null,
       links ? h('td', {}, [series.some((s) => s.values[i]) ? linkButton('Show', `Show the conversations: ${label}`,
         () => showConversations(links[i])) : null]) : null]));
+    // On a phone a wide table scrolls inside its own box (focusable, so the keyboard can scroll it too).
     return h('details', { class: 'chart-values' }, [h('summary', { text: 'Values' }),
-      h('table', { class: 'table' }, [h('caption', { class: 'sr-only', text: title }), h('thead', {}, [head]),
-        h('tbody', {}, rows)])]);
+      h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': `${title}: values` }, [
+        h('table', { class: 'table' }, [h('caption', { class: 'sr-only', text: title }), h('thead', {}, [head]),
+          h('tbody', {}, rows)])])]);
   }
 
   function renderAgents(agents) {

@@ -2,6 +2,7 @@
 SHELL := /bin/bash
 PY := .venv/bin/python
 CHROMIUM := /usr/bin/chromium
+PDFTOPPM := /usr/bin/pdftoppm
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
@@ -11,7 +12,7 @@ export TOKENIZERS_PARALLELISM := false
 run: setup  ## Start Redis (if none is reachable), Rasa and the gateway; Ctrl-C stops them.
 	$(PY) -m bot run
 
-test: setup $(CHROMIUM) lint  ## Lint, then the whole test suite against real Redis, Rasa, SQL and Chromium.
+test: setup $(CHROMIUM) $(PDFTOPPM) lint  ## Lint, then the whole test suite against real Redis, Rasa, SQL and Chromium.
 	npm test --silent
 	$(PY) -m pytest
 
@@ -56,6 +57,9 @@ $(JS_BUNDLES) &: node_modules/.installed $(JS_SOURCES)
 
 $(CHROMIUM):  ## Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+$(PDFTOPPM):  ## Debian's poppler-utils: the report test renders the PDF to images and reads its text back.
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils
 
 train: setup  ## Train the Rasa model into models/ (skipped by Rasa when nothing changed).
 	$(PY) -m rasa_bridge train

@@ -33,7 +33,7 @@ from bot.processes import (
 from bot.services import make_engine
 from outcomes import Period, build_report, migrate
 from outcomes.metrics import conversation_rows
-from outcomes.rendering import write_report_files
+from outcomes.rendering import FILE_PREFIX, write_report_files
 from rasa_bridge import train_project
 from retraining import live_model
 
@@ -88,7 +88,7 @@ def report(
     migrate(engine)
     embed = MiniLMEmbedder().embed if group_questions else None
     built = build_report(engine, period, settings.service.targets, settings.service.fees, embed=embed)
-    stem = f"service-report_{since.date().isoformat()}_{until.date().isoformat()}"
+    stem = period.file_stem(FILE_PREFIX)
     folder = out or settings.state_dir / REPORTS_DIR
     for path in write_report_files(built, conversation_rows(engine, period), folder, stem):
         typer.echo(f"wrote {path}")

@@ -2,7 +2,8 @@
 
 Public surface: :class:`OutcomeRecorder` (writes records, stores ratings), :func:`summarize` and
 :class:`ServiceMetrics` (the figures for a period), :func:`build_report` and the renderers in
-:mod:`outcomes.rendering`, :func:`knowledge_gaps` (unanswered questions grouped by meaning),
+:mod:`outcomes.rendering`, :func:`knowledge_gaps` (unanswered questions grouped by meaning), :mod:`outcomes.browse` (the
+conversations behind a figure), :mod:`outcomes.labels` (words for the codes),
 :func:`purge_transcripts` / :func:`erase_conversation` (retention and erasure), :func:`migrate`
 (the schema), and the errors in :mod:`outcomes.errors`. Definitions: docs/metrics.md.
 """

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,13 +34,13 @@ def as_utc(moment: datetime) -> datetime:
 class Period:
     """``[since, until)`` by start time; either end may be open. ``timezone`` names the local clock.
 
-    ``label``, when given, keeps only the conversations agents tagged with it (desk.labels).
+    ``conversation_label``, when given, keeps only the conversations agents tagged with it (desk.labels).
     """
 
     since: datetime | None = None
     until: datetime | None = None
     timezone: str = "UTC"
-    label: str | None = None
+    conversation_label: str | None = None
 
     def __post_init__(self) -> None:
         if self.since and self.until and as_utc(self.since) >= as_utc(self.until):
@@ -62,12 +62,57 @@ class Period:
 
     def selects(self, record: ConversationRecord) -> bool:
         """Whether the record passes the label filter (the time filter is SQL: :meth:`filters`)."""
-        return self.label is None or self.label in (record.labels or [])
+        return self.conversation_label is None or self.conversation_label in (record.labels or [])
+
+    def local(self, moment: datetime) -> datetime:
+        """``moment`` on the period's local clock."""
+        return as_utc(moment).astimezone(self.zone)
+
+    def first_day(self) -> date | None:
+        """The local calendar day the period starts on (None when it has no start)."""
+        return self.local(self.since).date() if self.since else None
+
+    def last_day(self) -> date | None:
+        """The last local calendar day *in* the period: the end is exclusive, so a period ending at
+        midnight ends on the day before (None when it has no end)."""
+        return (self.local(self.until) - timedelta(microseconds=1)).date() if self.until else None
+
+    def whole_days(self) -> bool:
+        """Whether both ends are local midnights, so the period reads as a run of whole days."""
+        return all(self.local(m).time() == time(0) for m in (self.since, self.until) if m is not None)
+
+    def label(self) -> str:
+        """How people see the period, the same on the dashboard, in the report and in file names:
+        inclusive days ("2026-10-01 – 2026-10-31"), or local times when an end is not a midnight."""
+        if self.whole_days():
+            first, last = self.first_day(), self.last_day()
+            if first and first == last:
+                return first.isoformat()
+            return f"{first or 'start'} – {last or 'now'}"
+        since = self.local(self.since).strftime("%Y-%m-%d %H:%M") if self.since else "start"
+        until = self.local(self.until).strftime("%Y-%m-%d %H:%M") if self.until else "now"
+        return f"{since} – {until} (end not included)"
+
+    def file_stem(self, prefix: str) -> str:
+        """A file name without extension: the prefix, then the first and last day (``all`` when open)."""
+        first, last = self.first_day(), self.last_day()
+        return f"{prefix}_{first or 'all'}_{last or 'all'}"
+
+    def previous(self) -> Period | None:
+        """The period of the same length (in local clock time) just before this one, for comparisons;
+        None when an end is open."""
+        if self.since is None or self.until is None:
+            return None
+        since, until = self.local(self.since).replace(tzinfo=None), self.local(self.until).replace(tzinfo=None)
+        start = since - (until - since)
+        return Period(start.replace(tzinfo=self.zone), since.replace(tzinfo=self.zone), self.timezone)
 
     def as_dict(self) -> dict[str, str | None]:
+        first, last = self.first_day(), self.last_day()
         return {"since": self.since.isoformat() if self.since else None,
                 "until": self.until.isoformat() if self.until else None, "timezone": self.timezone,
-                "label": self.label}
+                "first_day": first.isoformat() if first else None, "last_day": last.isoformat() if last else None,
+                "label": self.label(), "conversation_label": self.conversation_label}
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -207,7 +252,7 @@ def conversation_rows(engine: Engine, period: Period) -> list[ConversationRecord
 
 def labels_used(engine: Engine, period: Period) -> dict[str, int]:
     """How many of the period's conversations carry each label, most used first (the dashboard's filter)."""
-    everything = replace(period, label=None)
+    everything = replace(period, conversation_label=None)
     counts = Counter(label for record in conversation_rows(engine, everything) for label in record.labels or [])
     return dict(sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 

@@ -13,9 +13,12 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from outcomes import charts
-from outcomes.metrics import ServiceMetrics
+from outcomes.labels import outcome_label, reason_label
+from outcomes.metrics import Period, ServiceMetrics
 from outcomes.models import ConversationRecord
-from outcomes.report import CSV_COLUMNS, ServiceReport, TargetCheck, csv_row
+from outcomes.report import CSV_COLUMNS, CSV_LABEL_COLUMNS, ServiceReport, TargetCheck, csv_row
+
+FILE_PREFIX = "tandem-service-report"
 
 TEMPLATES = jinja2.Environment(
     loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True,
@@ -43,8 +46,13 @@ def check_value(check: TargetCheck, value: float | None) -> str:
 
 
 def period_label(report: ServiceReport) -> str:
-    since, until = report.period["since"], report.period["until"]
-    return f"{(since or 'start')[:16]} – {(until or 'now')[:16]}"
+    """The period as :meth:`Period.label` wrote it (inclusive days), as on the dashboard."""
+    return report.period["label"] or "all time"
+
+
+def file_name(period: Period, extension: str) -> str:
+    """The report's file name: the same first and last day as the period's label."""
+    return f"{period.file_stem(FILE_PREFIX)}.{extension}"
 
 
 def key_figures(m: ServiceMetrics) -> list[tuple[str, str]]:
@@ -77,20 +85,22 @@ def render_html(report: ServiceReport) -> str:
     return TEMPLATES.get_template("service_report.html").render(
         report=report, m=m, period_label=period_label(report), key_figures=key_figures(m),
         charts=[(name, charts.svg(chart, m)) for name, chart in charts.CHARTS.items()],
-        pct=pct, secs=secs, money=money, check_value=check_value,
+        pct=pct, secs=secs, money=money, check_value=check_value, reason_label=reason_label,
     )
 
 
 def render_csv(records: Iterable[ConversationRecord]) -> str:
     """One row per conversation, the rows the report's figures are computed from."""
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csv.DictWriter(buffer, fieldnames=(*CSV_COLUMNS, *CSV_LABEL_COLUMNS), lineterminator="\n")
     writer.writeheader()
     writer.writerows(csv_row(record) for record in records)
     return buffer.getvalue()
 
 
 A4 = (8.27, 11.69)
+CHART_PAGES: tuple[list[list[str]], ...] = ([["volume_by_day"] * 2, ["volume_by_hour"] * 2, ["response_times"] * 2],
+               [["outcomes", "csat"], ["escalations"] * 2, [".", "."]])
 MARGIN = 0.07
 LINE = 0.018
 
@@ -132,15 +142,15 @@ class _PdfPage:
         self._y -= LINE
 
     def charts(self, metrics: ServiceMetrics) -> None:
-        """Every chart on one page of its own."""
-        self.flush()
-        fig = Figure(figsize=A4, layout="constrained")
-        fig.get_layout_engine().set(w_pad=0.3, h_pad=0.2)  # type: ignore[call-arg, union-attr]
-        axes = fig.subplot_mosaic([["volume_by_day"] * 3, ["volume_by_hour"] * 3, ["outcomes", "escalations", "csat"],
-                                   ["response_times"] * 3])
-        for name, chart in charts.CHARTS.items():
-            chart(axes[name], metrics)
-        self._pdf.savefig(fig)
+        """The charts on two pages of their own, each at least half a page wide so no title is cut."""
+        for layout in CHART_PAGES:
+            self.flush()
+            fig = Figure(figsize=A4, layout="constrained")
+            fig.get_layout_engine().set(w_pad=0.3, h_pad=0.25)  # type: ignore[call-arg, union-attr]
+            axes = fig.subplot_mosaic(layout)  # type: ignore[arg-type]  # a list of rows of names is a mosaic
+            for name in {name for row in layout for name in row} - {"."}:
+                charts.CHARTS[name](axes[name], metrics)
+            self._pdf.savefig(fig)
 
     def flush(self) -> None:
         if self._fig is not None:
@@ -183,24 +193,35 @@ def render_pdf(report: ServiceReport) -> bytes:
 def _agents_questions_comments(page: _PdfPage, report: ServiceReport) -> None:
     m = report.metrics
     page.heading("Escalations by reason")
+    reason_cols = (MARGIN, 0.5, 0.65)
+    page.row(["Reason", "Conversations", "Share of all conversations"], reason_cols, bold=True)
     for reason, count in m.escalations_by_reason.items():
-        page.row([reason, str(count), pct(m.escalation_rate_by_reason[reason])], (MARGIN, 0.5, 0.65))
+        page.row([reason_label(reason), str(count), pct(m.escalation_rate_by_reason[reason])], reason_cols)
+    if not m.escalations_by_reason:
+        page.text("No escalations in this period.", colour="#5b6675")
     page.heading("Agents")
     cols = (MARGIN, 0.45, 0.6, 0.72, 0.85)
-    page.row(["Agent", "Conversations", "Resolved", "Handling", "Reply"], cols, bold=True)
+    page.row(["Agent", "Conversations", "Resolved", "Handling median", "Reply median"], cols, bold=True)
     for agent in m.agents:
         page.row([agent.agent_name[:40], str(agent.conversations), str(agent.resolved), secs(agent.handling.median),
                   secs(agent.agent_response.median)], cols)
+    if not m.agents:
+        page.text("No conversation reached an agent.", colour="#5b6675")
     page.heading("Top unanswered questions")
     for rank, cluster in enumerate(report.unanswered, 1):
         page.text(f"{rank}. {cluster.label} — {cluster.size} time{'s' if cluster.size != 1 else ''}", weight="bold")
         for example in cluster.examples[1:]:
             page.text(f"• {example}", size=8, colour="#5b6675", x=MARGIN + 0.03, width=105)
+    if not report.unanswered:
+        page.text("None in this period.", colour="#5b6675")
     page.heading("Customer comments")
     for comment in report.comments:
-        page.text(f"{comment.score}/5 · {comment.ended_at} · {comment.outcome}", size=8, colour="#5b6675")
+        page.text(f"{comment.score}/5 · {comment.ended_at} · {outcome_label(comment.outcome)}", size=8,
+                  colour="#5b6675")
         page.text(comment.text, x=MARGIN + 0.02)
         page.gap(0.4)
+    if not report.comments:
+        page.text("No comments in this period.", colour="#5b6675")
 
 
 def write_report_files(report: ServiceReport, records: Sequence[ConversationRecord], folder: Path,

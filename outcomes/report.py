@@ -8,11 +8,13 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine
 
 from outcomes.gaps import Embed, GapCluster, knowledge_gaps
-from outcomes.metrics import Period, ServiceMetrics, as_utc, compute, conversation_rows
+from outcomes.labels import outcome_label, reason_label, vocabulary
+from outcomes.metrics import Period, ServiceMetrics, as_utc, compute, conversation_rows, summarize
 from outcomes.models import ConversationRecord
 
 TOP_QUESTIONS = 10
@@ -27,6 +29,7 @@ class Targets:
     first_response_share: float = 0.95
     csat: float = 0.90
     resolution_rate: float = 0.95
+    containment: float = 0.60
     hours_covered: int = 24
 
 
@@ -75,6 +78,8 @@ class Comment:
     score: int
     outcome: str
     text: str
+    outcome_label: str = ""
+    session_id: str = ""  # opens the conversation behind the comment (supervisors)
 
 
 @dataclass(frozen=True)
@@ -110,9 +115,30 @@ def build_report(engine: Engine, period: Period, targets: Targets, fees: Fees, *
         checks=target_checks(metrics, targets),
         metrics=metrics,
         billing=billing(metrics, fees),
-        comments=comments(rows),
+        comments=comments(rows, zone=period.zone),
         unanswered=knowledge_gaps(engine, period, embed, limit=TOP_QUESTIONS),
     )
+
+
+def dashboard_figures(engine: Engine, period: Period, targets: Targets) -> dict[str, Any]:
+    """What the dashboard shows, as plain data: the period's figures; the report's own target checks, so
+    the tiles and the report agree; the previous period of the same length, for comparison; and the
+    words for the codes (:mod:`outcomes.labels`)."""
+    metrics = summarize(engine, period, targets.first_response_s)
+    previous = period.previous()
+    return metrics.as_dict() | {
+        "checks": [asdict(check) for check in target_checks(metrics, targets)],
+        "previous": None if previous is None else _headline(summarize(engine, previous, targets.first_response_s)),
+        "labels": vocabulary(),
+    }
+
+
+def _headline(metrics: ServiceMetrics) -> dict[str, Any]:
+    """The figures without the per-day, per-hour and per-agent lists."""
+    figures = metrics.as_dict()
+    for detail in ("volume_by_day", "volume_by_hour", "agents"):
+        figures.pop(detail)
+    return figures
 
 
 def target_checks(metrics: ServiceMetrics, targets: Targets) -> list[TargetCheck]:
@@ -128,6 +154,8 @@ def target_checks(metrics: ServiceMetrics, targets: Targets) -> list[TargetCheck
         _check("resolution_rate", "Problem resolution", metrics.resolution_rate, targets.resolution_rate,
                f"{metrics.by_outcome['bot_resolved'] + metrics.by_outcome['agent_resolved']} of "
                f"{metrics.conversations} conversations"),
+        _check("containment", "Bot containment (resolved by the bot alone)", metrics.containment,
+               targets.containment, f"{metrics.by_outcome['bot_resolved']} of {metrics.conversations} conversations"),
         hours_check(metrics, targets),
     ]
 
@@ -162,12 +190,13 @@ def billing(metrics: ServiceMetrics, fees: Fees) -> Billing:
     return Billing(fees.currency, lines, round(sum(line.amount for line in lines), 2))
 
 
-def comments(rows: Sequence[ConversationRecord], limit: int = MAX_COMMENTS) -> list[Comment]:
-    """Rating comments, newest first."""
+def comments(rows: Sequence[ConversationRecord], limit: int = MAX_COMMENTS,
+             zone: ZoneInfo | None = None) -> list[Comment]:
+    """Rating comments, newest first, with their time on the service's clock (``zone``; UTC by default)."""
     rated = [r for r in rows if r.csat is not None and r.csat_comment]
     rated.sort(key=lambda r: as_utc(r.ended_at), reverse=True)
-    return [Comment(as_utc(r.ended_at).isoformat(timespec="minutes"), r.csat or 0, r.outcome, r.csat_comment or "")
-            for r in rated[:limit]]
+    return [Comment(as_utc(r.ended_at).astimezone(zone or UTC).isoformat(timespec="minutes"), r.csat or 0,
+                    r.outcome, r.csat_comment or "", outcome_label(r.outcome), r.session_id) for r in rated[:limit]]
 
 
 CSV_COLUMNS = (
@@ -176,6 +205,9 @@ CSV_COLUMNS = (
     "customer_messages", "first_response_s", "bot_response_times", "agent_response_times", "queue_wait_s",
     "first_agent_reply_s", "handling_s", "agent_id", "agent_name", "csat", "csat_comment", "escalation_question",
 )
+# Words for the code columns, for people reading the file in a spreadsheet (outcomes.labels).
+CSV_LABEL_COLUMNS = {"outcome_label": ("outcome", outcome_label),
+                     "escalation_reason_label": ("escalation_reason", reason_label)}
 
 
 def csv_row(record: ConversationRecord) -> dict[str, str]:
@@ -188,4 +220,6 @@ def csv_row(record: ConversationRecord) -> dict[str, str]:
         elif isinstance(value, list):
             value = ";".join(str(item) for item in value)
         cells[column] = "" if value is None else str(value)
+    for column, (source, words) in CSV_LABEL_COLUMNS.items():
+        cells[column] = words(cells[source]) if cells[source] else ""
     return cells

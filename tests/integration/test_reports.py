@@ -144,16 +144,39 @@ def test_service_report_in_every_format(system: RunningSystem, supervisor_token:
     url, headers = f"{system.gateway.url}/api/reports/service", bearer(supervisor_token)
     report = httpx.get(url, params=report_day, headers=headers).json()
     assert {c["name"]: c["met"] for c in report["checks"]} == {
-        "first_response": True, "csat": False, "resolution_rate": False, "hours_covered": False}
+        "first_response": True, "csat": False, "resolution_rate": False, "containment": False,
+        "hours_covered": False}
     assert report["billing"]["lines"][1]["quantity"] == 4 and report["billing"]["lines"][2]["quantity"] == 1
     assert report["unanswered"][0]["label"] == "How do I factory reset my Lumen Hub?"
     html = httpx.get(url, params=report_day | {"format": "html"}, headers=headers)
     assert html.headers["content-type"].startswith("text/html") and html.text.count("<svg") == 6
     pdf = httpx.get(url, params=report_day | {"format": "pdf"}, headers=headers, timeout=60)
     assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    day = REPORT_DAY.date().isoformat()  # the exclusive end (the next midnight) is not the last day
+    assert pdf.headers["content-disposition"] == f'attachment; filename="tandem-service-report_{day}_{day}.pdf"'
+    assert report["period"]["label"] == day
     rows = list(csv.DictReader(io.StringIO(httpx.get(url, params=report_day | {"format": "csv"},
                                                      headers=headers).text)))
     assert len(rows) == 4 and {r["outcome"] for r in rows} == {"bot_resolved", "agent_resolved", "abandoned"}
+
+
+def test_supervisors_open_the_conversations_behind_a_figure(system: RunningSystem, supervisor_token: str,
+                                                            agent_token: str, report_day: dict[str, str]) -> None:
+    url, headers = f"{system.gateway.url}/api/reports/conversations", bearer(supervisor_token)
+    listed = httpx.get(url, params=report_day | {"reason": "customer_request"}, headers=headers).json()
+    assert listed["total"] == 1
+    [row] = listed["conversations"]
+    assert (row["outcome_label"], row["reason_label"]) == ("Resolved by an agent", "Customer asked for a person")
+    assert httpx.get(url, params=report_day | {"rating": 2}, headers=headers).json()["total"] == 1
+    one = httpx.get(f"{url}/{row['session_id']}", params=report_day, headers=headers).json()
+    assert {"customer", "bot", "agent"} <= {m["role"] for m in one["messages"]}
+    for bad in ({"rating": 7}, {"reason": "nonsense"}, {"outcome": "resolved"}):
+        answer = httpx.get(url, params=report_day | bad, headers=headers)
+        assert answer.status_code == 422, bad
+    missing = httpx.get(f"{url}/no-such-conversation", headers=headers)
+    assert missing.status_code == 404 and "no-such-conversation" in missing.json()["detail"]
+    assert httpx.get(url, params=report_day, headers=bearer(agent_token)).status_code == 403
+    assert httpx.get(url, params=report_day).status_code == 401
 
 
 def test_who_may_read_what(system: RunningSystem, agent_token: str, supervisor_token: str,

@@ -29,8 +29,10 @@ async def agent_console(request: Request) -> HTMLResponse:
 
 @router.get("/dashboard")
 async def service_dashboard(request: Request) -> HTMLResponse:
-    """The service dashboard (figures, reports, knowledge gaps)."""
-    return templates.TemplateResponse(request, "dashboard.html")
+    """The service dashboard (figures, reports, knowledge gaps). Its days are the service's, not the
+    browser's: the page is told the configured zone, so "today" is today where the service is."""
+    timezone = request.app.state.services.settings.service.timezone
+    return templates.TemplateResponse(request, "dashboard.html", {"timezone": timezone})
 
 
 @router.get("/content")

@@ -13,17 +13,19 @@ from enum import StrEnum
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
-from fastapi.responses import HTMLResponse, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, status
+from fastapi.responses import Response
 
 from bot.api.deps import ServicesDep, require_role
 from bot.core.security import Principal, StaffRole
 from bot.services import Services
 from desk.labels import normalize_label
 from outcomes import KB_GAP_REASONS, EscalationReason, Period, ServiceReport, build_report, knowledge_gaps, summarize
+from outcomes.browse import MAX_LISTED, ConversationFilter, conversation_detail, find_conversations, summary_row
 from outcomes.metrics import conversation_rows, labels_used
-from outcomes.rendering import render_csv, render_html, render_pdf
-from outcomes.report import comments
+from outcomes.models import Outcome
+from outcomes.rendering import file_name, render_csv, render_html, render_pdf
+from outcomes.report import comments, dashboard_figures
 
 router = APIRouter(tags=["reports"])
 Supervisor = Annotated[Principal, Depends(require_role(StaffRole.SUPERVISOR))]
@@ -57,10 +59,10 @@ PeriodDep = Annotated[Period, Depends(period)]
 @router.get("/api/metrics/summary")
 async def metrics_summary(services: ServicesDep, _: Supervisor, selected: PeriodDep) -> dict[str, Any]:
     """Volume by day and hour, outcomes, resolution, containment, escalations by reason, CSAT,
-    first responses within target, response-time percentiles, queue waits and handling times."""
-    target = services.settings.service.targets.first_response_s
-    metrics = await asyncio.to_thread(summarize, services.engine, selected, target)
-    return metrics.as_dict()
+    first responses within target, response-time percentiles, queue waits and handling times; with
+    ``checks`` (each target: achieved, target, met), ``previous`` (the same figures for the period of
+    the same length just before) and ``labels`` (words for the outcome and reason codes)."""
+    return await asyncio.to_thread(dashboard_figures, services.engine, selected, services.settings.service.targets)
 
 
 @router.get("/api/metrics/labels")
@@ -76,7 +78,7 @@ async def csat(services: ServicesDep, _: Supervisor, selected: PeriodDep,
     """Ratings (count, response rate, share of 4-5, distribution) and the newest comments (redacted)."""
     rows = await asyncio.to_thread(conversation_rows, services.engine, selected)
     metrics = await asyncio.to_thread(summarize, services.engine, selected)
-    return {"csat": metrics.csat, "comments": comments(rows, limit)}
+    return {"csat": metrics.csat, "comments": comments(rows, limit, selected.zone)}
 
 
 class ReportFormat(StrEnum):
@@ -88,33 +90,55 @@ class ReportFormat(StrEnum):
 
 def _service_report(services: Services, selected: Period) -> ServiceReport:
     service = services.settings.service
-    title = f"Service report — conversations labelled “{selected.label}”" if selected.label else "Service report"
+    tag = selected.conversation_label
+    title = f"Service report — conversations labelled “{tag}”" if tag else "Service report"
     return build_report(services.engine, selected, service.targets, service.fees, embed=services.embedder.embed,
                         title=title)
 
 
-def _filename(selected: Period, extension: str) -> str:
-    def day(moment: datetime | None) -> str:
-        return moment.date().isoformat() if moment else "all"
-
-    return f"tandem-service-report_{day(selected.since)}_{day(selected.until)}.{extension}"
+def _download(body: str | bytes, media_type: str, selected: Period, extension: str) -> Response:
+    """A file to save, not to show: the browser keeps its name (the period's first and last day)."""
+    return Response(body, media_type=media_type,
+                    headers={"Content-Disposition": f'attachment; filename="{file_name(selected, extension)}"'})
 
 
 @router.get("/api/reports/service", response_model=None)
 async def service_report(services: ServicesDep, _: Supervisor, selected: PeriodDep,
                          format: ReportFormat = ReportFormat.JSON) -> dict[str, Any] | Response:
-    """The service report against the configured targets: JSON, HTML, PDF, or CSV of the underlying rows."""
+    """The service report against the configured targets: JSON, or a file to download (HTML, PDF, or CSV of
+    the underlying rows) named after the period's first and last day."""
     if format == ReportFormat.CSV:
         rows = await asyncio.to_thread(conversation_rows, services.engine, selected)
-        return Response(render_csv(rows), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": f'attachment; filename="{_filename(selected, "csv")}"'})
+        return _download(render_csv(rows), "text/csv; charset=utf-8", selected, "csv")
     report = await asyncio.to_thread(_service_report, services, selected)
     if format == ReportFormat.HTML:
-        return HTMLResponse(await asyncio.to_thread(render_html, report))
+        return _download(await asyncio.to_thread(render_html, report), "text/html; charset=utf-8", selected, "html")
     if format == ReportFormat.PDF:
-        return Response(await asyncio.to_thread(render_pdf, report), media_type="application/pdf",
-                        headers={"Content-Disposition": f'inline; filename="{_filename(selected, "pdf")}"'})
+        return _download(await asyncio.to_thread(render_pdf, report), "application/pdf", selected, "pdf")
     return report.as_dict()
+
+
+@router.get("/api/reports/conversations")
+async def conversations(
+    services: ServicesDep, _: Supervisor, selected: PeriodDep,
+    outcome: Outcome | None = None, reason: EscalationReason | None = None,
+    rating: Annotated[int | None, Query(ge=1, le=5, description="the customer's 1-5 rating")] = None,
+    commented: Annotated[bool, Query(description="only conversations with a rating comment")] = False,
+    limit: Annotated[int, Query(ge=1, le=MAX_LISTED)] = 100,
+) -> dict[str, Any]:
+    """The period's conversations behind a figure, newest first: filtered by outcome, escalation reason,
+    rating, or having a comment; each with its codes in words and times on the service's clock."""
+    chosen = ConversationFilter(outcome, reason, rating, commented)
+    total, records = await asyncio.to_thread(find_conversations, services.engine, selected, chosen, limit)
+    return {"period": selected.as_dict(), "total": total,
+            "conversations": [summary_row(record, selected) for record in records]}
+
+
+@router.get("/api/reports/conversations/{session_id}")
+async def conversation(session_id: Annotated[str, Path(max_length=64)], services: ServicesDep, _: Supervisor,
+                       selected: PeriodDep) -> dict[str, Any]:
+    """One finished conversation and its stored transcript, redacted as it was stored (404 when unknown)."""
+    return await asyncio.to_thread(conversation_detail, services.engine, session_id, selected)
 
 
 @router.get("/api/reports/kb-gaps")

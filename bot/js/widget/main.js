@@ -126,9 +126,12 @@ function startWidget() {
       ui.cancelHandoff,
     ]);
     ui.contactBox = buildContactForm();
+    // A list of messages announced as they arrive (aria-live; role="log" would hide the list from assistive tech and
+    // leave its items orphaned).
+    // It scrolls, so it takes focus: keyboard users scroll it with the arrow keys.
     ui.transcript = h('ol', {
-      id: 'tandem-transcript', class: 'tandem-transcript',
-      role: 'log', 'aria-live': 'polite', 'aria-label': 'Conversation',
+      id: 'tandem-transcript', class: 'tandem-transcript', 'aria-live': 'polite', 'aria-label': 'Conversation',
+      tabindex: '0',
     });
     ui.typing = h('div', { id: 'tandem-typing', class: 'tandem-typing', 'aria-live': 'polite', hidden: true });
 
@@ -441,7 +444,8 @@ function startWidget() {
     ui.reference.textContent = state.sessionId ? `Conversation reference: ${state.sessionId}` : '';
     ui.endedBox.hidden = false;
     setConnection('');
-    if (state.isOpen) ui.newChat.focus();
+    // The rating comes next: focus its first score (or, once rated, the new-chat button), not past it.
+    if (state.isOpen) (ui.ratingForm.hidden ? ui.newChat : ui.stars[0]).focus();
   }
 
   function onErrorFrame(frame) {

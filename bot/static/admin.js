@@ -4,7 +4,7 @@
  *
  * Signs in with staff.js (admin role), then uses /api/admin/nlu/* (docs/retraining.md).
  * Everything that comes from the server goes into the page with textContent only; evaluation
- * images are fetched with the bearer token and shown through object URLs.
+ * images are fetched in the staff session and shown through object URLs.
  */
 (() => {
   'use strict';
@@ -38,7 +38,6 @@
   };
   const state = { intents: [], selected: null, jobRunning: false, jobTimer: null, imageUrls: [] };
   const staff = TandemStaff.page({
-    key: 'admin',
     refuse: (role) => (role === ADMIN_ROLE ? '' : `This page needs the admin role; this account has the ${role} role.`),
     enter,
     leave,

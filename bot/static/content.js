@@ -31,7 +31,6 @@
   };
   const state = { current: null, searchTimer: null };
   const staff = TandemStaff.page({
-    key: 'content',
     refuse: (role) => (CONTENT_ROLES.has(role) ? '' : 'This account cannot edit the knowledge base.'),
     enter,
   });

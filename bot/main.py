@@ -10,7 +10,19 @@ from fastapi.staticfiles import StaticFiles
 from fastapi_offline import FastAPIOffline
 
 from bot.api.errors import install_error_handlers
-from bot.api.routes import actions, auth, content, handoff, health, nlu_admin, pages, privacy, reports, sockets
+from bot.api.routes import (
+    actions,
+    auth,
+    content,
+    drafts,
+    handoff,
+    health,
+    nlu_admin,
+    pages,
+    privacy,
+    reports,
+    sockets,
+)
 from bot.api.routes.pages import STATIC_DIR
 from bot.core.config import Settings, get_settings
 from bot.services import build_services
@@ -31,7 +43,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # /docs and /redoc from assets in a pinned package (fastapi-offline), not a CDN: they work offline.
     app = FastAPIOffline(title="Tandem gateway", version="0.1.0", lifespan=lifespan,
                          description="Customer widget, agent console, content/admin APIs and Rasa's action endpoint.")
-    for module in (auth, health, handoff, reports, privacy, content, nlu_admin, actions, pages, sockets):
+    for module in (auth, health, handoff, reports, privacy, content, drafts, nlu_admin, actions, pages, sockets):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)

@@ -55,6 +55,7 @@ class ArticleOut(NewArticle):
     version: int
     created_at: datetime | None
     updated_at: datetime | None
+    has_draft: bool = Field(False, description="Whether edits wait as a draft (GET .../draft), not live yet")
 
 
 class ArticleList(BaseModel):
@@ -173,7 +174,8 @@ async def list_articles(services: ServicesDep, _: Curator, q: str = "",
                         status_: Annotated[ArticleStatus | None, Query(alias="status")] = None) -> ArticleList:
     """Articles of any status, optionally only those with ``status`` or containing ``q``."""
     articles = await asyncio.to_thread(services.knowledge_base.list_articles, status_, q)
-    return ArticleList(articles=[_article_out(a) for a in articles])
+    drafts = await asyncio.to_thread(services.knowledge_base.draft_ids)
+    return ArticleList(articles=[article_out(a, a.id in drafts) for a in articles])
 
 
 @router.post("/articles", status_code=status.HTTP_201_CREATED,
@@ -182,32 +184,37 @@ async def create_article(new: NewArticle, services: ServicesDep, curator: Curato
     """Create an article (draft unless ``status`` says otherwise)."""
     article = article_from(new.model_dump())
     saved = await asyncio.to_thread(services.knowledge_base.create_article, article, curator.username)
-    return _article_out(saved)
+    return article_out(saved)
 
 
 @router.get("/articles/{article_id}", responses={404: {"description": "No such article"}})
 async def get_article(article_id: str, services: ServicesDep, _: Curator) -> ArticleOut:
-    return _article_out(await asyncio.to_thread(services.knowledge_base.get_article, article_id))
+    """The article as it is live (or saved, when not published); its pending draft is at .../draft."""
+    return await asyncio.to_thread(_article_with_draft_flag, services, article_id)
 
 
 @router.put("/articles/{article_id}", responses={404: {"description": "No such article"}})
 async def edit_article(article_id: str, fields: ArticleFields, services: ServicesDep, curator: Curator) -> ArticleOut:
-    """Replace an article's content (and status); the previous version stays in its history."""
+    """Replace an article's content (and status); the previous version stays in its history.
+
+    New content for a published article is kept as its draft instead (``has_draft``), and the live
+    article is answered as it was until ``POST .../publish``; see bot/api/routes/drafts.py.
+    """
     article = article_from({**fields.model_dump(), "id": article_id})
-    saved = await asyncio.to_thread(services.knowledge_base.update_article, article, curator.username)
-    return _article_out(saved)
+    await asyncio.to_thread(services.knowledge_base.update_article, article, curator.username)
+    return await asyncio.to_thread(_article_with_draft_flag, services, article_id)
 
 
 @router.post("/articles/{article_id}/publish", responses={404: {"description": "No such article"}})
 async def publish_article(article_id: str, services: ServicesDep, curator: Curator) -> ArticleOut:
-    """Make an article answerable."""
-    return _article_out(await asyncio.to_thread(services.knowledge_base.publish, article_id, curator.username))
+    """Make an article answerable (with its pending draft's content, when it has one)."""
+    return article_out(await asyncio.to_thread(services.knowledge_base.publish, article_id, curator.username))
 
 
 @router.post("/articles/{article_id}/retire", responses={404: {"description": "No such article"}})
 async def retire_article(article_id: str, services: ServicesDep, curator: Curator) -> ArticleOut:
     """Stop answering with an article; it stays, with its history."""
-    return _article_out(await asyncio.to_thread(services.knowledge_base.retire, article_id, curator.username))
+    return article_out(await asyncio.to_thread(services.knowledge_base.retire, article_id, curator.username))
 
 
 @router.get("/articles/{article_id}/history", responses={404: {"description": "No such article"}})
@@ -358,10 +365,16 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _article_out(article: Article) -> ArticleOut:
+def article_out(article: Article, has_draft: bool = False) -> ArticleOut:
+    """The API's view of an article (also used by bot/api/routes/drafts.py)."""
     fields: dict[str, Any] = article_fields(article)
     return ArticleOut(**fields, version=article.version, created_at=article.created_at,
-                      updated_at=article.updated_at)
+                      updated_at=article.updated_at, has_draft=has_draft)
+
+
+def _article_with_draft_flag(services: Services, article_id: str) -> ArticleOut:
+    kb = services.knowledge_base
+    return article_out(kb.get_article(article_id), has_draft=kb.draft(article_id) is not None)
 
 
 def _revision_out(revision: Revision, with_body: bool) -> RevisionOut:

@@ -22,6 +22,7 @@ import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -170,6 +171,10 @@ class KnowledgeBase:
     def list_articles(self, status: ArticleStatus | None = None, text: str = "") -> list[Article]:
         """All articles, or those with ``status`` and/or containing ``text``, ordered by id."""
         return self._store.search(text, status)
+
+    def last_edits(self) -> dict[str, tuple[str, datetime]]:
+        """Who saved each article last and when (``{article_id: (actor, at)}``), for the article list."""
+        return self._store.last_edits()
 
     def history(self, article_id: str) -> list[Revision]:
         """Every saved version of an article with who changed it and when, oldest first."""

@@ -162,16 +162,26 @@ class ArticleStore:
         return self.search("", status)
 
     def search(self, text: str, status: ArticleStatus | None = None) -> builtins.list[Article]:
-        """Articles whose id, title, body or tags contain ``text`` (any case), ordered by id."""
+        """Articles containing every word of ``text`` (any case, in any order, each in the id, title, body,
+        tags, product or questions), ordered by id: "reset hub" finds "Hub reset"."""
         query = select(ArticleRecord).order_by(ArticleRecord.id)
         if status is not None:
             query = query.where(ArticleRecord.status == status)
-        if text.strip():
-            pattern = f"%{_escape_like(text.strip().lower())}%"
-            columns = (ArticleRecord.id, ArticleRecord.title, ArticleRecord.body, ArticleRecord.tags)
+        columns = (ArticleRecord.id, ArticleRecord.title, ArticleRecord.body, ArticleRecord.tags,
+                   ArticleRecord.product, ArticleRecord.questions)
+        for word in text.lower().split():
+            pattern = f"%{_escape_like(word)}%"
             query = query.where(or_(*(func.lower(cast(c, String)).like(pattern, escape="\\") for c in columns)))
         with self._sessions() as session:
             return [_to_article(record) for record in session.scalars(query)]
+
+    def last_edits(self) -> dict[str, tuple[str, datetime]]:
+        """Who saved each article last, and when: ``{article_id: (actor, at)}``."""
+        latest = select(func.max(VersionRecord.seq)).group_by(VersionRecord.article_id)
+        query = select(VersionRecord.article_id, VersionRecord.actor, VersionRecord.at).where(
+            VersionRecord.seq.in_(latest))
+        with self._sessions() as session:
+            return {row.article_id: (row.actor, _as_utc(row.at)) for row in session.execute(query)}
 
     def count(self, status: ArticleStatus | None = None) -> int:
         """How many articles there are, or how many have ``status``."""
@@ -344,6 +354,10 @@ def _to_draft(record: DraftRecord, status: ArticleStatus) -> Draft:
 def _to_revision(record: VersionRecord) -> Revision:
     return Revision(seq=record.seq, article=_to_article(record), action=record.action, actor=record.actor,
                     at=record.at, note=record.note)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _escape_like(text: str) -> str:

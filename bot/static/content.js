@@ -36,6 +36,9 @@
     save: $('save-btn'), review: $('review-btn'), discard: $('discard-btn'), draftNote: $('field-draft'),
     versionView: $('version-view'), versionHeading: $('version-heading'), versionText: $('version-text'),
     versionRestore: $('version-restore'), versionClose: $('version-close'),
+    productFilter: $('product-filter'), tagFilter: $('tag-filter'), sortOrder: $('sort-order'),
+    exportFormat: $('export-format'), exportBtn: $('export-btn'), importFile: $('import-file'),
+    listMessage: $('list-message'),
   };
   // current: the article as saved (live when published); draft: its pending draft, if any;
   // saved: the editor's fields as last filled or saved, to tell unsaved edits; shownVersion: in the version view.
@@ -63,7 +66,11 @@
     const params = new URLSearchParams();
     if (ui.searchInput.value.trim()) params.set('q', ui.searchInput.value.trim());
     if (ui.statusFilter.value) params.set('status', ui.statusFilter.value);
+    if (ui.productFilter.value) params.set('product', ui.productFilter.value);
+    if (ui.tagFilter.value.trim()) params.set('tag', ui.tagFilter.value.trim());
+    params.set('sort', ui.sortOrder.value);
     const data = await api(`/api/content/articles?${params}`);
+    rememberProducts(data.articles);
     ui.list.replaceChildren(...data.articles.map(listItem));
     ui.count.textContent = `(${data.articles.length})`;
     ui.listEmpty.hidden = data.articles.length > 0;
@@ -82,6 +89,13 @@
     const meta = document.createElement('span');
     meta.className = 'article-meta';
     meta.append(badge(article.status), document.createTextNode(` ${article.id}`));
+    if (article.has_draft) meta.append(document.createTextNode(' · changes pending'));
+    if (article.last_editor) {
+      const edited = document.createElement('span');
+      edited.className = 'article-edited';
+      edited.textContent = `edited by ${article.last_editor}, ${new Date(article.updated_at).toLocaleString()}`;
+      meta.append(document.createElement('br'), edited);
+    }
     button.append(title, meta);
     button.addEventListener('click', () => open(article.id).catch((error) => showError(error.message)));
     item.append(button);
@@ -93,6 +107,51 @@
     span.className = `status-badge status-${status}`;
     span.textContent = status;
     return span;
+  }
+
+  // The product filter offers every product seen in the list (kept when the list is narrowed).
+  function rememberProducts(articles) {
+    const known = new Set([...ui.productFilter.options].map((option) => option.value).filter(Boolean));
+    const fresh = articles.map((a) => a.product).filter((p) => p && !known.has(p));
+    if (!fresh.length) return;
+    const all = [...known, ...new Set(fresh)].sort((a, b) => a.localeCompare(b));
+    const chosen = ui.productFilter.value;
+    const first = ui.productFilter.options[0];
+    ui.productFilter.replaceChildren(first, ...all.map((name) => {
+      const option = document.createElement('option');
+      option.value = name;
+      option.textContent = name;
+      return option;
+    }));
+    ui.productFilter.value = chosen;
+  }
+
+  // --- import and export -----------------------------------------------------------------
+
+  async function exportArticles() {
+    const format = ui.exportFormat.value;
+    const response = await staff.request(`/api/content/export?format=${encodeURIComponent(format)}`);
+    const disposition = response.headers.get('Content-Disposition') || '';
+    const name = (/filename="([^"]+)"/.exec(disposition) || [])[1] || `articles.${format}`;
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = name;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 0);
+    ui.listMessage.textContent = `Exported ${name}.`;
+  }
+
+  async function importArticles() {
+    const file = ui.importFile.files[0];
+    if (!file) return;
+    const form = new FormData();
+    form.append('file', file);
+    ui.importFile.value = '';
+    const report = await (await staff.request('/api/content/import', { method: 'POST', body: form })).json();
+    ui.listMessage.textContent = `Imported ${file.name}: ${report.created.length} created, `
+      + `${report.updated.length} updated, ${report.unchanged.length} unchanged.`;
+    showError('');
+    await refreshList();
   }
 
   function scheduleSearch() {
@@ -454,6 +513,13 @@
     showError(error.message);
   });
 
+  function guardedList(handler) {
+    return (event) => handler(event).catch((error) => {
+      ui.listMessage.textContent = '';
+      showError(error.message);
+    });
+  }
+
   function guardedVocabulary(handler) {
     return (event) => handler(event).catch((error) => {
       ui.vocabularyMessage.textContent = '';
@@ -463,6 +529,11 @@
 
   ui.searchInput.addEventListener('input', scheduleSearch);
   ui.statusFilter.addEventListener('change', scheduleSearch);
+  ui.productFilter.addEventListener('change', scheduleSearch);
+  ui.tagFilter.addEventListener('input', scheduleSearch);
+  ui.sortOrder.addEventListener('change', scheduleSearch);
+  ui.exportBtn.addEventListener('click', guardedList(exportArticles));
+  ui.importFile.addEventListener('change', guardedList(importArticles));
   ui.searchForm.addEventListener('submit', (event) => { event.preventDefault(); scheduleSearch(); });
   ui.newBtn.addEventListener('click', () => {
     if (!confirmLeaving()) return;

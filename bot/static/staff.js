@@ -12,6 +12,7 @@
  *   });
  *   const data = await staff.api(path, { method: 'POST', json: {...} });   // the JSON answer
  *   const response = await staff.request(path);                             // the Response (blobs)
+ *   await staff.request(path, { method: 'POST', body: formData });           // an upload
  *   staff.session();                                                         // this sign-in (compare: same one?)
  *   staff.start();                                                           // last, once all is defined
  *
@@ -177,10 +178,12 @@ window.TandemStaff = (() => {
       ui.username.focus();
     }
 
-    async function request(path, { method = 'GET', json } = {}) {
+    // `json`: an object sent as JSON; `body`: anything fetch sends as it is (FormData for uploads).
+    async function request(path, { method = 'GET', json, body } = {}) {
       const headers = { ...CSRF_HEADERS };
       if (json !== undefined) headers['Content-Type'] = 'application/json';
-      const response = await fetch(path, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
+      const payload = json === undefined ? body : JSON.stringify(json);
+      const response = await fetch(path, { method, headers, body: payload });
       if (response.status === 401) {
         signOut(SESSION_EXPIRED);
         throw new ApiError(401, SESSION_EXPIRED);

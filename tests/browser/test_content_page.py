@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import BrowserContext, Dialog, expect
 
@@ -158,3 +161,32 @@ def test_the_editing_safety_net_drafts_reviews_confirms_and_restores(
     with page.expect_event("dialog") as leaving:
         page.close(run_before_unload=True)
     assert leaving.value.type == "beforeunload"
+
+
+def test_a_curator_finds_articles_by_words_and_imports_and_exports_on_the_page(
+    system: RunningSystem, context: BrowserContext, tmp_path: Path
+) -> None:
+    page = sign_in(context, system.gateway.url + "/content", "content")
+    page.fill("#search-input", "reset hub")  # the words in another order than the article's
+    expect(page.locator("#article-list .article-item", has_text="hub-reset")).to_be_visible()
+    page.select_option("#product-filter", "Lumen Hub")
+    expect(page.locator("#article-list .article-item", has_text="bulb-reset")).to_have_count(0)
+    expect(page.locator("#article-list .article-item", has_text="hub-reset")).to_be_visible()
+
+    upload = tmp_path / "winter.json"
+    upload.write_text(json.dumps([{"id": "hub-snow", "title": "Does snow harm the Lumen Hub?",
+                                   "body": "Keep it indoors.", "product": "Lumen Hub"}]))
+    page.set_input_files("#import-file", str(upload))
+    expect(page.locator("#list-message")).to_have_text("Imported winter.json: 1 created, 0 updated, 0 unchanged.")
+    page.fill("#search-input", "")
+    page.select_option("#product-filter", "")
+    page.select_option("#sort-order", "last_edit")
+    newest = page.locator("#article-list .article-item").first
+    expect(newest).to_contain_text("hub-snow")
+    expect(newest).to_contain_text("edited by content")
+
+    page.select_option("#export-format", "csv")
+    with page.expect_download() as download:
+        page.click("#export-btn")
+    assert download.value.suggested_filename == "articles.csv"
+    assert "hub-snow" in Path(download.value.path()).read_text()

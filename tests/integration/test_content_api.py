@@ -194,3 +194,21 @@ def test_drafts_need_the_content_role(system: RunningSystem, agent_token: str) -
     assert httpx.get(f"{url}/draft", headers=agent).status_code == 403
     assert httpx.post(f"{url}/restore", headers=agent, json={"version": 1}).status_code == 403
     assert httpx.delete(f"{url}/draft", headers=agent).status_code == 403
+
+
+def test_finding_articles_by_words_in_any_order_product_tag_and_last_edit(content: httpx.Client) -> None:
+    def ids(**params: str) -> list[str]:
+        response = content.get("/api/content/articles", params=params)
+        response.raise_for_status()
+        return [a["id"] for a in response.json()["articles"]]
+
+    assert "hub-reset" in ids(q="reset hub") and "hub-reset" in ids(q="hub reset")  # words, not one literal string
+    assert ids(q="reset hub zebra") == []
+    hub = ids(product="lumen hub")
+    assert "hub-reset" in hub and "bulb-reset" not in hub
+    assert set(ids(tag="Troubleshooting", q="reset")) >= {"hub-reset"}
+    edited = {**GODS, "id": "bulb-names-titans", "title": "Can I name my bulbs after Titans?"}
+    content.post("/api/content/articles", json=edited).raise_for_status()
+    newest = content.get("/api/content/articles", params={"sort": "last_edit"}).json()["articles"][0]
+    assert (newest["id"], newest["last_editor"]) == ("bulb-names-titans", "content")
+    assert content.get("/api/content/articles", params={"sort": "newest"}).status_code == 422

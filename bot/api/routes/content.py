@@ -11,7 +11,7 @@ import asyncio
 import io
 import tempfile
 import zipfile
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -56,6 +56,7 @@ class ArticleOut(NewArticle):
     created_at: datetime | None
     updated_at: datetime | None
     has_draft: bool = Field(False, description="Whether edits wait as a draft (GET .../draft), not live yet")
+    last_editor: str | None = Field(None, description="Who saved the article last (in lists)")
 
 
 class ArticleList(BaseModel):
@@ -163,6 +164,11 @@ class ImportOut(BaseModel):
     unchanged: list[str]
 
 
+class ArticleOrder(StrEnum):
+    ID = "id"
+    LAST_EDIT = "last_edit"
+
+
 class ExportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
@@ -170,12 +176,27 @@ class ExportFormat(StrEnum):
 
 
 @router.get("/articles")
-async def list_articles(services: ServicesDep, _: Curator, q: str = "",
-                        status_: Annotated[ArticleStatus | None, Query(alias="status")] = None) -> ArticleList:
-    """Articles of any status, optionally only those with ``status`` or containing ``q``."""
-    articles = await asyncio.to_thread(services.knowledge_base.list_articles, status_, q)
-    drafts = await asyncio.to_thread(services.knowledge_base.draft_ids)
-    return ArticleList(articles=[article_out(a, a.id in drafts) for a in articles])
+async def list_articles(
+    services: ServicesDep, _: Curator,
+    q: Annotated[str, Query(max_length=500, description="Words the article contains, in any order")] = "",
+    status_: Annotated[ArticleStatus | None, Query(alias="status")] = None,
+    product: Annotated[str | None, Query(max_length=100, description="Only this product's articles")] = None,
+    tag: Annotated[str | None, Query(max_length=100, description="Only articles with this tag (any case)")] = None,
+    sort: ArticleOrder = ArticleOrder.ID,
+) -> ArticleList:
+    """Articles of any status, optionally only those with ``status``, ``product`` or ``tag`` and containing every
+    word of ``q``; by id, or the last edited first (``sort=last_edit``), each with who saved it last."""
+    kb = services.knowledge_base
+    articles = await asyncio.to_thread(kb.list_articles, status_, q)
+    drafts, edits = await asyncio.to_thread(kb.draft_ids), await asyncio.to_thread(kb.last_edits)
+    if product:
+        articles = [a for a in articles if (a.product or "").casefold() == product.casefold()]
+    if tag:
+        articles = [a for a in articles if tag.casefold() in {t.casefold() for t in a.tags}]
+    if sort is ArticleOrder.LAST_EDIT:
+        articles.sort(key=lambda a: a.updated_at or datetime.min.replace(tzinfo=UTC), reverse=True)
+    return ArticleList(articles=[article_out(a, a.id in drafts).model_copy(
+        update={"last_editor": edits.get(a.id, (None, None))[0]}) for a in articles])
 
 
 @router.post("/articles", status_code=status.HTTP_201_CREATED,

@@ -508,24 +508,14 @@
 
   // --- wiring ------------------------------------------------------------------------------
 
-  const guarded = (handler) => (event) => handler(event).catch((error) => {
-    ui.message.textContent = '';
+  // An action's failure goes to the page's error line, and clears the success message of its area.
+  const guardedWith = (message) => (handler) => (event) => handler(event).catch((error) => {
+    message.textContent = '';
     showError(error.message);
   });
-
-  function guardedList(handler) {
-    return (event) => handler(event).catch((error) => {
-      ui.listMessage.textContent = '';
-      showError(error.message);
-    });
-  }
-
-  function guardedVocabulary(handler) {
-    return (event) => handler(event).catch((error) => {
-      ui.vocabularyMessage.textContent = '';
-      showError(error.message);
-    });
-  }
+  const guarded = guardedWith(ui.message);
+  const guardedList = guardedWith(ui.listMessage);
+  const guardedVocabulary = guardedWith(ui.vocabularyMessage);
 
   ui.searchInput.addEventListener('input', scheduleSearch);
   ui.statusFilter.addEventListener('change', scheduleSearch);

@@ -18,6 +18,7 @@ import typer
 from bot.accounts import AccountStore
 from bot.core.config import Settings, get_settings
 from bot.core.security import StaffRole
+from bot.core.session import STAFF_PAGES
 from bot.kept_data import REPORTS_DIR
 from bot.nlu_cli import nlu_app
 from bot.processes import (
@@ -166,11 +167,11 @@ def run(
 
 
 def _announce(gateway_url: str, redis_url: str, password: str, seconds: float) -> None:
+    staff_pages = "".join(f"  {page.title + ':':<19}{gateway_url}{page.path}\n" for page in STAFF_PAGES)
     typer.echo(f"""
 Tandem is ready ({seconds:.0f}s).
   Widget demo page:  {gateway_url}/
-  Agent console:     {gateway_url}/console
-  API docs:          {gateway_url}/docs
+{staff_pages}  API docs:          {gateway_url}/docs
   Redis:             {redis_url}
   Demo logins:       agent / agent2 / supervisor / content / admin, password: {password}
 Press Ctrl-C to stop.""")

@@ -9,12 +9,13 @@ indexes and the embedding models stay in their modules (``store``, ``index``, ``
 ``retrieval``, ``embedder``).
 """
 
-from knowledge_base.articles import Article, ArticleRepository, ArticleStatus, Change, Revision, RevisionAction
+from knowledge_base.articles import Article, ArticleRepository, ArticleStatus, Change, Draft, Revision, RevisionAction
 from knowledge_base.decision import Action, Candidate, Decision, Reason, Thresholds, ThresholdSettings, decide
 from knowledge_base.embedder import Embedder
 from knowledge_base.errors import (
     ArticleAlreadyExists,
     ArticleNotFound,
+    DraftNotFound,
     EmbedderUnavailable,
     IndexCorrupt,
     IndexModelMismatch,
@@ -43,6 +44,8 @@ __all__ = [
     "Change",
     "Consultation",
     "Decision",
+    "Draft",
+    "DraftNotFound",
     "Embedder",
     "EmbedderUnavailable",
     "Hit",

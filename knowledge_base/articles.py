@@ -171,6 +171,20 @@ class Revision:
         return self.article.version
 
 
+@dataclass(frozen=True)
+class Draft:
+    """Edits to a published article, kept apart until someone publishes them: the live article stays as it is.
+
+    ``article`` holds the edited content (with the live article's status); ``base_version`` is the
+    live version it was edited from, so a reviewer can tell when the live article moved on since.
+    """
+
+    article: Article
+    base_version: int
+    actor: str
+    at: datetime
+
+
 class ArticleRepository(Protocol):
     """What the knowledge base needs from wherever articles are kept."""
 
@@ -191,6 +205,18 @@ class ArticleRepository(Protocol):
     def set_status(self, article_id: str, status: ArticleStatus, actor: str) -> Article: ...
 
     def history(self, article_id: str) -> builtins.list[Revision]: ...
+
+    def last_edits(self) -> dict[str, tuple[str, datetime]]: ...
+
+    def save_draft(self, article: Article, actor: str) -> Draft: ...
+
+    def get_draft(self, article_id: str) -> Draft | None: ...
+
+    def draft_ids(self) -> set[str]: ...
+
+    def drop_draft(self, article_id: str) -> bool: ...
+
+    def publish_draft(self, article_id: str, actor: str) -> Article: ...
 
     def audit(self, limit: int) -> builtins.list[Revision]: ...
 

@@ -149,7 +149,9 @@ def edit(
     index_dir: IndexDir = None,
     actor: Actor = DEFAULT_ACTOR,
 ) -> None:
-    """Change the given fields of an article (--question and --tag replace the whole list)."""
+    """Change the given fields of an article (--question and --tag replace the whole list).
+
+    A published article's changes are kept as its draft, live once `publish` is run."""
     knowledge_base = _open(ctx, database_url, index_dir)
     article = knowledge_base.get_article(article_id)
     changes: dict[str, object] = {"title": title, "product": product,
@@ -158,7 +160,11 @@ def edit(
                                   "tags": tuple(tag) if tag else None}
     article = replace(article, **{k: v for k, v in changes.items() if v is not None})  # type: ignore[arg-type]
     saved = knowledge_base.update_article(article, actor)
-    typer.echo(f"saved {saved.id} (version {saved.version}, {saved.status})")
+    if knowledge_base.draft(saved.id) is not None:
+        typer.echo(f"saved a draft of {saved.id}; customers still get version {saved.version} until "
+                   f"`publish {saved.id}`")
+    else:
+        typer.echo(f"saved {saved.id} (version {saved.version}, {saved.status})")
 
 
 @app.command()

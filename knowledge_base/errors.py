@@ -9,6 +9,7 @@ Every error says what went wrong and what to do about it::
     ├── InvalidThresholds    the decision thresholds contradict each other: fix config.yml
     ├── InvalidVocabulary    a term or synonym breaks a rule, or two terms claim one phrase
     ├── TermNotFound         no vocabulary term has that name: check the name
+    ├── DraftNotFound        the article has no pending draft, or no such version: check the history
     ├── UnsupportedFormat    an import or export file is of a kind we do not read: use .md/.csv/.json
     ├── EmbedderUnavailable  a sentence-embedding model could not be loaded: install its package
     └── IndexUnusable        the persisted vector index cannot be used: re-index
@@ -108,6 +109,16 @@ class TermNotFound(KnowledgeBaseError):
     def __init__(self, name: str) -> None:
         super().__init__(f"no vocabulary term is named {name!r}; check the name (GET /api/content/vocabulary)")
         self.name = name
+
+
+class DraftNotFound(KnowledgeBaseError):
+    """The article has no pending draft (or history version) by that name."""
+
+    code = "draft_not_found"
+
+    def __init__(self, article_id: str, what: str = "no pending draft") -> None:
+        super().__init__(f"article {article_id!r} has {what}; its history (GET .../history) lists what there is")
+        self.article_id = article_id
 
 
 class EmbedderUnavailable(KnowledgeBaseError):

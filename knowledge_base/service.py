@@ -22,14 +22,15 @@ import logging
 import threading
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import Engine
 
-from knowledge_base.articles import Article, ArticleRepository, ArticleStatus, Change, Revision
+from knowledge_base.articles import Article, ArticleRepository, ArticleStatus, Change, Draft, Revision
 from knowledge_base.decision import Candidate, Decision, Thresholds, ThresholdSettings, decide
 from knowledge_base.embedder import Embedder, MiniLMEmbedder, MpnetEmbedder
-from knowledge_base.errors import ArticleAlreadyExists, ArticleNotFound, IndexCorrupt, IndexNotFound
+from knowledge_base.errors import ArticleAlreadyExists, ArticleNotFound, DraftNotFound, IndexCorrupt, IndexNotFound
 from knowledge_base.exchange import read_articles
 from knowledge_base.index import ArticleIndex, Hit, Progress
 from knowledge_base.retrieval import HybridIndex
@@ -171,6 +172,10 @@ class KnowledgeBase:
         """All articles, or those with ``status`` and/or containing ``text``, ordered by id."""
         return self._store.search(text, status)
 
+    def last_edits(self) -> dict[str, tuple[str, datetime]]:
+        """Who saved each article last and when (``{article_id: (actor, at)}``), for the article list."""
+        return self._store.last_edits()
+
     def history(self, article_id: str) -> list[Revision]:
         """Every saved version of an article with who changed it and when, oldest first."""
         return self._store.history(article_id)
@@ -230,12 +235,48 @@ class KnowledgeBase:
             return self._store.get(article.id)
 
     def update_article(self, article: Article, actor: str) -> Article:
-        """Replace an existing article's content and status; raises :class:`ArticleNotFound`."""
+        """Replace an existing article's content and status; raises :class:`ArticleNotFound`.
+
+        New content for a published article becomes its pending draft instead: customers keep
+        getting the live article until someone publishes the draft (:meth:`publish`). Content equal
+        to the live article's drops the draft (the edits were undone).
+        """
         with self._lock:
-            self._store.get(article.id)
+            live = self._store.get(article.id)
+            if live.status is ArticleStatus.PUBLISHED and article.status is ArticleStatus.PUBLISHED:
+                if article.content_hash != live.content_hash:
+                    self._store.save_draft(article, actor)
+                    return live
+                self._store.drop_draft(article.id)
             if self._store.upsert(article, actor).changed:
                 self._refresh([article.id], save=True)
             return self._store.get(article.id)
+
+    def draft(self, article_id: str) -> Draft | None:
+        """The pending draft of a published article (edits not live yet), or None."""
+        return self._store.get_draft(article_id)
+
+    def draft_ids(self) -> set[str]:
+        """The ids of the articles with a pending draft."""
+        return self._store.draft_ids()
+
+    def discard_draft(self, article_id: str) -> None:
+        """Forget an article's pending draft; raises :class:`DraftNotFound` when it has none."""
+        self._store.get(article_id)
+        if not self._store.drop_draft(article_id):
+            raise DraftNotFound(article_id)
+
+    def version(self, article_id: str, version: int) -> Article:
+        """The article as it was at ``version`` of its history; raises :class:`DraftNotFound` for another."""
+        for revision in self._store.history(article_id):
+            if revision.version == version:
+                return revision.article
+        raise DraftNotFound(article_id, f"no version {version}")
+
+    def restore(self, article_id: str, version: int, actor: str) -> Article:
+        """Bring back an old version's content as a new draft (or, for an article not live, a new version)."""
+        old, live = self.version(article_id, version), self._store.get(article_id)
+        return self.update_article(replace(old, status=live.status), actor)
 
     def upsert_article(self, article: Article, actor: str = SYSTEM_ACTOR, note: str = "") -> Change:
         """Create or replace an article; the index follows when it is (or was) published."""
@@ -246,7 +287,12 @@ class KnowledgeBase:
             return change
 
     def publish(self, article_id: str, actor: str = SYSTEM_ACTOR) -> Article:
-        """Make an article answerable."""
+        """Make an article answerable, with its pending draft's content when it has one."""
+        with self._lock:
+            if self._store.get_draft(article_id) is not None:
+                article = self._store.publish_draft(article_id, actor)
+                self._refresh([article_id], save=True)
+                return article
         return self._set_status(article_id, ArticleStatus.PUBLISHED, actor)
 
     def retire(self, article_id: str, actor: str = SYSTEM_ACTOR) -> Article:

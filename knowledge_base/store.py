@@ -6,7 +6,9 @@ can be created, migrated and tested without the rest of Tandem:
 - ``kb_articles``: each article as it is now, with its version number;
 - ``kb_article_versions``: one row per saved change, written in the same transaction as the
   change. Its ``seq`` increases across all articles, which makes the table the version history,
-  the audit trail and the change feed other processes follow (:meth:`ArticleStore.changes_since`).
+  the audit trail and the change feed other processes follow (:meth:`ArticleStore.changes_since`);
+- ``kb_article_drafts``: at most one pending draft per published article (edits not live yet);
+  publishing it is one transaction that writes the article, its revision, and drops the draft.
 """
 
 from __future__ import annotations
@@ -40,10 +42,11 @@ from knowledge_base.articles import (
     Article,
     ArticleStatus,
     Change,
+    Draft,
     Revision,
     RevisionAction,
 )
-from knowledge_base.errors import ArticleNotFound
+from knowledge_base.errors import ArticleNotFound, DraftNotFound
 
 metadata = MetaData(
     naming_convention={
@@ -122,6 +125,16 @@ class VersionRecord(_Content, _Base):
     at: Mapped[datetime] = mapped_column(_UtcDateTime())
 
 
+class DraftRecord(_Content, _Base):
+    """The ``kb_article_drafts`` row: edits to a published article that are not live yet."""
+
+    __tablename__ = "kb_article_drafts"
+
+    article_id: Mapped[str] = mapped_column(String(MAX_ID_LENGTH), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(MAX_ACTOR_LENGTH))
+    at: Mapped[datetime] = mapped_column(_UtcDateTime())
+
+
 class ArticleStore:
     """Articles in SQL; each call is its own short transaction."""
 
@@ -149,16 +162,26 @@ class ArticleStore:
         return self.search("", status)
 
     def search(self, text: str, status: ArticleStatus | None = None) -> builtins.list[Article]:
-        """Articles whose id, title, body or tags contain ``text`` (any case), ordered by id."""
+        """Articles containing every word of ``text`` (any case, in any order, each in the id, title, body,
+        tags, product or questions), ordered by id: "reset hub" finds "Hub reset"."""
         query = select(ArticleRecord).order_by(ArticleRecord.id)
         if status is not None:
             query = query.where(ArticleRecord.status == status)
-        if text.strip():
-            pattern = f"%{_escape_like(text.strip().lower())}%"
-            columns = (ArticleRecord.id, ArticleRecord.title, ArticleRecord.body, ArticleRecord.tags)
+        columns = (ArticleRecord.id, ArticleRecord.title, ArticleRecord.body, ArticleRecord.tags,
+                   ArticleRecord.product, ArticleRecord.questions)
+        for word in text.lower().split():
+            pattern = f"%{_escape_like(word)}%"
             query = query.where(or_(*(func.lower(cast(c, String)).like(pattern, escape="\\") for c in columns)))
         with self._sessions() as session:
             return [_to_article(record) for record in session.scalars(query)]
+
+    def last_edits(self) -> dict[str, tuple[str, datetime]]:
+        """Who saved each article last, and when: ``{article_id: (actor, at)}``."""
+        latest = select(func.max(VersionRecord.seq)).group_by(VersionRecord.article_id)
+        query = select(VersionRecord.article_id, VersionRecord.actor, VersionRecord.at).where(
+            VersionRecord.seq.in_(latest))
+        with self._sessions() as session:
+            return {row.article_id: (row.actor, _as_utc(row.at)) for row in session.execute(query)}
 
     def count(self, status: ArticleStatus | None = None) -> int:
         """How many articles there are, or how many have ``status``."""
@@ -206,6 +229,53 @@ class ArticleStore:
         if not revisions:
             raise ArticleNotFound(article_id)
         return revisions
+
+    def save_draft(self, article: Article, actor: str) -> Draft:
+        """Keep ``article`` as its article's pending draft (replacing any); the live article is untouched."""
+        now = datetime.now(UTC)
+        with self._sessions.begin() as session:
+            live = _record_or_raise(session, article.id)
+            record = session.get(DraftRecord, article.id) or DraftRecord(article_id=article.id)
+            _copy_content(article, record)
+            record.version, record.actor, record.at = live.version, actor[:MAX_ACTOR_LENGTH], now
+            session.add(record)
+            return _to_draft(record, live.status)
+
+    def get_draft(self, article_id: str) -> Draft | None:
+        """The pending draft of an article, or None; raises :class:`ArticleNotFound` for an unknown article."""
+        with self._sessions() as session:
+            live = _record_or_raise(session, article_id)
+            record = session.get(DraftRecord, article_id)
+            return _to_draft(record, live.status) if record else None
+
+    def draft_ids(self) -> set[str]:
+        """The ids of the articles that have a pending draft."""
+        with self._sessions() as session:
+            return set(session.scalars(select(DraftRecord.article_id)))
+
+    def drop_draft(self, article_id: str) -> bool:
+        """Forget an article's pending draft; False when it had none."""
+        with self._sessions.begin() as session:
+            record = session.get(DraftRecord, article_id)
+            if record is not None:
+                session.delete(record)
+            return record is not None
+
+    def publish_draft(self, article_id: str, actor: str) -> Article:
+        """Put the pending draft live (published) in one transaction; raises :class:`DraftNotFound`."""
+        now = datetime.now(UTC)
+        with self._sessions.begin() as session:
+            live = _record_or_raise(session, article_id, for_update=True)
+            draft = session.get(DraftRecord, article_id)
+            if draft is None:
+                raise DraftNotFound(article_id)
+            changed = live.content_hash != draft.content_hash
+            _copy_content(_to_draft(draft, live.status).article, live)
+            live.status = ArticleStatus.PUBLISHED
+            action = RevisionAction.EDITED if changed else RevisionAction.PUBLISHED
+            _record_revision(session, live, action, actor, f"published the draft saved by {draft.actor}", now)
+            session.delete(draft)
+            return _to_article(live)
 
     def audit(self, limit: int = 100) -> builtins.list[Revision]:
         """The latest ``limit`` changes to any article, newest first."""
@@ -274,9 +344,20 @@ def _to_article(record: ArticleRecord | VersionRecord) -> Article:
     )
 
 
+def _to_draft(record: DraftRecord, status: ArticleStatus) -> Draft:
+    article = Article(id=record.article_id, title=record.title, body=record.body, product=record.product,
+                      tags=tuple(record.tags), questions=tuple(record.questions), language=record.language,
+                      status=status, updated_at=record.at, version=record.version)
+    return Draft(article=article, base_version=record.version, actor=record.actor, at=record.at)
+
+
 def _to_revision(record: VersionRecord) -> Revision:
     return Revision(seq=record.seq, article=_to_article(record), action=record.action, actor=record.actor,
                     at=record.at, note=record.note)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def _escape_like(text: str) -> str:

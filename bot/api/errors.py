@@ -7,7 +7,7 @@ from fastapi.responses import JSONResponse
 
 from desk import CannedNotFound, DeskError, DuplicateShortcut
 from handoff import HandoffError, SessionNotFound
-from knowledge_base import ArticleAlreadyExists, ArticleNotFound, KnowledgeBaseError, TermNotFound
+from knowledge_base import ArticleAlreadyExists, ArticleNotFound, DraftNotFound, KnowledgeBaseError, TermNotFound
 from outcomes import OutcomesError, UnknownConversation
 from webhooks import WebhookError
 
@@ -35,7 +35,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(KnowledgeBaseError)
     async def knowledge_base_error(_: Request, exc: KnowledgeBaseError) -> JSONResponse:
-        code = (status.HTTP_404_NOT_FOUND if isinstance(exc, ArticleNotFound | TermNotFound)
+        code = (status.HTTP_404_NOT_FOUND if isinstance(exc, ArticleNotFound | TermNotFound | DraftNotFound)
                 else status.HTTP_409_CONFLICT if isinstance(exc, ArticleAlreadyExists)
                 else status.HTTP_400_BAD_REQUEST)
         return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=code)

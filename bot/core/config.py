@@ -163,6 +163,11 @@ class RateLimitSettings(BaseModel):
         return value
 
 
+DEFAULT_GREETING = ("Hi! I'm the Lumen assistant. I can answer questions about Lumen lights, the Hub and the app, "
+                    "your orders and deliveries, and Lumen Plus. Would you rather talk to a person? "
+                    "Just say so: one message is all it takes.")
+
+
 class Settings(BaseSettings):
     """Everything a deployment may change, with defaults that run on a laptop."""
 
@@ -187,6 +192,9 @@ class Settings(BaseSettings):
     rasa_processes: int = Field(default=1, ge=1, le=16)
     token_ttl_s: int = 12 * 3600
     allowed_origins: list[str] = Field(default_factory=lambda: ["*"])
+    #: The widget's first words (the ``session`` frame's ``greeting``): what the assistant can do,
+    #: and that a person is one message away. Empty: no greeting.
+    widget_greeting: str = Field(default=DEFAULT_GREETING, max_length=1000)
     max_message_chars: int = 2000
     max_frame_bytes: int = 64 * 1024
     session_idle_timeout_s: int = 30 * 60

@@ -5,7 +5,7 @@
  * Signs in with staff.js (admin role), then uses /api/admin/nlu/* (docs/retraining.md) and
  * /api/admin/webhooks (docs/webhooks.md).
  * Everything that comes from the server goes into the page with textContent only; evaluation
- * images are fetched with the bearer token and shown through object URLs.
+ * images are fetched in the staff session and shown through object URLs.
  */
 (() => {
   'use strict';
@@ -39,15 +39,20 @@
     modelsEmpty: $('models-empty'), detail: $('model-detail'), detailHeading: $('detail-heading'),
     facts: $('detail-facts'), folds: $('folds-input'), evaluate: $('evaluate-btn'), force: $('force-input'),
     promote: $('promote-btn'), comparison: $('detail-comparison'), reports: $('detail-reports'),
-    images: $('detail-images'), history: $('detail-history'),
+    images: $('detail-images'), history: $('detail-history'), reviewHeading: $('review-heading'),
+    bulkAll: $('bulk-all'), bulkCount: $('bulk-count'), bulkIntent: $('bulk-intent'), bulkLabel: $('bulk-label'),
+    bulkGap: $('bulk-gap'), bulkDismiss: $('bulk-dismiss'),
     webhookForm: $('webhook-form'), webhookUrl: $('webhook-url'), webhookDescription: $('webhook-description'),
     webhookEvents: $('webhook-events'), webhookSecret: $('webhook-secret'), webhookRows: $('webhook-rows'),
     webhooksEmpty: $('webhooks-empty'), deliveryFilter: $('delivery-filter'), deliveryRefresh: $('delivery-refresh'),
     deliveryRows: $('delivery-rows'), deliveriesEmpty: $('deliveries-empty'),
   };
-  const state = { intents: [], selected: null, jobRunning: false, jobTimer: null, imageUrls: [], webhooks: new Map() };
+  const state = {
+    intents: [], selected: null, jobRunning: false, jobTimer: null, imageUrls: [], canRollBack: false,
+    webhooks: new Map(),
+  };
+  const NOTHING_TO_ROLL_BACK = 'Nothing to roll back to: no model was live before the current one.';
   const staff = TandemStaff.page({
-    key: 'admin',
     refuse: (role) => (role === ADMIN_ROLE ? '' : `This page needs the admin role; this account has the ${role} role.`),
     enter,
     leave,
@@ -200,6 +205,10 @@
     ui.reviewList.replaceChildren(...data.items.map(reviewItem));
     ui.reviewEmpty.hidden = data.items.length > 0;
     ui.reviewCounts.textContent = countsText(data.counts || {});
+    ui.bulkIntent.replaceChildren(el('option', 'Choose an intent…'), ...state.intents.map((name) => el('option', name)));
+    ui.bulkIntent.options[0].value = '';
+    ui.bulkAll.checked = false;
+    updateBulk();
   }
 
   function knownIntents(items) {
@@ -226,7 +235,13 @@
       ? `predicted ${item.predicted_intent} (${Math.round(item.confidence * 100)}%)` : 'no intent predicted';
     const meta = el('p', null, 'review-meta');
     meta.append(reason, el('span', predicted, 'predicted'), el('time', when(item.created_at)));
-    li.append(el('p', item.text, 'review-text'), meta);
+    const pick = el('input', null, 'review-select');
+    pick.type = 'checkbox';
+    pick.setAttribute('aria-label', `Select message ${item.id}`);
+    pick.addEventListener('change', updateBulk);
+    const text = el('p', null, 'review-text-line');
+    text.append(pick, el('span', item.text, 'review-text'));
+    li.append(text, meta, botSaid(item));
     if (item.why && item.why.rule) li.append(el('p', whyLine(item.why), 'review-why'));
     if (item.status !== 'pending') li.append(statusLine(item));
     const error = el('p', null, 'item-error');
@@ -234,6 +249,16 @@
     error.hidden = true;
     li.append(reviewActions(item, error), error);
     return li;
+  }
+
+  // What the bot answered the message: the context an admin needs to judge what it should have understood.
+  function botSaid(item) {
+    if (typeof item.bot_said !== 'string') {
+      return el('p', 'The bot’s reply is no longer kept (the conversation’s transcript has expired).', 'review-bot muted');
+    }
+    const line = el('p', null, 'review-bot');
+    line.append(el('span', 'Bot said: ', 'review-bot-label'), el('q', item.bot_said));
+    return line;
   }
 
   // The routing decision's record: which rule fired and the best articles it saw, with scores.
@@ -280,18 +305,92 @@
   async function decide(item, body, error) {
     showItemError(error, '');
     showMessage('');
+    const position = reviewPosition(item.id);
     await api(`${API}/review/${item.id}`, { method: 'POST', json: body });
     showMessage(ACTION_DONE[body.action](body.intent));
     await loadReview();
+    focusReviewAt(position);
+  }
+
+  const reviewItems = () => [...ui.reviewList.querySelectorAll('.review-item')];
+  const reviewPosition = (itemId) => reviewItems().findIndex((li) => li.dataset.itemId === String(itemId));
+
+  // After an action, focus stays where the admin was: on the item now in that place, else the heading.
+  function focusReviewAt(position) {
+    const items = reviewItems();
+    const target = items[Math.min(Math.max(position, 0), items.length - 1)];
+    const control = target && target.querySelector('.intent-select');
+    if (control) control.focus();
+    else ui.reviewHeading.focus();
+  }
+
+  // --- bulk actions on the selected review items ---------------------------------------------
+
+  const selectedItems = () => reviewItems().filter((li) => li.querySelector('.review-select').checked);
+
+  function updateBulk() {
+    const count = selectedItems().length;
+    ui.bulkCount.textContent = count ? `${count} selected` : 'None selected';
+    ui.bulkGap.disabled = !count;
+    ui.bulkDismiss.disabled = !count;
+    ui.bulkLabel.disabled = !count;
+    const all = reviewItems();
+    ui.bulkAll.checked = all.length > 0 && count === all.length;
+  }
+
+  function selectAll() {
+    for (const box of ui.reviewList.querySelectorAll('.review-select')) box.checked = ui.bulkAll.checked;
+    updateBulk();
+  }
+
+  async function bulk(body, done) {
+    const chosen = selectedItems();
+    if (!chosen.length) return;
+    if (body.action === 'label' && !body.intent) throw new Error('Choose the intent the selected messages should have had.');
+    showMessage('');
+    const first = reviewItems().indexOf(chosen[0]);
+    const failures = [];
+    for (const li of chosen) {
+      try {
+        await api(`${API}/review/${li.dataset.itemId}`, { method: 'POST', json: body });
+      } catch (error) {
+        failures.push(`message ${li.dataset.itemId}: ${error.message}`);
+      }
+    }
+    await loadReview();
+    showMessage(done(chosen.length - failures.length));
+    if (failures.length) showError(`Not done for ${failures.join('; ')}`);
+    focusReviewAt(first);
   }
 
   // --- models ------------------------------------------------------------------------------
 
   async function loadModels() {
     const data = await api(`${API}/models`);
-    ui.modelRows.replaceChildren(...data.models.map(modelRow));
-    ui.modelsEmpty.hidden = data.models.length > 0;
+    const rows = data.models.map(modelRow);
+    const served = data.served && !data.served.registry_id ? servedRow(data.served, !data.live) : null;
+    ui.modelRows.replaceChildren(...(served ? [served] : []), ...rows);
+    ui.modelsEmpty.hidden = rows.length > 0 || served !== null;
+    state.canRollBack = Boolean(data.can_roll_back);
+    setBusy(state.jobRunning);
     if (state.selected && data.models.some((m) => m.id === state.selected)) await openModel(state.selected);
+  }
+
+  // The model Rasa runs that the registry does not hold (made by `make train`): adopted at the first promotion.
+  function servedRow(served, live) {
+    const row = el('tr', null, 'served-row');
+    row.dataset.modelId = 'served';
+    row.classList.toggle('is-live', live);
+    const first = el('td');
+    first.append(el('span', served.model_file || 'the model Rasa runs', 'served-name'),
+      el('span', 'outside the registry', 'source-badge'));
+    const hash = el('td', served.rasa_model_id ? served.rasa_model_id.slice(0, 12) : '—', 'hash');
+    hash.title = `Rasa fingerprint ${served.rasa_model_id}`;
+    const liveCell = el('td');
+    if (live) liveCell.append(el('span', 'live', 'live-badge'));
+    row.append(first, el('td', '—'), el('td', 'make train (adopted when a model is first promoted)'), hash,
+      numberCell('not evaluated'), numberCell('—'), numberCell('—'), liveCell);
+    return row;
   }
 
   function metricsOf(model) {
@@ -489,12 +588,17 @@
 
   function setBusy(busy) {
     ui.train.disabled = busy;
-    ui.rollback.disabled = busy;
+    ui.rollback.disabled = busy || !state.canRollBack;
+    ui.rollback.title = state.canRollBack ? 'Return to the model that was live before the current one'
+      : NOTHING_TO_ROLL_BACK;
     ui.evaluate.disabled = busy;
     ui.promote.disabled = busy || ui.promote.dataset.live === 'true';
   }
 
   async function train() {
+    const question = 'Train a new model from the training data? It takes several minutes and uses the server\'s '
+      + 'processor; the live model keeps answering until you evaluate and promote the new one.';
+    if (!window.confirm(question)) return;
     const job = await api(`${API}/train`, { method: 'POST' });
     startedJob(job, 'Training started: the live model is not touched until you promote one.');
   }
@@ -539,7 +643,15 @@
       throw error;
     } finally {
       await Promise.all([loadModels(), pollJob()]);
+      focusModel(state.selected);
     }
+  }
+
+  // Focus stays on the model the action was about (its link in the table), not lost to the page.
+  function focusModel(modelId) {
+    const link = [...ui.modelRows.querySelectorAll('tr')].find((row) => row.dataset.modelId === modelId);
+    const target = link && link.querySelector('.model-link');
+    if (target) target.focus();
   }
 
   // --- wiring ------------------------------------------------------------------------------
@@ -555,6 +667,12 @@
   ui.webhookForm.addEventListener('submit', (event) => addWebhook(event).catch((error) => showError(error.message)));
   ui.deliveryFilter.addEventListener('change', guarded(loadDeliveries));
   ui.deliveryRefresh.addEventListener('click', guarded(() => Promise.all([loadWebhooks(), loadDeliveries()])));
+  ui.bulkAll.addEventListener('change', selectAll);
+  ui.bulkDismiss.addEventListener('click', guarded(() => bulk({ action: 'dismiss' }, (n) => `Dismissed ${n}.`)));
+  ui.bulkGap.addEventListener('click', guarded(() => bulk({ action: 'kb_gap' },
+    (n) => `Marked ${n} as knowledge-base gaps for the content team.`)));
+  ui.bulkLabel.addEventListener('click', guarded(() => bulk({ action: 'label', intent: ui.bulkIntent.value },
+    (n) => `Labelled ${n} as ${ui.bulkIntent.value}: they join the training data of the next model.`)));
 
   staff.start();
 })();

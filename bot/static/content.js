@@ -2,6 +2,11 @@
  * Tandem knowledge-base page: list, search and edit articles, try what the bot would answer (also with
  * the article in the editor as a draft, ranked with the published ones), and keep the customers' words.
  *
+ * The safety net: edits to a published article are saved as its draft (the live article stays as it was)
+ * and go live only with "Publish changes", after "Review changes" shows the diff; retiring asks first;
+ * leaving unsaved edits (another article, a new one, a reload or another page) asks first; the history
+ * views, compares and restores old versions (restoring makes a new draft).
+ *
  * Signs in with staff.js (content or admin role), then uses /api/content/*.
  * Everything that comes from the server goes into the page with textContent only.
  */
@@ -28,10 +33,18 @@
     termName: $('term-name'), termKind: $('term-kind'), termSynonyms: $('term-synonyms'),
     vocabularyMessage: $('vocabulary-message'), vocabularyExport: $('vocabulary-export'),
     vocabularyImport: $('vocabulary-import'),
+    save: $('save-btn'), review: $('review-btn'), discard: $('discard-btn'), draftNote: $('field-draft'),
+    versionView: $('version-view'), versionHeading: $('version-heading'), versionText: $('version-text'),
+    versionRestore: $('version-restore'), versionClose: $('version-close'),
+    productFilter: $('product-filter'), tagFilter: $('tag-filter'), sortOrder: $('sort-order'),
+    exportFormat: $('export-format'), exportBtn: $('export-btn'), importFile: $('import-file'),
+    listMessage: $('list-message'),
   };
-  const state = { current: null, searchTimer: null };
+  // current: the article as saved (live when published); draft: its pending draft, if any;
+  // saved: the editor's fields as last filled or saved, to tell unsaved edits; shownVersion: in the version view.
+  const state = { current: null, draft: null, saved: null, shownVersion: null, searchTimer: null };
+  const UNSAVED = 'This article has unsaved edits. Discard them?';
   const staff = TandemStaff.page({
-    key: 'content',
     refuse: (role) => (CONTENT_ROLES.has(role) ? '' : 'This account cannot edit the knowledge base.'),
     enter,
   });
@@ -53,7 +66,11 @@
     const params = new URLSearchParams();
     if (ui.searchInput.value.trim()) params.set('q', ui.searchInput.value.trim());
     if (ui.statusFilter.value) params.set('status', ui.statusFilter.value);
+    if (ui.productFilter.value) params.set('product', ui.productFilter.value);
+    if (ui.tagFilter.value.trim()) params.set('tag', ui.tagFilter.value.trim());
+    params.set('sort', ui.sortOrder.value);
     const data = await api(`/api/content/articles?${params}`);
+    rememberProducts(data.articles);
     ui.list.replaceChildren(...data.articles.map(listItem));
     ui.count.textContent = `(${data.articles.length})`;
     ui.listEmpty.hidden = data.articles.length > 0;
@@ -72,6 +89,13 @@
     const meta = document.createElement('span');
     meta.className = 'article-meta';
     meta.append(badge(article.status), document.createTextNode(` ${article.id}`));
+    if (article.has_draft) meta.append(document.createTextNode(' · changes pending'));
+    if (article.last_editor) {
+      const edited = document.createElement('span');
+      edited.className = 'article-edited';
+      edited.textContent = `edited by ${article.last_editor}, ${new Date(article.updated_at).toLocaleString()}`;
+      meta.append(document.createElement('br'), edited);
+    }
     button.append(title, meta);
     button.addEventListener('click', () => open(article.id).catch((error) => showError(error.message)));
     item.append(button);
@@ -85,6 +109,51 @@
     return span;
   }
 
+  // The product filter offers every product seen in the list (kept when the list is narrowed).
+  function rememberProducts(articles) {
+    const known = new Set([...ui.productFilter.options].map((option) => option.value).filter(Boolean));
+    const fresh = articles.map((a) => a.product).filter((p) => p && !known.has(p));
+    if (!fresh.length) return;
+    const all = [...known, ...new Set(fresh)].sort((a, b) => a.localeCompare(b));
+    const chosen = ui.productFilter.value;
+    const first = ui.productFilter.options[0];
+    ui.productFilter.replaceChildren(first, ...all.map((name) => {
+      const option = document.createElement('option');
+      option.value = name;
+      option.textContent = name;
+      return option;
+    }));
+    ui.productFilter.value = chosen;
+  }
+
+  // --- import and export -----------------------------------------------------------------
+
+  async function exportArticles() {
+    const format = ui.exportFormat.value;
+    const response = await staff.request(`/api/content/export?format=${encodeURIComponent(format)}`);
+    const disposition = response.headers.get('Content-Disposition') || '';
+    const name = (/filename="([^"]+)"/.exec(disposition) || [])[1] || `articles.${format}`;
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(await response.blob());
+    link.download = name;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 0);
+    ui.listMessage.textContent = `Exported ${name}.`;
+  }
+
+  async function importArticles() {
+    const file = ui.importFile.files[0];
+    if (!file) return;
+    const form = new FormData();
+    form.append('file', file);
+    ui.importFile.value = '';
+    const report = await (await staff.request('/api/content/import', { method: 'POST', body: form })).json();
+    ui.listMessage.textContent = `Imported ${file.name}: ${report.created.length} created, `
+      + `${report.updated.length} updated, ${report.unchanged.length} unchanged.`;
+    showError('');
+    await refreshList();
+  }
+
   function scheduleSearch() {
     clearTimeout(state.searchTimer);
     state.searchTimer = setTimeout(() => refreshList().catch((error) => showError(error.message)), SEARCH_DELAY_MS);
@@ -93,33 +162,60 @@
   // --- the editor --------------------------------------------------------------------------
 
   async function open(articleId) {
+    if (!confirmLeaving()) return;
     const article = await api(`/api/content/articles/${encodeURIComponent(articleId)}`);
-    fill(article);
+    const draft = article.has_draft ? await api(`/api/content/articles/${encodeURIComponent(articleId)}/draft`) : null;
+    fill(article, draft);
+    closeVersion();
     await showHistory(articleId);
     for (const el of ui.list.querySelectorAll('.article-item')) {
       el.classList.toggle('selected', el.dataset.articleId === articleId);
     }
   }
 
-  function fill(article) {
+  // The editor shows the pending draft of a published article when there is one, else the article.
+  function fill(article, draft = null) {
     state.current = article;
+    state.draft = draft;
+    const shown = draft ? draft.article : article;
     ui.editor.hidden = false;
     ui.editorHeading.textContent = article ? `Edit: ${article.title}` : 'New article';
     ui.id.value = article ? article.id : '';
     ui.id.readOnly = Boolean(article);
-    ui.title.value = article ? article.title : '';
-    ui.questions.value = article ? article.questions.join('\n') : '';
-    ui.body.value = article ? article.body : '';
-    ui.product.value = article && article.product ? article.product : '';
-    ui.tags.value = article ? article.tags.join(', ') : '';
-    ui.language.value = article ? article.language : 'en';
+    ui.title.value = shown ? shown.title : '';
+    ui.questions.value = shown ? shown.questions.join('\n') : '';
+    ui.body.value = shown ? shown.body : '';
+    ui.product.value = shown && shown.product ? shown.product : '';
+    ui.tags.value = shown ? shown.tags.join(', ') : '';
+    ui.language.value = shown ? shown.language : 'en';
     ui.status.replaceChildren(badge(article ? article.status : 'draft'));
     ui.version.textContent = article ? `version ${article.version}` : '';
-    ui.publish.disabled = !article || article.status === 'published';
-    ui.retire.disabled = !article || article.status === 'retired';
+    showDraftState();
     ui.message.textContent = '';
-    if (!article) ui.history.hidden = true;
+    if (!article) {
+      ui.history.hidden = true;
+      closeVersion();
+    }
     ui.withDraft.disabled = false;
+    state.saved = editorSnapshot();
+  }
+
+  // Edits to a published article are saved as a draft: say so on the buttons and above them.
+  function showDraftState() {
+    const article = state.current;
+    const live = Boolean(article) && article.status === 'published';
+    const draft = state.draft;
+    ui.save.textContent = live ? 'Save draft' : 'Save';
+    ui.publish.textContent = draft ? 'Publish changes' : 'Publish';
+    ui.publish.disabled = !article || (live && !draft);
+    ui.retire.disabled = !article || article.status === 'retired';
+    ui.review.hidden = !draft;
+    ui.discard.hidden = !draft;
+    ui.draftNote.hidden = !draft;
+    ui.draftNote.textContent = draft
+      ? `Unpublished changes saved by ${draft.saved_by}, ${new Date(draft.saved_at).toLocaleString()}: `
+        + `customers still get version ${article.version} until you publish them.`
+      : '';
   }
 
   function fields() {
@@ -132,38 +228,143 @@
     };
   }
 
+  const editorSnapshot = () => JSON.stringify({ id: ui.id.value.trim(), ...fields() });
+
+  /** Whether the editor holds edits that are not saved. */
+  function unsaved() {
+    return !ui.editor.hidden && state.saved !== null && editorSnapshot() !== state.saved;
+  }
+
+  /** True when nothing unsaved would be lost, or the curator agrees to lose it. */
+  function confirmLeaving() {
+    return !unsaved() || window.confirm(UNSAVED);
+  }
+
   async function save(event) {
     event.preventDefault();
     const editing = state.current;
     const saved = editing
       ? await api(`/api/content/articles/${encodeURIComponent(editing.id)}`, { method: 'PUT', json: fields() })
       : await api('/api/content/articles', { method: 'POST', json: { id: ui.id.value.trim(), ...fields() } });
-    await afterChange(saved, 'Saved.');
+    await afterChange(saved, saved.has_draft
+      ? 'Saved as a draft: customers still get the published version until you publish the changes.'
+      : 'Saved.');
   }
 
-  async function setStatus(verb) {
-    const saved = await api(`/api/content/articles/${encodeURIComponent(state.current.id)}/${verb}`, { method: 'POST' });
-    await afterChange(saved, verb === 'publish' ? 'Published: the bot answers with it now.' : 'Retired.');
+  async function publish() {
+    if (unsaved()) throw new Error('Save your edits first: publishing puts the saved version live.');
+    const saved = await api(`/api/content/articles/${encodeURIComponent(state.current.id)}/publish`, { method: 'POST' });
+    await afterChange(saved, 'Published: the bot answers with it now.');
   }
 
+  async function retire() {
+    const article = state.current;
+    const question = `Retire “${article.title}”? The bot stops answering with it at once; you can publish it again later.`;
+    if (!window.confirm(question)) {
+      ui.message.textContent = 'Not retired.';
+      return;
+    }
+    const saved = await api(`/api/content/articles/${encodeURIComponent(article.id)}/retire`, { method: 'POST' });
+    await afterChange(saved, 'Retired.');
+  }
+
+  async function discardDraft() {
+    if (!window.confirm('Discard the unpublished changes? The published version stays as it is.')) return;
+    await staff.request(`/api/content/articles/${encodeURIComponent(state.current.id)}/draft`, { method: 'DELETE' });
+    const article = await api(`/api/content/articles/${encodeURIComponent(state.current.id)}`);
+    await afterChange(article, 'Draft discarded: the editor shows the published version.');
+  }
+
+  // Fills the editor with what the server now holds (the draft, when one is pending), then the list and history.
   async function afterChange(article, text) {
-    fill(article);
+    const draft = article.has_draft
+      ? await api(`/api/content/articles/${encodeURIComponent(article.id)}/draft`) : null;
+    fill(article, draft);
+    closeVersion();
     ui.message.textContent = text;
     showError('');
     await Promise.all([refreshList(), showHistory(article.id)]);
   }
 
+  // --- history: view, compare and restore versions ------------------------------------------
+
   async function showHistory(articleId) {
     const data = await api(`/api/content/articles/${encodeURIComponent(articleId)}/history`);
     const items = data.revisions.slice().reverse().map((revision) => {
       const item = document.createElement('li');
+      item.dataset.version = String(revision.version);
       const when = new Date(revision.at).toLocaleString();
-      item.textContent = `v${revision.version} ${revision.action} by ${revision.actor}, ${when}`;
-      if (revision.note) item.title = revision.note;
+      const text = document.createElement('span');
+      text.textContent = `v${revision.version} ${revision.action} by ${revision.actor}, ${when}`;
+      if (revision.note) text.title = revision.note;
+      item.append(text, button('View', guarded(() => viewVersion(revision))));
+      if (revision.version > 1) item.append(button('Changes', guarded(() => compareVersion(revision.version))));
       return item;
     });
     ui.historyList.replaceChildren(...items);
     ui.history.hidden = false;
+  }
+
+  function showVersion(heading, lines, restorable) {
+    ui.versionHeading.textContent = heading;
+    ui.versionText.replaceChildren(...lines);
+    ui.versionRestore.hidden = !restorable;
+    ui.versionView.hidden = false;
+    ui.versionHeading.focus();
+  }
+
+  function closeVersion() {
+    state.shownVersion = null;
+    ui.versionView.hidden = true;
+  }
+
+  function viewVersion(revision) {
+    state.shownVersion = revision.version;
+    const line = (text) => {
+      const span = document.createElement('span');
+      span.className = 'diff-same';
+      span.textContent = text;
+      return span;
+    };
+    const head = [`Title: ${revision.title}`, `Status: ${revision.status}`, ''];
+    const live = state.current && revision.version === state.current.version;
+    showVersion(`Version ${revision.version} (${revision.action} by ${revision.actor})`,
+      [...head, ...(revision.body || '').split('\n')].map(line), !live);
+  }
+
+  async function compareVersion(version) {
+    const id = encodeURIComponent(state.current.id);
+    const diff = await api(`/api/content/articles/${id}/diff?base=${version - 1}&target=${version}`);
+    state.shownVersion = version;
+    showVersion(`Changes in version ${version} (from v${version - 1})`, diffLines(diff.lines),
+      version !== state.current.version);
+  }
+
+  async function reviewDraft() {
+    const diff = await api(`/api/content/articles/${encodeURIComponent(state.current.id)}/diff`);
+    state.shownVersion = null;
+    showVersion(`Changes not live yet: ${diff.base} → ${diff.target}`, diffLines(diff.lines), false);
+  }
+
+  // Unified diff lines as text (never markup), coloured by their first character.
+  function diffLines(lines) {
+    return lines.filter((text) => !text.startsWith('---') && !text.startsWith('+++')).map((text) => {
+      const span = document.createElement('span');
+      const kind = { '+': 'diff-add', '-': 'diff-del', '@': 'diff-hunk' }[text[0]] || 'diff-same';
+      span.className = kind;
+      span.textContent = kind === 'diff-hunk' ? '…' : `${text[0] === ' ' ? ' ' : text[0]} ${text.slice(1)}`;
+      return span;
+    });
+  }
+
+  async function restoreVersion() {
+    const version = state.shownVersion;
+    if (version === null || !confirmLeaving()) return;
+    const id = encodeURIComponent(state.current.id);
+    const saved = await api(`/api/content/articles/${id}/restore`, { method: 'POST', json: { version } });
+    await afterChange(saved, saved.has_draft
+      ? `Version ${version} restored as a draft: review it, then publish the changes to put it live.`
+      : `Version ${version} restored as version ${saved.version}.`);
   }
 
   // --- what would the bot answer? ----------------------------------------------------------
@@ -307,25 +508,40 @@
 
   // --- wiring ------------------------------------------------------------------------------
 
-  const guarded = (handler) => (event) => handler(event).catch((error) => {
-    ui.message.textContent = '';
+  // An action's failure goes to the page's error line, and clears the success message of its area.
+  const guardedWith = (message) => (handler) => (event) => handler(event).catch((error) => {
+    message.textContent = '';
     showError(error.message);
   });
-
-  function guardedVocabulary(handler) {
-    return (event) => handler(event).catch((error) => {
-      ui.vocabularyMessage.textContent = '';
-      showError(error.message);
-    });
-  }
+  const guarded = guardedWith(ui.message);
+  const guardedList = guardedWith(ui.listMessage);
+  const guardedVocabulary = guardedWith(ui.vocabularyMessage);
 
   ui.searchInput.addEventListener('input', scheduleSearch);
   ui.statusFilter.addEventListener('change', scheduleSearch);
+  ui.productFilter.addEventListener('change', scheduleSearch);
+  ui.tagFilter.addEventListener('input', scheduleSearch);
+  ui.sortOrder.addEventListener('change', scheduleSearch);
+  ui.exportBtn.addEventListener('click', guardedList(exportArticles));
+  ui.importFile.addEventListener('change', guardedList(importArticles));
   ui.searchForm.addEventListener('submit', (event) => { event.preventDefault(); scheduleSearch(); });
-  ui.newBtn.addEventListener('click', () => { fill(null); ui.id.focus(); });
+  ui.newBtn.addEventListener('click', () => {
+    if (!confirmLeaving()) return;
+    fill(null);
+    ui.id.focus();
+  });
   ui.editor.addEventListener('submit', guarded(save));
-  ui.publish.addEventListener('click', guarded(() => setStatus('publish')));
-  ui.retire.addEventListener('click', guarded(() => setStatus('retire')));
+  ui.publish.addEventListener('click', guarded(publish));
+  ui.retire.addEventListener('click', guarded(retire));
+  ui.review.addEventListener('click', guarded(reviewDraft));
+  ui.discard.addEventListener('click', guarded(discardDraft));
+  ui.versionRestore.addEventListener('click', guarded(restoreVersion));
+  ui.versionClose.addEventListener('click', closeVersion);
+  window.addEventListener('beforeunload', (event) => {
+    if (!unsaved()) return;
+    event.preventDefault();
+    event.returnValue = ''; // the browser asks "Leave site? Changes you made may not be saved."
+  });
   ui.askForm.addEventListener('submit', guarded(ask));
   ui.previewBtn.addEventListener('click', previewDraft);
   ui.termForm.addEventListener('submit', guardedVocabulary(saveTerm));

@@ -1,28 +1,32 @@
 /*
- * What the staff pages share (agent console, knowledge base, service dashboard, NLU retraining): the sign-in form of
- * templates/staff_base.html, the token kept in sessionStorage for this tab, and API requests with it.
+ * What the staff pages share (agent console, knowledge base, service dashboard, NLU retraining): one sign-in
+ * for every page and tab of the browser (a session cookie the server sets, HttpOnly: scripts never see the
+ * token), the navigation bar of templates/staff_base.html with the pages the role may open, and API requests.
  * Loaded before the page's own script, which uses it like this:
  *
  *   const staff = TandemStaff.page({
- *     key: 'content',                    // kept as tandem.content_token, tandem.content_name, tandem.content_role
  *     refuse: (role) => '' or why an account with this role cannot use the page,
- *     enter: (account) => { ... },       // signed in, or a token was kept: account is { name, role }
+ *     enter: (account) => { ... },       // signed in (now or in another tab earlier): account is { name, role }
  *     leave: () => { ... },              // signed out: stop timers, forget what was shown
  *     signOff: () => { ... },            // optional: what the sign-out button does first (default: signOut())
  *   });
  *   const data = await staff.api(path, { method: 'POST', json: {...} });   // the JSON answer
  *   const response = await staff.request(path);                             // the Response (blobs)
- *   staff.token();                                                           // the bearer token, or null
+ *   await staff.request(path, { method: 'POST', body: formData });           // an upload
+ *   staff.session();                                                         // this sign-in (compare: same one?)
  *   staff.start();                                                           // last, once all is defined
  *
- * A request that the API refuses throws a TandemStaff.ApiError whose message is the API's `detail`;
- * a 401 also signs out (with TandemStaff.SESSION_EXPIRED). TandemStaff.storage is this tab's sessionStorage,
- * safe to use where storage is disabled. Text from the server goes into the page through textContent only.
+ * Requests carry the session cookie and the X-Requested-With header the server asks of cookie-signed
+ * changes (CSRF). A request that the API refuses throws a TandemStaff.ApiError whose message is the API's
+ * `detail`; a 401 also signs out (with TandemStaff.SESSION_EXPIRED). TandemStaff.storage is this tab's
+ * sessionStorage, safe to use where storage is disabled. Text from the server goes in through textContent only.
  */
 window.TandemStaff = (() => {
   'use strict';
 
   const SESSION_EXPIRED = 'Your session has expired; please sign in again.';
+  const SESSION_URL = '/api/auth/session';
+  const CSRF_HEADERS = { 'X-Requested-With': 'TandemStaff' };
 
   // sessionStorage may be unavailable (storage disabled): the page then works until it is reloaded.
   const storage = {
@@ -51,11 +55,11 @@ window.TandemStaff = (() => {
     }).join('; ');
   }
 
-  async function requestToken(username, password) {
+  async function openSession(username, password) {
     let response;
     try {
-      response = await fetch('/api/auth/token', {
-        method: 'POST', headers: { 'Content-Type': 'application/json' },
+      response = await fetch(SESSION_URL, {
+        method: 'POST', headers: { 'Content-Type': 'application/json', ...CSRF_HEADERS },
         body: JSON.stringify({ username, password }),
       });
     } catch {
@@ -64,12 +68,42 @@ window.TandemStaff = (() => {
     const body = await response.json().catch(() => null);
     if (response.status === 401) throw new Error('Wrong username or password.');
     if (!response.ok) throw new Error(describe(body) || `Sign-in failed (HTTP ${response.status}).`);
-    if (!body || typeof body.access_token !== 'string') throw new Error('Unexpected answer from the server.');
+    if (!body || typeof body.role !== 'string') throw new Error('Unexpected answer from the server.');
     return body;
   }
 
-  function page({ key, refuse = () => '', enter, leave = () => {}, signOff = null }) {
-    const keys = { token: `tandem.${key}_token`, name: `tandem.${key}_name`, role: `tandem.${key}_role` };
+  /** The session this browser holds ({ name, role, pages }), or null when nobody is signed in. */
+  async function readSession() {
+    try {
+      const response = await fetch(SESSION_URL, { headers: CSRF_HEADERS });
+      return response.ok ? await response.json() : null;
+    } catch {
+      return null;
+    }
+  }
+
+  function closeSession() {
+    return fetch(SESSION_URL, { method: 'DELETE', headers: CSRF_HEADERS }).catch(() => null);
+  }
+
+  /** The navigation bar: a link per page the role may open, the current one marked. */
+  function showNavigation(pages) {
+    const nav = document.getElementById('staff-nav');
+    const list = document.getElementById('staff-nav-list');
+    if (!nav || !list) return;
+    list.replaceChildren(...(pages || []).map((page) => {
+      const item = document.createElement('li');
+      const link = document.createElement('a');
+      link.href = page.path;
+      link.textContent = page.title;
+      if (page.path === window.location.pathname) link.setAttribute('aria-current', 'page');
+      item.append(link);
+      return item;
+    }));
+    nav.hidden = !pages || pages.length === 0;
+  }
+
+  function page({ refuse = () => '', enter, leave = () => {}, signOff = null }) {
     const $ = (id) => document.getElementById(id);
     const ui = {
       loginView: $('login-view'), form: $('login-form'), username: $('login-username'),
@@ -77,34 +111,38 @@ window.TandemStaff = (() => {
       appView: $('app-view'), sessionBar: $('session-bar'), logout: $('logout-btn'),
       name: document.querySelector('#session-bar .session-name'),
     };
-    const token = storage.get(keys.token);
-    let current = token ? { token, name: storage.get(keys.name) || '', role: storage.get(keys.role) || '' } : null;
+    let current = null; // { name, role } while signed in with a role this page accepts
 
     function showLoginError(text) {
       ui.error.textContent = text;
       ui.error.hidden = !text;
     }
 
-    function show(signedIn) {
+    // signedIn: the page is open; a session whose role this page refuses keeps the bar (its pages, sign-out).
+    function show(signedIn, hasSession = signedIn) {
       ui.loginView.hidden = signedIn;
       ui.appView.hidden = !signedIn;
-      ui.sessionBar.hidden = !signedIn;
+      ui.sessionBar.hidden = !hasSession;
+      if (!hasSession) showNavigation([]);
     }
 
-    function open() {
+    /** A session came (signed in now, or earlier in any tab): open the page, or say why it cannot. */
+    function admit(session) {
+      const name = session.name || session.username || '';
+      showNavigation(session.pages);
+      ui.name.textContent = name;
+      const refusal = refuse(session.role);
+      if (refusal) {
+        current = null;
+        show(false, true);
+        showLoginError(refusal);
+        ui.username.focus();
+        return;
+      }
+      current = { name, role: session.role };
+      showLoginError('');
       show(true);
-      ui.name.textContent = current.name;
       enter({ name: current.name, role: current.role });
-    }
-
-    async function signInAs(username, password) {
-      const answer = await requestToken(username, password);
-      const refusal = refuse(answer.role);
-      if (refusal) throw new Error(refusal);
-      current = { token: answer.access_token, name: answer.name || username, role: answer.role };
-      storage.set(keys.token, current.token);
-      storage.set(keys.name, current.name);
-      storage.set(keys.role, current.role);
     }
 
     async function signIn(event) {
@@ -116,8 +154,9 @@ window.TandemStaff = (() => {
       }
       showLoginError('');
       ui.submit.disabled = true;
+      let session;
       try {
-        await signInAs(username, ui.password.value);
+        session = await openSession(username, ui.password.value);
       } catch (error) {
         showLoginError(error.message);
         return;
@@ -125,23 +164,26 @@ window.TandemStaff = (() => {
         ui.submit.disabled = false;
       }
       ui.password.value = '';
-      open();
+      admit(session);
     }
 
-    /** Forgets the token and shows the sign-in form, with `message` above it if there is one. */
+    /** Ends the session (every staff tab of this browser) and shows the sign-in form, with `message` above it. */
     function signOut(message = '') {
+      const wasOpen = current !== null;
       current = null;
-      for (const name of Object.values(keys)) storage.remove(name);
-      leave();
+      closeSession();
+      if (wasOpen) leave();
       show(false);
       showLoginError(message);
       ui.username.focus();
     }
 
-    async function request(path, { method = 'GET', json } = {}) {
-      const headers = { Authorization: `Bearer ${current ? current.token : ''}` };
+    // `json`: an object sent as JSON; `body`: anything fetch sends as it is (FormData for uploads).
+    async function request(path, { method = 'GET', json, body } = {}) {
+      const headers = { ...CSRF_HEADERS };
       if (json !== undefined) headers['Content-Type'] = 'application/json';
-      const response = await fetch(path, { method, headers, body: json === undefined ? undefined : JSON.stringify(json) });
+      const payload = json === undefined ? body : JSON.stringify(json);
+      const response = await fetch(path, { method, headers, body: payload });
       if (response.status === 401) {
         signOut(SESSION_EXPIRED);
         throw new ApiError(401, SESSION_EXPIRED);
@@ -155,15 +197,20 @@ window.TandemStaff = (() => {
 
     const api = async (path, options) => (await request(path, options)).json();
 
-    function start() {
+    async function start() {
       ui.form.addEventListener('submit', signIn);
       ui.logout.addEventListener('click', () => (signOff ? signOff() : signOut()));
-      if (current) open();
-      else ui.username.focus();
+      const session = await readSession(); // the form stays hidden until it is known to be needed
+      if (session) {
+        admit(session);
+      } else {
+        show(false);
+        ui.username.focus();
+      }
     }
 
-    const currentToken = () => (current ? current.token : null);
-    return { api, request, signOut, start, token: currentToken, signedIn: () => current !== null };
+    // session(): an object that stands for this sign-in (a new one at each), null when signed out.
+    return { api, request, signOut, start, signedIn: () => current !== null, session: () => current };
   }
 
   return { page, ApiError, describe, storage, SESSION_EXPIRED };

@@ -10,6 +10,7 @@ from typing import Any
 from starlette.websockets import WebSocket
 
 from bot.core.security import InvalidToken, Principal, StaffRole
+from bot.core.session import SESSION_COOKIE, same_origin
 from bot.services import Services
 from bot.ws.connection import Outbox, SessionFeed, error_frame, message_frame, serve_frames
 from bot.ws.frames import (
@@ -85,7 +86,7 @@ class AgentConnection:
 
     async def _auth(self, frame: Auth) -> bool:
         try:
-            principal = self._services.signer.read_staff_token(frame.token)
+            principal = self._services.signer.read_staff_token(frame.token or self._session_token())
         except InvalidToken:
             principal = None
         if principal is None or not principal.can(StaffRole.AGENT):
@@ -104,6 +105,15 @@ class AgentConnection:
         self._queue.add(self._outbox)
         self._tasks.append(asyncio.create_task(self._heartbeats()))
         return True
+
+    def _session_token(self) -> str:
+        """The staff session cookie of a console on this site (SameSite=Strict, and the Origin checked)."""
+        if not same_origin(self._ws.headers):
+            raise InvalidToken("the session cookie is only accepted from this site's pages")
+        token = self._ws.cookies.get(SESSION_COOKIE)
+        if not token:
+            raise InvalidToken("send a token, or sign in to the staff pages first")
+        return token
 
     async def _beat(self) -> None:
         """Write this console's presence; serialised, so a late beat never undoes a change or a logout."""

@@ -146,7 +146,7 @@ class CustomerConnection:
         self._state = session.state
         token = self._services.signer.customer_token(session.session_id)
         self._outbox.put({"type": "session", "session_id": session.session_id, "session_token": token,
-                          "state": session.state.value})
+                          "state": session.state.value, "greeting": self._services.settings.widget_greeting})
         self._feed = SessionFeed(self._handoff, session.session_id, self._outbox, include_internal=False,
                                  last_sent=frame.last_message_id)
         bus = self._services.bus

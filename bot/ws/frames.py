@@ -93,8 +93,10 @@ class Rate(Frame):
 
 
 class Auth(Frame):
+    """Without a token, the staff session cookie the browser sent with the handshake (same origin only)."""
+
     type: Literal["auth"]
-    token: str = Field(min_length=1, max_length=4096)
+    token: str | None = Field(default=None, min_length=1, max_length=4096)
 
 
 class SessionFrame(Frame):

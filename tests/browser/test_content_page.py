@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
-from playwright.sync_api import BrowserContext, expect
+from playwright.sync_api import BrowserContext, Dialog, expect
 
 from tests.browser.staff import sign_in
 from tests.support.system import RunningSystem
@@ -84,3 +87,106 @@ def test_a_curator_previews_a_draft_and_edits_the_customers_words(
     page.click("#term-save")
     expect(page.locator("#vocabulary-message")).to_have_text("Saved Lumen Strip.")
     expect(page.locator("#vocabulary-list tr", has_text="ribbon light")).to_be_visible()
+
+
+def test_the_editing_safety_net_drafts_reviews_confirms_and_restores(
+    system: RunningSystem, context: BrowserContext
+) -> None:
+    page = sign_in(context, system.gateway.url + "/content", "content")
+    dialogs: list[str] = []
+    answers = {"accept": True}
+
+    def answer(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        (dialog.accept if answers["accept"] else dialog.dismiss)()
+
+    page.on("dialog", answer)
+    page.click("#new-btn")
+    page.fill("#field-id", "hub-winter-mode")
+    page.fill("#field-title", "Does the Lumen Hub have a winter mode?")
+    page.fill("#field-body", "Yes: open Settings, then Winter mode.")
+    page.click("#save-btn")
+    expect(page.locator("#editor-message")).to_have_text("Saved.")
+    page.click("#publish-btn")
+    expect(page.locator("#field-status")).to_have_text("published")
+    expect(page.locator("#save-btn")).to_have_text("Save draft")
+
+    # An edit to the live article waits as a draft, reviewed as a diff, then published explicitly.
+    page.fill("#field-body", "Yes: open Settings, then Seasons, then Winter mode.")
+    page.click("#save-btn")
+    expect(page.locator("#editor-message")).to_contain_text("Saved as a draft")
+    expect(page.locator("#field-draft")).to_contain_text("customers still get version 2")
+    expect(page.locator("#field-status")).to_have_text("published")
+    page.click("#review-btn")
+    expect(page.locator("#version-heading")).to_contain_text("v2 (live) → draft by content")
+    expect(page.locator("#version-text .diff-del")).to_contain_text("Yes: open Settings, then Winter mode.")
+    expect(page.locator("#version-text .diff-add")).to_contain_text("then Seasons, then Winter mode.")
+    page.click("#publish-btn")
+    expect(page.locator("#editor-message")).to_have_text("Published: the bot answers with it now.")
+    expect(page.locator("#field-draft")).to_be_hidden()
+    expect(page.locator("#history-list li").first).to_contain_text("v3 edited by content")
+
+    # An old version: viewed, restored as a new draft (the live one unchanged), and the draft discarded.
+    page.locator("#history-list li[data-version='2'] button", has_text="View").click()
+    expect(page.locator("#version-text")).to_contain_text("Yes: open Settings, then Winter mode.")
+    page.click("#version-restore")
+    expect(page.locator("#editor-message")).to_contain_text("Version 2 restored as a draft")
+    expect(page.locator("#field-body")).to_have_value("Yes: open Settings, then Winter mode.")
+    expect(page.locator("#field-version")).to_have_text("version 3")
+    page.click("#discard-btn")
+    expect(page.locator("#field-body")).to_have_value("Yes: open Settings, then Seasons, then Winter mode.")
+    expect(page.locator("#field-draft")).to_be_hidden()
+
+    # Unsaved edits are not dropped silently: switching articles asks, and "Cancel" keeps them.
+    page.fill("#field-body", "Unsaved words")
+    answers["accept"] = False
+    page.locator("#article-list .article-item").first.click()
+    expect(page.locator("#field-body")).to_have_value("Unsaved words")
+    page.click("#new-btn")
+    expect(page.locator("#field-body")).to_have_value("Unsaved words")
+    assert dialogs[-2:] == ["This article has unsaved edits. Discard them?"] * 2
+
+    # Retiring asks first.
+    page.fill("#field-body", "Yes: open Settings, then Seasons, then Winter mode.")
+    page.click("#retire-btn")
+    expect(page.locator("#editor-message")).to_have_text("Not retired.")
+    expect(page.locator("#field-status")).to_have_text("published")
+    answers["accept"] = True
+    page.click("#retire-btn")
+    expect(page.locator("#editor-message")).to_have_text("Retired.")
+    assert "The bot stops answering with it at once" in dialogs[-1]
+
+    # Leaving the page with unsaved edits asks too (the browser's own "Leave site?" dialog).
+    page.fill("#field-body", "More unsaved words")
+    with page.expect_event("dialog") as leaving:
+        page.close(run_before_unload=True)
+    assert leaving.value.type == "beforeunload"
+
+
+def test_a_curator_finds_articles_by_words_and_imports_and_exports_on_the_page(
+    system: RunningSystem, context: BrowserContext, tmp_path: Path
+) -> None:
+    page = sign_in(context, system.gateway.url + "/content", "content")
+    page.fill("#search-input", "reset hub")  # the words in another order than the article's
+    expect(page.locator("#article-list .article-item", has_text="hub-reset")).to_be_visible()
+    page.select_option("#product-filter", "Lumen Hub")
+    expect(page.locator("#article-list .article-item", has_text="bulb-reset")).to_have_count(0)
+    expect(page.locator("#article-list .article-item", has_text="hub-reset")).to_be_visible()
+
+    upload = tmp_path / "winter.json"
+    upload.write_text(json.dumps([{"id": "hub-snow", "title": "Does snow harm the Lumen Hub?",
+                                   "body": "Keep it indoors.", "product": "Lumen Hub"}]))
+    page.set_input_files("#import-file", str(upload))
+    expect(page.locator("#list-message")).to_have_text("Imported winter.json: 1 created, 0 updated, 0 unchanged.")
+    page.fill("#search-input", "")
+    page.select_option("#product-filter", "")
+    page.select_option("#sort-order", "last_edit")
+    newest = page.locator("#article-list .article-item").first
+    expect(newest).to_contain_text("hub-snow")
+    expect(newest).to_contain_text("edited by content")
+
+    page.select_option("#export-format", "csv")
+    with page.expect_download() as download:
+        page.click("#export-btn")
+    assert download.value.suggested_filename == "articles.csv"
+    assert "hub-snow" in Path(download.value.path()).read_text()

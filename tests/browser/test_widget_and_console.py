@@ -120,3 +120,14 @@ def test_a_message_typed_while_the_socket_is_down_is_sent_once_after_the_widget_
     page.click("#tandem-launcher")
     expect(page.locator(".tandem-msg[data-role='bot']").first).to_be_visible()
     expect(page.locator(".tandem-msg[data-role='customer']", has_text="Typed while offline")).to_have_count(1)
+
+
+def test_the_widget_opens_with_the_configured_greeting(system: RunningSystem, context: BrowserContext) -> None:
+    page = open_widget(context, system.gateway.url)
+
+    greeting = page.locator("#tandem-transcript .tandem-greeting")
+    expect(greeting).to_contain_text("I can answer questions about Lumen lights")
+    expect(greeting).to_contain_text("one message is all it takes")
+    page.reload()
+    page.click("#tandem-launcher")
+    expect(page.locator("#tandem-transcript .tandem-greeting")).to_have_count(1)  # once, also after a reload

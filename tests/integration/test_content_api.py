@@ -145,3 +145,70 @@ def test_an_edit_on_one_gateway_is_answerable_on_another_within_a_second(
             break
         assert asked_after < 1.0, f"gateway B still decides {decision} {asked_after:.2f}s after the edit"
     assert asked_after < 1.0
+
+
+def test_edits_to_a_live_article_wait_as_a_draft_that_is_reviewed_then_published(content: httpx.Client) -> None:
+    article = {**GODS, "id": "bulb-names-heroes", "title": "Can I name my Lumen bulbs after heroes?",
+               "questions": ["May I call my lamps Hercules or Achilles?"]}
+    path = f"/api/content/articles/{article['id']}"
+    content.post("/api/content/articles", json=article).raise_for_status()
+    live = content.post(f"{path}/publish").json()
+    question = "May I call my lamps Hercules or Achilles?"
+
+    saved = content.put(path, json={**article, "status": "published", "body": "Only names of ten letters or fewer."})
+    assert saved.status_code == 200 and saved.json()["has_draft"] and saved.json()["body"] == article["body"]
+    assert ask(content, question)["decision"]["answer"] == article["body"]  # customers still get the live one
+    draft = content.get(f"{path}/draft").json()
+    assert draft["article"]["body"] == "Only names of ten letters or fewer." and draft["saved_by"] == "content"
+    assert draft["base_version"] == live["version"]
+    listed = content.get("/api/content/articles", params={"q": "heroes"}).json()["articles"]
+    assert [a["has_draft"] for a in listed] == [True]
+
+    review = content.get(f"{path}/diff").json()
+    assert review["base"] == f"v{live['version']} (live)" and review["target"] == "draft by content"
+    assert f"-{article['body']}" in review["lines"] and "+Only names of ten letters or fewer." in review["lines"]
+
+    published = content.post(f"{path}/publish").json()
+    assert published["body"] == "Only names of ten letters or fewer." and not published["has_draft"]
+    assert ask(content, question)["decision"]["answer"] == "Only names of ten letters or fewer."
+    assert content.get(f"{path}/draft").status_code == 404
+
+    old = content.get(f"{path}/versions/{live['version']}").json()
+    assert old["body"] == article["body"]
+    history = content.get(f"{path}/diff", params={"base": live["version"], "target": published["version"]}).json()
+    assert "+Only names of ten letters or fewer." in history["lines"]
+    restored = content.post(f"{path}/restore", json={"version": live["version"]}).json()
+    assert restored["has_draft"] and restored["body"] == "Only names of ten letters or fewer."  # live unchanged
+    assert content.get(f"{path}/draft").json()["article"]["body"] == article["body"]
+    assert content.delete(f"{path}/draft").status_code == 204
+    assert content.delete(f"{path}/draft").status_code == 404
+    assert content.get(f"{path}/versions/99").status_code == 404
+    assert content.post(f"{path}/restore", json={"version": 0}).status_code == 422
+    assert content.get(f"{path}/diff", params={"target": "latest"}).status_code == 422
+
+
+def test_drafts_need_the_content_role(system: RunningSystem, agent_token: str) -> None:
+    url = f"{system.gateway.url}/api/content/articles/hub-reset"
+    agent = {"Authorization": f"Bearer {agent_token}"}
+    assert httpx.get(f"{url}/draft").status_code == 401
+    assert httpx.get(f"{url}/draft", headers=agent).status_code == 403
+    assert httpx.post(f"{url}/restore", headers=agent, json={"version": 1}).status_code == 403
+    assert httpx.delete(f"{url}/draft", headers=agent).status_code == 403
+
+
+def test_finding_articles_by_words_in_any_order_product_tag_and_last_edit(content: httpx.Client) -> None:
+    def ids(**params: str) -> list[str]:
+        response = content.get("/api/content/articles", params=params)
+        response.raise_for_status()
+        return [a["id"] for a in response.json()["articles"]]
+
+    assert "hub-reset" in ids(q="reset hub") and "hub-reset" in ids(q="hub reset")  # words, not one literal string
+    assert ids(q="reset hub zebra") == []
+    hub = ids(product="lumen hub")
+    assert "hub-reset" in hub and "bulb-reset" not in hub
+    assert set(ids(tag="Troubleshooting", q="reset")) >= {"hub-reset"}
+    edited = {**GODS, "id": "bulb-names-titans", "title": "Can I name my bulbs after Titans?"}
+    content.post("/api/content/articles", json=edited).raise_for_status()
+    newest = content.get("/api/content/articles", params={"sort": "last_edit"}).json()["articles"][0]
+    assert (newest["id"], newest["last_editor"]) == ("bulb-names-titans", "content")
+    assert content.get("/api/content/articles", params={"sort": "newest"}).status_code == 422

@@ -15,7 +15,8 @@ from tests.support.system import Gateway, RunningSystem, staff_token
 
 pytestmark = [pytest.mark.integration]
 
-PUBLIC = {"/api/auth/token", "/api/health", "/actions/webhook"}
+# /api/auth/session: any staff member (tests/integration/test_staff_session.py).
+PUBLIC = {"/api/auth/token", "/api/auth/session", "/api/health", "/actions/webhook"}
 # The least role each API area needs; a route outside these areas fails the test until classified.
 LEAST_ROLE = [
     ("/api/handoff/agents", "super"),

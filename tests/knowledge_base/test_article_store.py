@@ -139,3 +139,28 @@ def test_search_finds_text_in_titles_bodies_and_tags_in_any_case(store: ArticleS
     assert [a.id for a in store.search("33 cm")] == ["strip"]
     assert [a.id for a in store.search("strip")] == ["strip"]
     assert [a.id for a in store.search("100%")] == []  # LIKE wildcards are taken literally
+    assert [a.id for a in store.search("cm every")] == ["strip"]  # every word, in any order
+    assert [a.id for a in store.search("cm every zebra")] == []
+
+
+def test_last_edits_name_who_saved_each_article_last(store: ArticleStore) -> None:
+    store.upsert(make_article(id="a"), "cora")
+    store.upsert(make_article(id="b"), "cora")
+    store.set_status("a", ArticleStatus.RETIRED, "sam")
+
+    edits = store.last_edits()
+    assert {article_id: actor for article_id, (actor, _) in edits.items()} == {"a": "sam", "b": "cora"}
+
+
+def test_a_draft_waits_beside_the_live_article_until_published(store: ArticleStore) -> None:
+    live = make_article(id="a", status="published")
+    store.upsert(live, "cora")
+    store.save_draft(replace(live, body="Edited."), "dan")
+
+    assert store.get("a").body == live.body and store.draft_ids() == {"a"}
+    draft = store.get_draft("a")
+    assert draft is not None and (draft.article.body, draft.actor, draft.base_version) == ("Edited.", "dan", 1)
+    published = store.publish_draft("a", "sam")
+    assert (published.body, published.version) == ("Edited.", 2) and store.get_draft("a") is None
+    assert store.history("a")[-1].note == "published the draft saved by dan"
+    assert not store.drop_draft("a")

@@ -60,12 +60,14 @@ def test_create_edit_publish_retire_and_history(options: list[str]) -> None:
     run("edit", "hub-wifi", "--question", "Can the hub work without a wireless network?", "--actor", "dan", *options)
     published = run("publish", "hub-wifi", "--actor", "eve", *options)
     found = run("search", "can the hub work without a wireless network", *options)
+    drafted = run("edit", "hub-wifi", "--body", "No: use the Ethernet cable.", "--actor", "dan", *options)
     retired = run("retire", "hub-wifi", "--actor", "eve", *options)
     history = run("history", "hub-wifi", *options)
 
     assert "created hub-wifi (version 1, draft)" in created
     assert "hub-wifi is published (version 3)" in published
     assert "decision: answer (confident); candidates: hub-wifi" in found
+    assert "saved a draft of hub-wifi; customers still get version 3" in drafted  # the live article is untouched
     assert "hub-wifi is retired (version 4)" in retired
     lines = history.splitlines()
     assert [line.split()[3:5] for line in lines] == [["created", "cora"], ["edited", "dan"],

@@ -15,9 +15,11 @@ from knowledge_base import (
     ArticleNotFound,
     ArticleStatus,
     Change,
+    DraftNotFound,
     IndexModelMismatch,
     InvalidArticle,
     KnowledgeBase,
+    RevisionAction,
     Thresholds,
     build_knowledge_base,
 )
@@ -261,3 +263,37 @@ def test_a_csv_import_is_idempotent_and_exports_back(knowledge_base: KnowledgeBa
     assert len(knowledge_base.history("how-long-does-shipping-take")) == 1
     assert read_articles(export) == knowledge_base.list_articles()
     assert knowledge_base.search("when will my parcel arrive")[0].article_id == "how-long-does-shipping-take"
+
+
+def test_edits_to_a_published_article_wait_as_a_draft_until_published(filled: KnowledgeBase) -> None:
+    live = filled.get_article("plus-cancel")
+    edited = replace(live, body="Call us to cancel Lumen Plus.")
+
+    assert filled.update_article(edited, "cora").body == live.body  # still live as it was
+    assert filled.decide("How do I cancel Lumen Plus?").candidates[0].body == live.body
+    draft = filled.draft("plus-cancel")
+    assert draft is not None and (draft.article.body, draft.actor, draft.base_version) == (
+        "Call us to cancel Lumen Plus.", "cora", live.version)
+    assert filled.draft_ids() == {"plus-cancel"}
+
+    published = filled.publish("plus-cancel", "sam")
+    assert published.body == "Call us to cancel Lumen Plus." and filled.draft("plus-cancel") is None
+    assert filled.decide("How do I cancel Lumen Plus?").candidates[0].body == "Call us to cancel Lumen Plus."
+    last = filled.history("plus-cancel")[-1]
+    assert (last.action, last.actor, last.note) == (RevisionAction.EDITED, "sam", "published the draft saved by cora")
+
+    filled.restore("plus-cancel", live.version, "cora")  # a new draft with the old text; live unchanged
+    restored = filled.draft("plus-cancel")
+    assert restored is not None and restored.article.body == live.body
+    assert filled.get_article("plus-cancel").body == "Call us to cancel Lumen Plus."
+    filled.discard_draft("plus-cancel")
+    with pytest.raises(DraftNotFound):
+        filled.discard_draft("plus-cancel")
+    with pytest.raises(DraftNotFound):
+        filled.restore("plus-cancel", 99, "cora")
+
+
+def test_edits_to_an_article_not_live_are_saved_as_they_are(filled: KnowledgeBase) -> None:
+    filled.upsert_article(make_article(id="draft-only", title="Secret draft about hub resets", status="draft"))
+    saved = filled.update_article(make_article(id="draft-only", title="Hub resets", status="draft"), "cora")
+    assert saved.title == "Hub resets" and filled.draft("draft-only") is None

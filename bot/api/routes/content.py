@@ -11,7 +11,7 @@ import asyncio
 import io
 import tempfile
 import zipfile
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -55,6 +55,8 @@ class ArticleOut(NewArticle):
     version: int
     created_at: datetime | None
     updated_at: datetime | None
+    has_draft: bool = Field(False, description="Whether edits wait as a draft (GET .../draft), not live yet")
+    last_editor: str | None = Field(None, description="Who saved the article last (in lists)")
 
 
 class ArticleList(BaseModel):
@@ -162,6 +164,11 @@ class ImportOut(BaseModel):
     unchanged: list[str]
 
 
+class ArticleOrder(StrEnum):
+    ID = "id"
+    LAST_EDIT = "last_edit"
+
+
 class ExportFormat(StrEnum):
     JSON = "json"
     CSV = "csv"
@@ -169,11 +176,27 @@ class ExportFormat(StrEnum):
 
 
 @router.get("/articles")
-async def list_articles(services: ServicesDep, _: Curator, q: str = "",
-                        status_: Annotated[ArticleStatus | None, Query(alias="status")] = None) -> ArticleList:
-    """Articles of any status, optionally only those with ``status`` or containing ``q``."""
-    articles = await asyncio.to_thread(services.knowledge_base.list_articles, status_, q)
-    return ArticleList(articles=[_article_out(a) for a in articles])
+async def list_articles(
+    services: ServicesDep, _: Curator,
+    q: Annotated[str, Query(max_length=500, description="Words the article contains, in any order")] = "",
+    status_: Annotated[ArticleStatus | None, Query(alias="status")] = None,
+    product: Annotated[str | None, Query(max_length=100, description="Only this product's articles")] = None,
+    tag: Annotated[str | None, Query(max_length=100, description="Only articles with this tag (any case)")] = None,
+    sort: ArticleOrder = ArticleOrder.ID,
+) -> ArticleList:
+    """Articles of any status, optionally only those with ``status``, ``product`` or ``tag`` and containing every
+    word of ``q``; by id, or the last edited first (``sort=last_edit``), each with who saved it last."""
+    kb = services.knowledge_base
+    articles = await asyncio.to_thread(kb.list_articles, status_, q)
+    drafts, edits = await asyncio.to_thread(kb.draft_ids), await asyncio.to_thread(kb.last_edits)
+    if product:
+        articles = [a for a in articles if (a.product or "").casefold() == product.casefold()]
+    if tag:
+        articles = [a for a in articles if tag.casefold() in {t.casefold() for t in a.tags}]
+    if sort is ArticleOrder.LAST_EDIT:
+        articles.sort(key=lambda a: a.updated_at or datetime.min.replace(tzinfo=UTC), reverse=True)
+    return ArticleList(articles=[article_out(a, a.id in drafts).model_copy(
+        update={"last_editor": edits.get(a.id, (None, None))[0]}) for a in articles])
 
 
 @router.post("/articles", status_code=status.HTTP_201_CREATED,
@@ -182,32 +205,37 @@ async def create_article(new: NewArticle, services: ServicesDep, curator: Curato
     """Create an article (draft unless ``status`` says otherwise)."""
     article = article_from(new.model_dump())
     saved = await asyncio.to_thread(services.knowledge_base.create_article, article, curator.username)
-    return _article_out(saved)
+    return article_out(saved)
 
 
 @router.get("/articles/{article_id}", responses={404: {"description": "No such article"}})
 async def get_article(article_id: str, services: ServicesDep, _: Curator) -> ArticleOut:
-    return _article_out(await asyncio.to_thread(services.knowledge_base.get_article, article_id))
+    """The article as it is live (or saved, when not published); its pending draft is at .../draft."""
+    return await asyncio.to_thread(_article_with_draft_flag, services, article_id)
 
 
 @router.put("/articles/{article_id}", responses={404: {"description": "No such article"}})
 async def edit_article(article_id: str, fields: ArticleFields, services: ServicesDep, curator: Curator) -> ArticleOut:
-    """Replace an article's content (and status); the previous version stays in its history."""
+    """Replace an article's content (and status); the previous version stays in its history.
+
+    New content for a published article is kept as its draft instead (``has_draft``), and the live
+    article is answered as it was until ``POST .../publish``; see bot/api/routes/drafts.py.
+    """
     article = article_from({**fields.model_dump(), "id": article_id})
-    saved = await asyncio.to_thread(services.knowledge_base.update_article, article, curator.username)
-    return _article_out(saved)
+    await asyncio.to_thread(services.knowledge_base.update_article, article, curator.username)
+    return await asyncio.to_thread(_article_with_draft_flag, services, article_id)
 
 
 @router.post("/articles/{article_id}/publish", responses={404: {"description": "No such article"}})
 async def publish_article(article_id: str, services: ServicesDep, curator: Curator) -> ArticleOut:
-    """Make an article answerable."""
-    return _article_out(await asyncio.to_thread(services.knowledge_base.publish, article_id, curator.username))
+    """Make an article answerable (with its pending draft's content, when it has one)."""
+    return article_out(await asyncio.to_thread(services.knowledge_base.publish, article_id, curator.username))
 
 
 @router.post("/articles/{article_id}/retire", responses={404: {"description": "No such article"}})
 async def retire_article(article_id: str, services: ServicesDep, curator: Curator) -> ArticleOut:
     """Stop answering with an article; it stays, with its history."""
-    return _article_out(await asyncio.to_thread(services.knowledge_base.retire, article_id, curator.username))
+    return article_out(await asyncio.to_thread(services.knowledge_base.retire, article_id, curator.username))
 
 
 @router.get("/articles/{article_id}/history", responses={404: {"description": "No such article"}})
@@ -358,10 +386,16 @@ def _download(content: bytes, media_type: str, filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _article_out(article: Article) -> ArticleOut:
+def article_out(article: Article, has_draft: bool = False) -> ArticleOut:
+    """The API's view of an article (also used by bot/api/routes/drafts.py)."""
     fields: dict[str, Any] = article_fields(article)
     return ArticleOut(**fields, version=article.version, created_at=article.created_at,
-                      updated_at=article.updated_at)
+                      updated_at=article.updated_at, has_draft=has_draft)
+
+
+def _article_with_draft_flag(services: Services, article_id: str) -> ArticleOut:
+    kb = services.knowledge_base
+    return article_out(kb.get_article(article_id), has_draft=kb.draft(article_id) is not None)
 
 
 def _revision_out(revision: Revision, with_body: bool) -> RevisionOut:

@@ -8,15 +8,20 @@ when every Rasa server has switched. How an admin uses it: docs/retraining.md.
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from enum import StrEnum
+from pathlib import Path as FilePath
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Path, Query, Request, status
 from fastapi.responses import FileResponse, JSONResponse
 from pydantic import BaseModel, Field
+from redis.exceptions import RedisError
 
 from bot.api.deps import ServicesDep, require_role
 from bot.core.security import Principal, StaffRole
+from bot.services import Services
+from handoff import Role
 from rasa_bridge import RasaError
 from retraining import (
     AlreadyLive,
@@ -36,6 +41,7 @@ router = APIRouter(prefix="/api/admin/nlu", tags=["nlu"],
                    responses={401: {"description": "No or invalid token"},
                               403: {"description": "The token's role is not admin"}})
 Admin = Annotated[Principal, Depends(require_role(StaffRole.ADMIN))]
+SERVED_TIMEOUT_S = 3.0
 ModelId = Annotated[str, Path(min_length=1, max_length=64, description="A model id from GET /models")]
 
 
@@ -70,12 +76,32 @@ def _model(record: ModelRecord, live_id: str | None) -> dict[str, Any]:
 
 @router.get("/models")
 async def list_models(services: ServicesDep, _: Admin) -> dict[str, Any]:
-    """Every model in the registry, newest first, and which one is live."""
+    """Every model in the registry, newest first, which one is live, whether a rollback has a model to
+    return to, and what Rasa serves now (``served``: also a model made outside the registry, e.g. by
+    ``make train``, which the registry adopts at the first promotion; null when Rasa does not answer)."""
     registry = services.retraining.registry
     live = await asyncio.to_thread(registry.live)
     records = await asyncio.to_thread(registry.all)
+    state = await asyncio.to_thread(registry.live_state)
     live_id = live.id if live else None
-    return {"live": live_id, "models": [_model(r, live_id) for r in records]}
+    return {"live": live_id, "models": [_model(r, live_id) for r in records],
+            "can_roll_back": len(state.stack) >= 2, "served": await _served(services)}
+
+
+async def _served(services: Services) -> dict[str, Any] | None:
+    """The model the first Rasa server runs, and the registry model with its fingerprint (if any)."""
+    servers = services.retraining.setup.servers
+    if not servers:
+        return None
+    try:
+        status_ = await asyncio.wait_for(servers[0].status(), SERVED_TIMEOUT_S)
+    except (RasaError, OSError, TimeoutError):
+        return None
+    fingerprint = str(status_.get("model_id") or "")
+    records = await asyncio.to_thread(services.retraining.registry.all)
+    known = next((r.id for r in records if fingerprint and r.rasa_model_id == fingerprint), None)
+    return {"model_file": FilePath(str(status_.get("model_file") or "")).name, "rasa_model_id": fingerprint,
+            "registry_id": known}
 
 
 @router.get("/models/{model_id}")
@@ -153,8 +179,19 @@ async def review_queue(
     queue = services.retraining.review
     wanted = None if all_statuses else (status_ or ReviewStatus.PENDING)
     items = await asyncio.to_thread(queue.items, wanted, limit, offset)
-    return {"items": [item.as_dict() for item in items], "counts": await asyncio.to_thread(queue.counts),
-            "intents": await asyncio.to_thread(queue.intents)}
+    replies = await asyncio.gather(*(_bot_said(services, item.session_id, item.created_at) for item in items))
+    return {"items": [{**item.as_dict(), "bot_said": reply} for item, reply in zip(items, replies, strict=True)],
+            "counts": await asyncio.to_thread(queue.counts), "intents": await asyncio.to_thread(queue.intents)}
+
+
+async def _bot_said(services: Services, session_id: str, at: datetime) -> str | None:
+    """The bot's first reply after the reviewed message, while the conversation's transcript is kept."""
+    try:
+        entries = await services.handoff.transcript(session_id, include_internal=False)
+    except (OSError, RedisError):
+        return None
+    moment = at.timestamp() if at.tzinfo else at.replace(tzinfo=UTC).timestamp()
+    return next((e.text for e in entries if e.role is Role.BOT and e.ts >= moment), None)
 
 
 @router.post("/review/{item_id}")

@@ -137,7 +137,6 @@ function runConsole() {
   /* ---------- sign-in (staff.js) and the connection ---------- */
 
   const staff = window.TandemStaff.page({
-    key: 'agent', // kept as tandem.agent_token and tandem.agent_name in this tab
     refuse: (role) => (CONSOLE_ROLES.has(role) ? '' : 'This account cannot use the agent console.'),
     enter: startConsole,
     leave: stopConsole,
@@ -146,7 +145,7 @@ function runConsole() {
 
   const client = new ChatSocket({
     url: SOCKET_URL,
-    greeting: () => ({ type: 'auth', token: staff.token() }),
+    greeting: () => ({ type: 'auth' }), // the socket sends the staff session cookie
     onFrame: byType({
       ready: onReady, queue: onQueue, transcript: onTranscript, claimed: onClaimed, message: onMessage,
       ack: onAck, session_state: onSessionState, typing: onCustomerTyping, presence: onPresence,
@@ -698,14 +697,14 @@ function runConsole() {
 
   /* ---------- console settings: queues and canned replies ---------- */
 
-  // GET an agent API with the bearer token; null when it failed (the reason is shown; a 401 signs out).
+  // GET an agent API in the staff session; null when it failed (the reason is shown; a 401 signs out).
   async function apiGet(path) {
-    const token = staff.token();
+    const signIn = staff.session();
     try {
       const body = await staff.api(path);
-      return token === staff.token() ? body : null; // null if signed out (or in again) meanwhile
+      return signIn === staff.session() ? body : null; // null if signed out (or in again) meanwhile
     } catch (error) {
-      if (error instanceof window.TandemStaff.ApiError && error.status !== 401 && token === staff.token()) {
+      if (error instanceof window.TandemStaff.ApiError && error.status !== 401 && signIn === staff.session()) {
         showError(error.message);
       }
       return null; // offline: the socket's reconnect shows that already

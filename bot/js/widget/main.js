@@ -343,6 +343,7 @@ function startWidget() {
       store.remove(STORAGE_LAST_ID);
     }
     state.sessionId = frame.session_id;
+    showGreeting(frame.greeting);
     if (frame.session_token) {
       state.token = frame.session_token;
       store.set(STORAGE_TOKEN, frame.session_token);
@@ -353,6 +354,16 @@ function startWidget() {
     ledger.resend(send); // in the order typed; the server ignores a client_id it has already stored
     if (state.pendingContact) sendContactFrame(state.pendingContact); // its ack was lost with the old socket
     if (state.pendingRating) client.sendRaw(state.pendingRating);
+  }
+
+  // The configured greeting (Settings.widget_greeting) opens the transcript; it is not a stored message.
+  function showGreeting(text) {
+    const shown = ui.transcript.querySelector('.tandem-greeting');
+    if (shown || typeof text !== 'string' || !text.trim()) return;
+    ui.transcript.prepend(h('li', { class: 'tandem-msg tandem-msg--bot tandem-greeting', 'data-role': 'greeting' }, [
+      h('div', { class: 'tandem-msg__label', text: BOT_LABEL }),
+      h('div', { class: 'tandem-msg__text', text }),
+    ]));
   }
 
   function onMessage(msg) {

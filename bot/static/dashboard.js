@@ -29,7 +29,7 @@
   const $ = (id) => document.getElementById(id);
   const ui = {
     periodForm: $('period-form'), from: $('period-from'), to: $('period-to'), zone: $('period-zone'),
-    label: $('period-label'),
+    label: $('label-filter'),
     loading: $('loading'), error: $('dashboard-error'), metrics: $('metrics-section'), kpis: $('kpis'),
     gapsSection: $('gaps-section'), gaps: $('gaps'), agents: $('agents'), comments: $('comments'),
     noAccess: $('no-access'), periodLabel: $('period-label'), comparison: $('comparison'),

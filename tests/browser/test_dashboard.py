@@ -214,10 +214,10 @@ def test_the_figures_can_be_narrowed_to_the_conversations_with_a_label(system: R
                                                                        context: BrowserContext, week: None) -> None:
     page = open_dashboard(context, system.gateway.url, "super")
     show_week(page)
-    expect(page.locator("#period-label option")).to_have_text(["All conversations", "partner (3)", "vip (1)"])
-    page.select_option("#period-label", "partner")
+    expect(page.locator("#label-filter option")).to_have_text(["All conversations", "partner (3)", "vip (1)"])
+    page.select_option("#label-filter", "partner")
     expect(page.locator("body")).to_have_attribute("data-loaded", re.compile(r"&label=partner$"))
     expect(page.locator("[data-kpi='conversations'] .kpi-value")).to_have_text("3")
     expect(page.locator("[data-kpi='resolution'] .kpi-value")).to_have_text("100.0 %")
-    page.select_option("#period-label", "")
+    page.select_option("#label-filter", "")
     expect(page.locator("[data-kpi='conversations'] .kpi-value")).to_have_text("12")

@@ -146,7 +146,7 @@ async def test_suggestions_the_article_used_and_labels_reach_the_outcome_record_
     report = supervisor.call("GET", "/api/reports/service", label=label).json()
     assert report["title"].endswith(f"labelled “{label}”") and report["metrics"]["conversations"] == 1
     summary = supervisor.call("GET", "/api/metrics/summary", label=label).json()
-    assert summary["conversations"] == 1 and summary["period"]["label"] == label
+    assert summary["conversations"] == 1 and summary["period"]["conversation_label"] == label
     assert supervisor.call("GET", "/api/metrics/labels").json()[label] == 1
     assert supervisor.call("GET", "/api/metrics/summary", label="<b>").status_code == 400
     await customer.close()

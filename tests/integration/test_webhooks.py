@@ -139,7 +139,9 @@ async def erasure_drops_the_deliveries(system: RunningSystem, session_id: str) -
     headers = {"Authorization": f"Bearer {staff_token(system.gateway.url, 'admin')}"}
     async with httpx.AsyncClient(base_url=system.gateway.url, headers=headers, timeout=60) as admin:
         held = (await admin.get(f"/api/admin/conversations/{session_id}")).json()["stores"]["sql"]
-        assert held["webhook_deliveries"] == 7
+        listed = (await admin.get("/api/admin/webhooks/deliveries", params={"session_id": session_id})).json()
+        # 7 to this test's receivers, more where other tests left webhooks registered (the API fuzz test)
+        assert held["webhook_deliveries"] == len(listed["deliveries"]) >= 7
         assert (await admin.delete(f"/api/admin/conversations/{session_id}")).status_code == 204
         log = await admin.get("/api/admin/webhooks/deliveries", params={"session_id": session_id})
         assert log.json()["deliveries"] == []

@@ -127,6 +127,6 @@ def test_a_label_selects_the_conversations_agents_tagged_with_it(engine: Engine,
     assert summarize(engine, day).conversations == 3
     refunds = summarize(engine, Period(at(0), at(24), conversation_label="refund"))
     assert refunds.conversations == 2 and refunds.by_outcome["agent_resolved"] == 2
-    assert refunds.period["label"] == "refund"
+    assert refunds.period["conversation_label"] == "refund"
     assert summarize(engine, Period(at(0), at(24), conversation_label="nobody-uses-this")).conversations == 0
     assert labels_used(engine, Period(at(0), at(24), conversation_label="vip")) == {"refund": 2, "vip": 1}

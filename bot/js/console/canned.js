@@ -63,7 +63,6 @@ export function createCanned({ ui, api, sessionId, canInsert, insert, onLoaded =
       onclick: () => choose(r.shortcut),
     }, [h('span', { class: 'shortcut-name', text: `/${r.shortcut}` }), h('span', { class: 'shortcut-text', text: preview(r.text) })])));
     ui.menu.hidden = matches.length === 0;
-    ui.input.setAttribute('aria-expanded', matches.length ? 'true' : 'false');
     if (matches.length) ui.input.setAttribute('aria-activedescendant', `shortcut-option-${active}`);
     else ui.input.removeAttribute('aria-activedescendant');
   }

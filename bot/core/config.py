@@ -21,6 +21,7 @@ from pydantic_settings import (
     YamlConfigSettingsSource,
 )
 
+from encoders import Precision
 from handoff.hours import BusinessHours
 from outcomes import Fees, Targets
 from retraining import RetrainingSettings
@@ -52,6 +53,19 @@ class RoutingSettings(BaseModel):
     veto_clarify: float = 0.56
     person_confidence: float = Field(default=0.30, ge=0, le=1)
     order_topic: str = "Orders & Shipping"
+
+
+class ModelSettings(BaseModel):
+    """How the gateway runs the knowledge base's sentence models (docs/capacity.md).
+
+    Rasa's featurizer has the same two options in config.yml's pipeline, since Rasa reads its own.
+    """
+
+    #: ``fp32`` gives the models' own vectors; ``int8`` about 1.6x less CPU per query, cosine to fp32
+    #: >= 0.99, but the decision thresholds were calibrated on fp32 (re-run kb_answerability first).
+    precision: Precision = Precision.FP32
+    #: ONNX Runtime threads per model; 1 leaves the other core to Rasa.
+    threads: int = Field(default=1, ge=1, le=64)
 
 
 class HandoffSettings(BaseModel):
@@ -168,6 +182,7 @@ class Settings(BaseSettings):
     kb_rasa_vocabulary_file: Path | None = PROJECT_ROOT / "training_data" / "vocabulary.yml"
     knowledge_base: KnowledgeBaseThresholds = Field(default_factory=KnowledgeBaseThresholds)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    models: ModelSettings = Field(default_factory=ModelSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)

@@ -119,7 +119,8 @@ async def gateway_load(system: RunningSystem, concurrency: int, seconds: float, 
     elapsed = time.monotonic() - started
     return {"msgs_per_s": round(len(latencies) / elapsed, 1), "latency_ms_p50": percentile(latencies, 50) or 0.0,
             "latency_ms_p95": percentile(latencies, 95) or 0.0, "latency_ms_p99": percentile(latencies, 99) or 0.0,
-            "sent": counts["sent"], "held_for_a_person": counts["held"], "lost": counts["lost"],
+            "sent": counts["sent"], "answered": len(latencies), "held_for_a_person": counts["held"],
+            "lost": counts["lost"],
             "duplicated": counts["duplicated"]}
 
 
@@ -156,7 +157,7 @@ async def measured_load(system: RunningSystem, concurrency: int, seconds: float,
     pids = system_pids(system)
     cpu_start = cpu_s(*pids)
     figures = await gateway_load(system, concurrency, seconds, think_s)
-    answered = figures["msgs_per_s"] * seconds
+    answered = figures["answered"]
     figures["cpu_ms_per_msg"] = round(1000 * (cpu_s(*pids) - cpu_start) / answered, 1) if answered else 0.0
     return figures
 

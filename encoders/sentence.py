@@ -11,6 +11,7 @@ The ONNX file is exported on first use into ``cache_dir`` and reused by every pr
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import threading
@@ -122,7 +123,7 @@ class SentenceEncoder:
 
     def _onnx_file(self) -> Path:
         """The exported (and, for int8, quantised) model, made on first use."""
-        folder = self._cache_dir / "onnx" / f"{self._model_dir.name}-onnx-v{EXPORT_VERSION}"
+        folder = self._cache_dir / "onnx" / f"{_cache_name(self._model_dir)}-v{EXPORT_VERSION}"
         fp32 = folder / "model-fp32.onnx"
         if not fp32.exists():
             export(self._model_dir, fp32)
@@ -132,6 +133,13 @@ class SentenceEncoder:
         if not int8.exists():
             quantize(fp32, int8)
         return int8
+
+
+def _cache_name(model_dir: Path) -> str:
+    """A cache folder name per model folder: two packages whose folders are both called ``model``
+    (or two virtualenvs' copies of one) never share an export."""
+    digest = hashlib.sha256(str(model_dir.resolve()).encode()).hexdigest()[:12]
+    return f"{model_dir.name}-{digest}"
 
 
 def _check_mean_pooling(model_dir: Path) -> None:

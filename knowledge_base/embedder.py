@@ -31,6 +31,7 @@ from typing import Protocol
 import numpy as np
 
 from encoders import DEFAULT_CACHE_DIR, EncoderUnavailable, Precision, SentenceEncoder
+from encoders.batching import MicroBatcher
 from knowledge_base.errors import EmbedderUnavailable
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,10 @@ class SentenceEmbedder:
     construction, so building the service and the CLI's ``--help`` stay fast. ``threads`` is the
     encoder's own ONNX Runtime pool: the default of 1 is deliberate, on a 2-CPU machine shared
     with Rasa more threads made one query in ten take ~370 ms instead of ~6 ms.
+
+    Questions asked at the same time from several threads (conversations answered at once) are
+    embedded in one model call (:class:`encoders.batching.MicroBatcher`): under load that costs
+    about half as much per question.
     """
 
     #: Customers ask the same questions again and again (and the content page's preview repeats
@@ -79,6 +84,7 @@ class SentenceEmbedder:
         self._cache_dir = cache_dir
         self._lock = threading.Lock()
         self._encoder: SentenceEncoder | None = None
+        self._batcher = MicroBatcher(self._encode)
         self._embed_query = functools.lru_cache(maxsize=self.QUERY_CACHE_SIZE)(self._encode_read_only)
 
     @property
@@ -94,16 +100,19 @@ class SentenceEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if len(texts) == 1:
             return self._embed_query(texts[0]).copy()
-        return self._loaded().encode(texts, self._batch_size)
+        return self._batcher.encode(texts)
 
     def query_cache_info(self) -> functools._CacheInfo:
         """Hits and misses of the query cache (for benchmarks and logs)."""
         return self._embed_query.cache_info()
 
     def _encode_read_only(self, text: str) -> np.ndarray:
-        vectors = self._loaded().encode([text])
+        vectors = self._batcher.encode([text])
         vectors.flags.writeable = False  # shared by every later hit
         return vectors
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return self._loaded().encode(texts, self._batch_size)
 
     def _loaded(self) -> SentenceEncoder:
         with self._lock:

@@ -34,7 +34,7 @@ import psutil
 
 from knowledge_base.folder import read_folder
 from outcomes.metrics import percentile
-from rasa_bridge import RasaClient
+from rasa_bridge import RasaClient, RasaUnavailable
 from tests.support.clients import CustomerClient
 from tests.support.system import RunningSystem, running_system
 
@@ -133,13 +133,16 @@ async def rasa_load(system: RunningSystem, concurrency: int, seconds: float, thi
     """The same kind of traffic straight to Rasa's REST webhook (its actions still run on the gateway)."""
     done = 0
     until = time.monotonic() + seconds
-    rasa = RasaClient(system.rasa_urls, timeout_s=60)  # spreads conversations as the gateway does
+    rasa = RasaClient(system.rasa_urls, timeout_s=REPLY_TIMEOUT_S)  # spreads conversations as the gateway does
 
     async def sender() -> None:
         nonlocal done
         sender_id = uuid.uuid4().hex
         while time.monotonic() < until:
-            await rasa.send(sender_id, random.choice(MESSAGES))
+            try:
+                await rasa.send(sender_id, random.choice(MESSAGES))
+            except RasaUnavailable:
+                return  # past saturation: this sender's messages count as not done
             done += 1
             await asyncio.sleep(random.uniform(0.5, 1.5) * think_s)
 

@@ -11,8 +11,8 @@ default soaks for ``--seconds`` (600).
 
 ``--capacity`` instead raises the offered rate step by step (``--step-rate`` messages per second
 more each ``--step-seconds``; conversations = rate x think time) until the 95th percentile
-latency passes 1 s or a message is lost, and reports ``capacity_msgs_per_s``: the rate served
-at the last step that held (docs/capacity.md).
+latency passes 1 s or a message is lost, and reports ``capacity_msgs_per_s``: the offered rate
+of the last step that held (docs/capacity.md).
 """
 
 from __future__ import annotations
@@ -167,18 +167,19 @@ async def measured_load(system: RunningSystem, concurrency: int, seconds: float,
 
 async def capacity(system: RunningSystem, think_s: float, step_seconds: float, step_rate: float,
                    max_rate: float) -> dict[str, object]:
-    """Raise the offered rate until p95 passes ``P95_LIMIT_MS`` or a message is lost; the last rate that held."""
+    """Raise the offered rate until p95 passes ``P95_LIMIT_MS`` or a message is lost; the last offered rate
+    that held (each step's ``msgs_per_s`` is lower: it counts the ramp and the wait for the last replies)."""
     steps: list[dict[str, float]] = []
-    served = 0.0
+    held = 0.0
     rate = step_rate
     while rate <= max_rate:
         figures = await measured_load(system, max(1, round(rate * think_s)), step_seconds, think_s)
         steps.append({"offered_msgs_per_s": rate, **figures, "load_average": round(os.getloadavg()[0], 2)})
         if figures["latency_ms_p95"] > P95_LIMIT_MS or figures["lost"] or not figures["msgs_per_s"]:
             break
-        served = figures["msgs_per_s"]
+        held = rate
         rate += step_rate
-    return {"capacity_msgs_per_s": served, "p95_limit_ms": P95_LIMIT_MS, "steps": steps}
+    return {"capacity_msgs_per_s": held, "p95_limit_ms": P95_LIMIT_MS, "steps": steps}
 
 
 async def main(args: argparse.Namespace) -> dict[str, object]:

@@ -4,8 +4,15 @@ Starts Redis (the machine's or an embedded one), the trained Rasa server and a g
 loopback, ramps to ``--concurrency`` conversations that each send realistic messages with think
 time, then sends the same messages straight to Rasa's REST webhook. Prints one JSON line:
 concurrency, msgs_per_s, rasa_msgs_per_s, latency_ms_p50/p95/p99, lost, duplicated,
-rss_growth_pct (gateway + Rasa, start vs end). ``--quick`` is a short run; the default soaks for
-``--seconds`` (600).
+rss_growth_pct (gateway + Rasa, start vs end), cpu_ms_per_msg (CPU seconds the gateway and Rasa
+spent per answered message: the figure that stays meaningful on a shared machine) and the load
+average. ``--quick`` is a short run (60 s; 50 conversations unless ``--concurrency`` says); the
+default soaks for ``--seconds`` (600).
+
+``--capacity`` instead raises the offered rate step by step (``--step-rate`` messages per second
+more each ``--step-seconds``; conversations = rate x think time) until the 95th percentile
+latency passes 1 s or a message is lost, and reports ``capacity_msgs_per_s``: the offered rate
+of the last step that held (docs/capacity.md).
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import sys
 import tempfile
@@ -26,7 +34,7 @@ import psutil
 
 from knowledge_base.folder import read_folder
 from outcomes.metrics import percentile
-from rasa_bridge import RasaClient
+from rasa_bridge import RasaClient, RasaUnavailable
 from tests.support.clients import CustomerClient
 from tests.support.system import RunningSystem, running_system
 
@@ -49,6 +57,7 @@ def realistic_messages(seed: int = 7) -> list[str]:
 
 MESSAGES = realistic_messages()
 REPLY_TIMEOUT_S = 300  # a message with no reply by then counts as lost
+P95_LIMIT_MS = 1000  # the capacity mode's service level
 
 
 def rss_mb(*pids: int) -> float:
@@ -57,6 +66,21 @@ def rss_mb(*pids: int) -> float:
         process = psutil.Process(pid)
         total += process.memory_info().rss + sum(c.memory_info().rss for c in process.children(recursive=True))
     return total / 2**20
+
+
+def cpu_s(*pids: int) -> float:
+    """CPU seconds (user + system) used so far by the processes and their children."""
+    total = 0.0
+    for pid in pids:
+        process = psutil.Process(pid)
+        for each in (process, *process.children(recursive=True)):
+            times = each.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def system_pids(system: RunningSystem) -> tuple[int, ...]:
+    return (system.gateway.child.process.pid, *(child.process.pid for child in system.rasas))
 
 
 async def customer(url: str, until: float, think_s: float, latencies: list[float], counts: dict[str, int]) -> None:
@@ -93,9 +117,10 @@ async def gateway_load(system: RunningSystem, concurrency: int, seconds: float, 
         await asyncio.sleep(0.05)
     await asyncio.gather(*tasks)
     elapsed = time.monotonic() - started
-    return {"msgs_per_s": round(len(latencies) / elapsed, 1), "latency_ms_p50": percentile(latencies, 50),
-            "latency_ms_p95": percentile(latencies, 95), "latency_ms_p99": percentile(latencies, 99),
-            "sent": counts["sent"], "held_for_a_person": counts["held"], "lost": counts["lost"],
+    return {"msgs_per_s": round(len(latencies) / elapsed, 1), "latency_ms_p50": percentile(latencies, 50) or 0.0,
+            "latency_ms_p95": percentile(latencies, 95) or 0.0, "latency_ms_p99": percentile(latencies, 99) or 0.0,
+            "sent": counts["sent"], "answered": len(latencies), "held_for_a_person": counts["held"],
+            "lost": counts["lost"],
             "duplicated": counts["duplicated"]}
 
 
@@ -108,13 +133,16 @@ async def rasa_load(system: RunningSystem, concurrency: int, seconds: float, thi
     """The same kind of traffic straight to Rasa's REST webhook (its actions still run on the gateway)."""
     done = 0
     until = time.monotonic() + seconds
-    rasa = RasaClient(system.rasa_urls, timeout_s=60)  # spreads conversations as the gateway does
+    rasa = RasaClient(system.rasa_urls, timeout_s=REPLY_TIMEOUT_S)  # spreads conversations as the gateway does
 
     async def sender() -> None:
         nonlocal done
         sender_id = uuid.uuid4().hex
         while time.monotonic() < until:
-            await rasa.send(sender_id, random.choice(MESSAGES))
+            try:
+                await rasa.send(sender_id, random.choice(MESSAGES))
+            except RasaUnavailable:
+                return  # past saturation: this sender's messages count as not done
             done += 1
             await asyncio.sleep(random.uniform(0.5, 1.5) * think_s)
 
@@ -126,30 +154,68 @@ async def rasa_load(system: RunningSystem, concurrency: int, seconds: float, thi
     return round(done / (time.monotonic() - started), 1)
 
 
-async def main(concurrency: int, seconds: float, think_s: float, rasa_processes: int) -> dict[str, object]:
-    with running_system(Path(tempfile.mkdtemp(prefix="tandem-load-")), rasa_processes=rasa_processes) as system:
-        pids = (system.gateway.child.process.pid, *(child.process.pid for child in system.rasas))
-        await gateway_load(system, min(10, concurrency), 10, think_s)  # warm-up
+async def measured_load(system: RunningSystem, concurrency: int, seconds: float, think_s: float
+                        ) -> dict[str, float]:
+    """:func:`gateway_load` with the CPU time the gateway and Rasa spent per answered message."""
+    pids = system_pids(system)
+    cpu_start = cpu_s(*pids)
+    figures = await gateway_load(system, concurrency, seconds, think_s)
+    answered = figures["answered"]
+    figures["cpu_ms_per_msg"] = round(1000 * (cpu_s(*pids) - cpu_start) / answered, 1) if answered else 0.0
+    return figures
+
+
+async def capacity(system: RunningSystem, think_s: float, step_seconds: float, step_rate: float,
+                   max_rate: float) -> dict[str, object]:
+    """Raise the offered rate until p95 passes ``P95_LIMIT_MS`` or a message is lost; the last offered rate
+    that held (each step's ``msgs_per_s`` is lower: it counts the ramp and the wait for the last replies)."""
+    steps: list[dict[str, float]] = []
+    held = 0.0
+    rate = step_rate
+    while rate <= max_rate:
+        figures = await measured_load(system, max(1, round(rate * think_s)), step_seconds, think_s)
+        steps.append({"offered_msgs_per_s": rate, **figures, "load_average": round(os.getloadavg()[0], 2)})
+        if figures["latency_ms_p95"] > P95_LIMIT_MS or figures["lost"] or not figures["msgs_per_s"]:
+            break
+        held = rate
+        rate += step_rate
+    return {"capacity_msgs_per_s": held, "p95_limit_ms": P95_LIMIT_MS, "steps": steps}
+
+
+async def main(args: argparse.Namespace) -> dict[str, object]:
+    with running_system(Path(tempfile.mkdtemp(prefix="tandem-load-")), rasa_processes=args.rasa_processes) as system:
+        await gateway_load(system, min(10, args.concurrency), 10, args.think)  # warm-up
+        if args.capacity:
+            found = await capacity(system, args.think, args.step_seconds, args.step_rate, args.max_rate)
+            return {"think_s": args.think, "rasa_processes": args.rasa_processes, **found}
+        pids = system_pids(system)
         rss_start = rss_mb(*pids)
-        figures = await gateway_load(system, concurrency, seconds, think_s)
+        figures = await measured_load(system, args.concurrency, args.seconds, args.think)
         rss_end = rss_mb(*pids)
-        rasa_rate = await rasa_load(system, concurrency, min(seconds, 60), think_s)
-    return {"concurrency": concurrency, "seconds": seconds, "think_s": think_s, "rasa_processes": rasa_processes,
-            "distinct_messages": len(set(MESSAGES)), **figures,
+        load_average = round(os.getloadavg()[0], 2)
+        rasa_rate = await rasa_load(system, args.concurrency, min(args.seconds, 60), args.think)
+    return {"concurrency": args.concurrency, "seconds": args.seconds, "think_s": args.think,
+            "rasa_processes": args.rasa_processes, "distinct_messages": len(set(MESSAGES)), **figures,
             "rasa_msgs_per_s": rasa_rate,
             "ratio_to_rasa": round(figures["msgs_per_s"] / rasa_rate, 2) if rasa_rate else None,
             "rss_start_mb": round(rss_start), "rss_end_mb": round(rss_end),
-            "rss_growth_pct": round(100 * (rss_end - rss_start) / rss_start, 1)}
+            "rss_growth_pct": round(100 * (rss_end - rss_start) / rss_start, 1), "load_average": load_average}
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=None, help="conversations (default 200; 50 with --quick)")
     parser.add_argument("--seconds", type=float, default=600)
     parser.add_argument("--think", type=float, default=5.0, help="mean think time between messages (s)")
-    parser.add_argument("--quick", action="store_true", help="50 conversations for 60 s")
+    parser.add_argument("--quick", action="store_true", help="60 s, 50 conversations unless --concurrency says")
     parser.add_argument("--rasa-processes", type=int, default=1, help="Rasa servers sharing the Redis stores")
+    parser.add_argument("--capacity", action="store_true", help="find the highest rate with p95 <= 1 s")
+    parser.add_argument("--step-rate", type=float, default=5.0, help="capacity: msgs/s added per step")
+    parser.add_argument("--step-seconds", type=float, default=40.0, help="capacity: length of each step")
+    parser.add_argument("--max-rate", type=float, default=100.0, help="capacity: stop at this offered rate")
     args = parser.parse_args()
     if args.quick:
-        args.concurrency, args.seconds = 50, 60
-    print(json.dumps(asyncio.run(main(args.concurrency, args.seconds, args.think, args.rasa_processes))))
+        args.seconds = 60
+    if args.concurrency is None:
+        args.concurrency = 50 if args.quick else 200
+    print(json.dumps(asyncio.run(main(args))))

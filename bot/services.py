@@ -67,6 +67,7 @@ class Services:
     redactor: Redactor
     embedder: Embedder
     retraining: Retraining
+    policy: Policy  # the routing decision's knobs, shared by the live bot and the content team's preview
     canned: CannedStore
     webhooks: EndpointStore
     deliveries: DeliveryLog
@@ -208,7 +209,7 @@ async def build_services(settings: Settings) -> Services:
                                   closed_ttl_s=settings.privacy.closed_session_ttl_s, events=events),
         accounts=accounts,
         recorder=recorder, signer=TokenSigner(settings.secret_key.get_secret_value(), settings.token_ttl_s),
-        executor=executor, redactor=redactor, embedder=embedder, retraining=retraining, canned=canned,
+        executor=executor, redactor=redactor, embedder=embedder, retraining=retraining, canned=canned, policy=policy,
         limiter=RateLimiter(settings.redis_url, settings.rate_limits, settings.secret_key.get_secret_value()),
         webhooks=endpoints, deliveries=deliveries, events=events, deliverer=deliverer,
     )

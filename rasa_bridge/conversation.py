@@ -104,6 +104,14 @@ class Parse:
         )
 
 
+    def as_rasa(self) -> dict[str, Any]:
+        """Back in the shape of Rasa's parse data (``tracker.latest_message``), as routing reads it."""
+        ranking = [{"name": guess.name, "confidence": guess.confidence} for guess in self.ranking]
+        intent = {"name": self.intent.name, "confidence": self.intent.confidence} if self.intent else {}
+        return {"text": self.text, "intent": intent, "intent_ranking": ranking,
+                "entities": [{"entity": e.entity, "value": e.value} for e in self.entities]}
+
+
 class RasaClient:
     """A thin async client over one or more Rasa servers; one per process, sharing connection pools.
 

@@ -51,19 +51,36 @@ _ORDER_PROBLEMS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"|\b(?:only|just)\s+(?:got|received|had|contained|came\s+with)\s+(?:\d+|one|two|three|half|part)\b"
             rf"|\b{_BOX}\s+only\s+(?:had|contained|came\s+with)\s+(?:\d+|one|two|three|half|part)\b"
             r"|\b(?:only\s+)?(?:half|part)\s+(?:of\s+)?(?:my|the)\s+order"
-            rf"|\b(?:arrived|came|turned\s+up)\s+without\b")),
+            rf"|\b(?:arrived|came|turned\s+up)\s+without\b"
+            r"|\bmissing\s+from\s+(?:the|my|our)\s+(?:pack|kit|set|starter\s+kit)\b|\bincomplete\s+(?:order|kit|set|pack|delivery)\b|\b(?:order|kit|set|pack)\s+(?:is|was)\s+incomplete\b"
+            rf"|\bthere\s+(?:was|were)\s+no\b[^.?!]{{0,40}}?\b(?:in|inside)\s+(?:the|my)\s+{_BOX}"
+            rf"|\b{_BOX}\s+(?:was|is)\s+missing\b"
+            r"|\b(?:came|arrived)\s+with\s+no\b"
+            r"|\bonly\s+(?:got|received)\s+(?:\d+|one|two|three)\s+(?:of|out\s+of)\b")),
         ("my order arrived damaged", (
             rf"\b(?:arrived|came|turned\s+up|was\s+delivered|got\s+delivered)\s+(?:all\s+)?"
             rf"(?:{_BROKEN}|in\s+pieces|dead\s+on\s+arrival)"
             r"|\b(?:box|package|parcel)\s+(?:was|came|arrived)\s+(?:damaged|crushed|open|opened|empty|ripped|torn)"
             rf"|\barrived\s+with\s+(?:a\s+)?{_BROKEN}"
-            rf"|\b{_BROKEN}\s+in\s+(?:the\s+)?(?:box|package|parcel|post|delivery|transit)")),
+            rf"|\b{_BROKEN}\s+in\s+(?:the\s+)?(?:box|package|parcel|post|delivery|transit)"
+            rf"|\b(?:was|were|is|are)\s+(?:already\s+)?{_BROKEN}\s+when\s+(?:it|they|i|we)\s+(?:arrived|came|opened|unboxed)"
+            r"|\bdead\s+on\s+arrival\b|\bdoa\b")),
         ("I received the wrong item in my order", (
             r"\b(?:sent|received|got|delivered|shipped)\s+(?:me\s+|us\s+)?(?:the\s+|a\s+)?wrong\s+"
             r"(?:item|product|thing|one|colou?r|model|size|bulb|version)"
             r"|\bordered\b[^.?!]{1,60}?\bbut\s+(?:you\s+|they\s+)?(?:sent|shipped|delivered)\b"
-            r"|\bordered\b[^.?!]{1,60}?\bbut\s+(?:i\s+|we\s+)?(?:got|received)\b[^.?!]{1,40}?\binstead\b")),
-        ("my order never arrived", r"\bnever\s+(?:arrived|came|showed\s+up|got\s+delivered)"),
+            r"|\bordered\b[^.?!]{1,60}?\bbut\s+(?:i\s+|we\s+)?(?:got|received)\b[^.?!]{1,40}?\binstead\b"
+            r"|\bnot\s+what\s+(?:i|we)\s+ordered\b|\b(?:is|was)\s*n[o']?t\s+what\s+(?:i|we)\s+ordered\b"
+            r"|\b(?:got|received|sent\s+me|delivered)\b[^.?!]{1,40}?\binstead\s+of\s+(?:the|a|an|my)\b"
+            r"|\bsomeone\s+else'?s\s+order\b")),
+        ("my order never arrived", (
+            r"\bnever\s+(?:arrived|came|showed\s+up|got\s+delivered)"
+            rf"|\b{_BOX}\s+(?:has|have)\s*(?:n[o']?t|not)\s+(?:arrived|come|turned\s+up|been\s+delivered)"
+            rf"|\b(?:still|yet)\s+(?:not|hasn'?t|has\s+not)\s+(?:arrived|come|turned\s+up)"
+            rf"|\bstill\s+waiting\s+(?:for|on)\s+(?:my|the|our)\s+{_BOX}"
+            r"|\blost\s+in\s+(?:the\s+)?(?:post|mail|transit)"
+            r"|\b(?:did\s*n[o']?t|did\s+not|never)\s+(?:get|receive)\s+(?:my|the|our)\s+(?:order|parcel|package|delivery)"
+            r"|\b(?:says|said|shows|marked\s+as)\s+delivered\s+but\b")),
     )
 )
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)?")

@@ -106,3 +106,29 @@ def test_a_saved_draft_is_previewed_by_id_and_bad_requests_say_what_is_missing(c
     assert content.get(f"/api/content/articles/{saved['id']}").json()["status"] == "draft"
     assert neither.status_code == 422 and "give the draft to preview" in neither.text
     assert unknown.status_code == 404 and "nope" in unknown.json()["detail"]
+
+
+def test_what_would_the_bot_answer_runs_the_live_routing_decision_with_the_classifier(
+    content: httpx.Client, demo_vocabulary: dict[str, Any]
+) -> None:
+    netflix = "my Netflix app keeps buffering, how do I fix it?"
+    other_brand = content.post("/api/content/ask", json={"question": netflix})
+    ours = content.post("/api/content/ask", json={"question": "how do I factory reset the Lumen Hub?"})
+
+    handed_over, answered = other_brand.json()["decision"], ours.json()["decision"]
+    assert (handed_over["action"], handed_over["reason"], handed_over["article_ids"]) == ("escalate", "third_party", [])
+    assert handed_over["decided_by"] in {"other_brand", "classifier_veto", "classifier_reason"}
+    assert handed_over["signals"]["intents"][0][0] == "third_party_question"
+    assert "Netflix" in handed_over["signals"]["entities"]["brand"]
+    assert (answered["action"], answered["article_ids"], answered["decided_by"]) == (
+        "answer", ["hub-reset"], "confident_article")
+    assert answered["signals"]["intents"] and answered["signals"]["rule"] == "confident_article"
+
+
+def test_a_draft_preview_shows_the_routing_decision_for_the_draft(content: httpx.Client) -> None:
+    previewed = content.post("/api/content/preview", json={"question": "the hub light is purple, what does it mean?",
+                                                           "article": DRAFT}).json()
+
+    assert previewed["draft"]["rank"] == 1 and previewed["draft"]["offered"]
+    assert previewed["decision"]["decided_by"] not in {"knowledge_base", ""}
+    assert previewed["decision"]["signals"]["intents"]

@@ -11,6 +11,7 @@ import asyncio
 import io
 import tempfile
 import zipfile
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -27,6 +28,8 @@ from knowledge_base.exchange import article_fields, article_from, parse, read_ar
 from knowledge_base.folder import markdown_file
 from knowledge_base.service import Consultation as KbConsultation
 from knowledge_base.vocabulary import Term, TermKind, Vocabulary, write_rasa_nlu
+from rasa_bridge import RasaUnavailable
+from routing import Route, Step, route, signals_of
 
 router = APIRouter(prefix="/api/content", tags=["content"],
                    responses={401: {"description": "No or invalid token"},
@@ -93,14 +96,17 @@ class CandidateOut(BaseModel):
 
 
 class DecisionOut(BaseModel):
-    action: str = Field(description="answer, clarify or escalate (the routing decision adds hand over, small talk)")
-    reason: str
+    action: str = Field(description="What the live bot would do: answer, clarify, escalate (hand over to a "
+                        "person), small_talk or rephrase (ask to say it in other words)")
+    reason: str = Field(description="The escalation reason when it hands over, else the knowledge base's reason")
     article_ids: list[str]
     answer: str | None = Field(None, description="The answer's text, when the action is answer")
-    decided_by: str = Field("knowledge_base", description="Which signal decided: knowledge_base, or classifier "
-                            "once the preview runs the whole routing decision")
-    signals: dict[str, Any] = Field(default_factory=dict, description="The signals the decision used "
-                                    "(the best score and its lead; the classifier's intent and confidence later)")
+    decided_by: str = Field("knowledge_base", description="The routing rule that decided (routing/decision.py, "
+                            "e.g. confident_article, classifier_veto, other_brand), or knowledge_base when the "
+                            "classifier could not be asked (then only the knowledge base's decision is shown)")
+    signals: dict[str, Any] = Field(default_factory=dict, description="The signals the decision used: the best "
+                                    "score and its lead, and with the classifier its intents, the entities and "
+                                    "the candidates (as the agent console shows them)")
 
 
 class SynonymOut(BaseModel):
@@ -256,8 +262,10 @@ async def audit_trail(services: ServicesDep, _: Curator,
 @router.post("/ask")
 async def what_would_the_bot_answer(question: Question, services: ServicesDep, _: Curator) -> Consultation:
     """The ranked candidates, their scores, and the decision the bot would make for ``question``."""
-    consultation = await asyncio.to_thread(services.knowledge_base.consult, question.question)
-    return _consultation_out(consultation, services)
+    kb = services.knowledge_base
+    consultation = await asyncio.to_thread(kb.consult, question.question)
+    decided = await _route(services, question.question, kb.search)
+    return _consultation_out(consultation, services, decided)
 
 
 @router.post("/preview", responses={404: {"description": "No article has article_id"}})
@@ -269,10 +277,12 @@ async def preview_draft(request: PreviewRequest, services: ServicesDep, _: Curat
     else:
         draft = await asyncio.to_thread(kb.get_article, str(request.article_id))
     consultation = await asyncio.to_thread(kb.preview, request.question, draft)
-    out = _consultation_out(consultation, services)
-    ranked = [c.article_id for c in consultation.candidates]
+    decided = await _route(services, request.question, lambda reading: kb.preview(reading, draft).candidates)
+    out = _consultation_out(consultation, services, decided)
+    candidates = _shown_candidates(consultation, decided)
+    ranked = [c.article_id for c in candidates]
     rank = ranked.index(draft.id) + 1 if draft.id in ranked else None
-    score = consultation.candidates[rank - 1].score if rank else None
+    score = candidates[rank - 1].score if rank else None
     offered = any(c.article_id == draft.id and c.offered for c in out.candidates)
     return Preview(**out.model_dump(), draft=DraftOut(article_id=draft.id, rank=rank,
                                                       score=round(score, 4) if score is not None else None,
@@ -334,17 +344,47 @@ async def export_articles(services: ServicesDep, _: Curator, format: ExportForma
     return _download(to_json(articles).encode(), "application/json", "articles.json")
 
 
-def _consultation_out(consultation: KbConsultation, services: Services) -> Consultation:
-    decision = consultation.decision
-    offered = [c.article_id for c in decision.candidates] if decision.action != "escalate" else []
-    answer = decision.candidates[0].body if decision.action == "answer" else None
-    ranked = consultation.candidates
-    signals = {"best_score": round(ranked[0].score, 4) if ranked else None,
-               "lead": round(ranked[0].score - ranked[1].score, 4) if len(ranked) > 1 else None}
+async def _route(services: Services, question: str, search: Callable[[str], Sequence[Candidate]]) -> Route | None:
+    """The live bot's routing decision for ``question``: Rasa's reading of the redacted text (as the bot
+    gets it) and the knowledge base's candidates for each reading; None when Rasa cannot be asked."""
+    text = await asyncio.to_thread(services.redactor.redact, question)
+    try:
+        parsed = await services.rasa.parse(text)
+    except RasaUnavailable:
+        return None
+    signals = await asyncio.to_thread(signals_of, parsed.as_rasa(), search)
+    return route(signals, services.policy)
+
+
+def _shown_candidates(consultation: KbConsultation, decided: Route | None) -> Sequence[Candidate]:
+    """The candidates the decision chose from: the routing's (best over the readings of the message), or the
+    knowledge base's alone."""
+    return decided.signals.ranked() if decided is not None else consultation.candidates
+
+
+def _decision_out(consultation: KbConsultation, decided: Route | None) -> DecisionOut:
+    ranked = _shown_candidates(consultation, decided)
+    signals: dict[str, Any] = {"best_score": round(ranked[0].score, 4) if ranked else None,
+                               "lead": round(ranked[0].score - ranked[1].score, 4) if len(ranked) > 1 else None}
+    if decided is None:  # the classifier could not be asked: the knowledge base's decision alone
+        decision = consultation.decision
+        offered = [c.article_id for c in decision.candidates] if decision.action != "escalate" else []
+        answer = decision.candidates[0].body if decision.action == "answer" else None
+        return DecisionOut(action=decision.action.value, reason=decision.reason.value, article_ids=offered,
+                           answer=answer, decided_by="knowledge_base", signals=signals | {"classifier": None})
+    action = "escalate" if decided.step is Step.HAND_OVER else decided.step.value
+    answer = decided.candidates[0].body if decided.step is Step.ANSWER else None
+    reason = decided.reason.value if decided.reason else consultation.decision.reason.value
+    return DecisionOut(action=action, reason=reason, article_ids=[c.article_id for c in decided.candidates],
+                       answer=answer, decided_by=decided.rule, signals=signals | decided.why())
+
+
+def _consultation_out(consultation: KbConsultation, services: Services, decided: Route | None) -> Consultation:
+    decision = _decision_out(consultation, decided)
+    offered = set(decision.article_ids)
     return Consultation(
-        decision=DecisionOut(action=decision.action.value, reason=decision.reason.value, article_ids=offered,
-                             answer=answer, decided_by="knowledge_base", signals=signals),
-        candidates=[_candidate_out(c, c.article_id in offered) for c in ranked],
+        decision=decision,
+        candidates=[_candidate_out(c, c.article_id in offered) for c in _shown_candidates(consultation, decided)],
         thresholds={k: float(v) for k, v in services.knowledge_base.thresholds.__dict__.items()},
         synonyms=[SynonymOut(phrase=m.phrase, term=m.term) for m in consultation.vocabulary],
     )

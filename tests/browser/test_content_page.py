@@ -71,7 +71,7 @@ def test_a_curator_previews_a_draft_and_edits_the_customers_words(
     page.click("#preview-btn")  # unsaved: ranked with the published articles, nothing saved
 
     expect(page.locator("#ask-draft")).to_contain_text("The draft hub-purple-glow would rank #1")
-    expect(page.locator("#ask-decided-by")).to_have_text("knowledge_base")
+    expect(page.locator("#ask-decided-by")).to_have_text("confident_article")  # the routing rule that decided
     expect(page.locator("#ask-signals")).to_contain_text("best_score")
     expect(page.locator("#ask-synonyms")).to_contain_text("“base station” → Lumen Hub")
     expect(page.locator("#ask-candidates tr.draft")).to_contain_text("Why does my hub glow <b>purple</b>?")

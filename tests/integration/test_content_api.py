@@ -67,7 +67,7 @@ def test_an_article_goes_from_draft_to_answer_to_retired_with_its_history(conten
     assert edited.json()["version"] == 2 and published.json()["status"] == "published"
     assert answered["decision"] | {"reason": None, "signals": None} == {
         "action": "answer", "reason": None, "article_ids": [GODS["id"]], "answer": "Yes, any name you like.",
-        "decided_by": "knowledge_base", "signals": None}
+        "decided_by": "confident_article", "signals": None}
     best = answered["candidates"][0]
     assert best["offered"] and set(best["signals"]) == {"paraphrase", "question", "body", "lexical"}
     assert GODS["id"] not in [c["article_id"] for c in after["candidates"]]

@@ -88,7 +88,7 @@ def test_an_unsaved_draft_is_previewed_against_the_published_articles_and_nothin
     result = preview.json()
     assert result["draft"]["rank"] == 1 and result["draft"]["offered"]
     assert result["candidates"][0]["article_id"] == DRAFT["id"]
-    assert result["decision"]["decided_by"] == "knowledge_base" and "best_score" in result["decision"]["signals"]
+    assert result["decision"]["decided_by"] == "confident_article" and "best_score" in result["decision"]["signals"]
     assert content.get(f"/api/content/articles/{DRAFT['id']}").status_code == 404
     live = content.post("/api/content/ask", json={"question": question}).json()
     assert DRAFT["id"] not in {c["article_id"] for c in live["candidates"]}

@@ -14,6 +14,8 @@ import pytest
 from tests.support import leftovers
 from tests.support.system import EMBEDDED_REDIS_DIR, RunningSystem, running_system, staff_token
 
+#: ``redis_url`` / ``redis``: a flushed Redis database of the run's own, for suites that talk to Redis directly.
+pytest_plugins = ["tests.support.redis_fixtures"]
 OWN_FOLDERS = pytest.StashKey[list[Path]]()
 
 

@@ -1,30 +1,11 @@
-"""A real Redis for the handoff tests (the machine's, or an embedded one), flushed per test."""
+"""The handoff tests' services over the run's own Redis database, flushed per test (tests/support/redis_fixtures.py)."""
 
 from __future__ import annotations
-
-from collections.abc import AsyncIterator, Iterator
 
 import pytest
 from redis.asyncio import Redis
 
 from handoff import HandoffService, LiveBus, PresenceRegistry
-from tests.support.system import test_redis_url
-
-
-@pytest.fixture(scope="session")
-def redis_url() -> Iterator[str]:
-    url, embedded = test_redis_url(offset=1)
-    yield url
-    if embedded:
-        embedded.stop()
-
-
-@pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[Redis]:
-    client = Redis.from_url(redis_url, decode_responses=True)
-    await client.flushdb()
-    yield client
-    await client.aclose()
 
 
 @pytest.fixture

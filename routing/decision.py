@@ -157,8 +157,7 @@ def route(signals: Signals, policy: Policy) -> Route:
     kb = kb_decide(signals.candidates, policy.thresholds)
     confident = kb.action is KbAction.ANSWER
     decided = (_person_requested(signals, policy) or _greeting_only(signals)
-               or _other_brand(signals, policy, confident) or _covered_brand(signals, policy, confident)
-               or _order_problem(signals, policy))
+               or _brand_named(signals, policy, confident) or _order_problem(signals, policy))
     if decided is not None:
         return decided
     if confident:
@@ -183,39 +182,30 @@ def _greeting_only(signals: Signals) -> Route | None:
     return None if signals.has_question else Route(Step.SMALL_TALK, "greeting_only", signals)
 
 
-def _other_brand(signals: Signals, policy: Policy, confident: bool) -> Route | None:
-    """Another company's product named, none of ours, and the best article (if close) does not cover it.
+def _brand_named(signals: Signals, policy: Policy, confident: bool) -> Route | None:
+    """A brand is named: offer the article of ours that covers it, or hand over as third party.
 
-Only the best article counts: "reset my iPhone" finds the app-install article, which names the
-iPhone, but far below the reset articles; it is not about the iPhone.
-
-    A confident article wins unless the classifier, too, says third party or out of scope
-    ("how do I change my Netflix password" finds our password article, which is not about Netflix).
+    - ``covered_brand``: a close article names the brand (:func:`covering`) and the knowledge base is
+      not confident: offer it first, even below the usual bar or behind a generic article ("the matter
+      code for apple home expired" finds the Apple Home article at a score that would hand a plain
+      question over; the brand is evidence the customer means that article).
+    - ``other_brand``: no close article names it and none of our products is named: hand over, unless
+      a confident article wins — and it does not when the classifier, too, says third party or out of
+      scope ("how do I change my Netflix password" finds our password article, not about Netflix).
     """
-    if not signals.brands or signals.products:
+    if not signals.brands:
         return None
-    if confident and (signals.unsure or signals.top.name not in VETO_REASONS):
-        return None
-    if covering(signals, policy):
+    found = covering(signals, policy)
+    if found is not None:
+        if confident:
+            return None
+        others = [c for c in signals.ranked() if c.article_id != found.article_id]
+        return Route(Step.CLARIFY, "covered_brand", signals,
+                     (found, *others)[: policy.thresholds.clarify_max_options])
+    if signals.products or (confident and (signals.unsure or signals.top.name not in VETO_REASONS)):
         return None
     return Route(Step.HAND_OVER, "other_brand", signals, reason=EscalationReason.THIRD_PARTY,
                  brand=signals.brands[0])
-
-
-def _covered_brand(signals: Signals, policy: Policy, confident: bool) -> Route | None:
-    """A brand named that an article of ours covers is offered, even below the usual bar or behind a generic article.
-
-    "the matter code for apple home expired" finds the Apple Home article, but at a score that
-    would hand a plain question over; the brand is evidence the customer means that article.
-    """
-    if not signals.brands or confident:
-        return None
-    found = covering(signals, policy)
-    if found is None:
-        return None
-    others = [c for c in signals.ranked() if c.article_id != found.article_id]
-    options = (found, *others)[: policy.thresholds.clarify_max_options]
-    return Route(Step.CLARIFY, "covered_brand", signals, options)
 
 
 def covering(signals: Signals, policy: Policy) -> Candidate | None:

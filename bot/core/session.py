@@ -39,6 +39,7 @@ STAFF_PAGES: tuple[StaffPage, ...] = (
     StaffPage("/console", "Agent console", (StaffRole.AGENT,)),
     StaffPage("/content", "Knowledge base", (StaffRole.CONTENT,)),
     StaffPage("/dashboard", "Service dashboard", (StaffRole.SUPERVISOR, StaffRole.CONTENT)),
+    StaffPage("/conversations", "Conversations", (StaffRole.SUPERVISOR,)),
     StaffPage("/admin", "NLU retraining", (StaffRole.ADMIN,)),
 )
 

@@ -6,9 +6,9 @@
  *   GET /api/metrics/csat     (supervisor, admin)   the latest rating comments
  *   GET /api/metrics/labels   (supervisor, admin)   the labels agents used, for the label filter
  *   GET /api/reports/service  (supervisor, admin)   the service report as HTML, PDF or CSV
- *   GET /api/reports/conversations[/{id}] (supervisor, admin)  the conversations behind a figure, one transcript
  *   GET /api/reports/kb-gaps  (content, admin)      unanswered questions grouped by meaning
- * Charts are drawn as SVG here (no chart library, nothing loaded from elsewhere). Every value
+ * Tiles, charts and comments link to the conversations page (/conversations) with its filters set to the
+ * conversations behind the figure. Charts are drawn as SVG here (no chart library, nothing loaded from elsewhere). Every value
  * from the server goes into the page through textContent, never innerHTML.
  */
 (() => {
@@ -33,10 +33,7 @@
     loading: $('loading'), error: $('dashboard-error'), metrics: $('metrics-section'), kpis: $('kpis'),
     gapsSection: $('gaps-section'), gaps: $('gaps'), agents: $('agents'), comments: $('comments'),
     noAccess: $('no-access'), periodLabel: $('period-label'), comparison: $('comparison'),
-    filters: $('conversation-filters'), filterOutcome: $('filter-outcome'), filterReason: $('filter-reason'),
-    filterRating: $('filter-rating'), filterCommented: $('filter-commented'), conversationList: $('conversation-list'),
-    conversationsStatus: $('conversations-status'), transcript: $('transcript'), transcriptMeta: $('transcript-meta'),
-    transcriptLines: $('transcript-lines'), transcriptHeading: $('transcript-heading'),
+    conversationsLink: $('conversations-link'),
   };
   // The service's time zone (config: tandem.service.timezone): "today" and every day boundary are its, not the browser's.
   const ZONE = ui.periodForm.dataset.timezone || 'UTC';
@@ -173,9 +170,7 @@
       renderCharts(metrics);
       renderAgents(metrics.agents);
       renderComments(csat.comments);
-      fillFilters();
-      ui.transcript.hidden = true;
-      loadConversations();
+      ui.conversationsLink.href = conversationsUrl();
     };
   }
 
@@ -235,7 +230,7 @@
 
   // A tile: the figure, what it is based on, its target (met or missed, in words as well as colour) and the change
   // from the previous period.
-  function kpi({ id, label, value, note, check, change }) {
+  function kpi({ id, label, value, note, check, change, link }) {
     const met = check ? check.met : null;
     const cls = `kpi${met === true ? ' is-met' : met === false ? ' is-missed' : ''}`;
     const target = check
@@ -248,6 +243,8 @@
       target,
       note ? h('div', { class: 'kpi-note', text: note }) : null,
       change ? h('div', { class: 'kpi-change', text: change }) : null,
+      link ? h('a', { class: 'kpi-link', href: conversationsUrl(link), text: 'Show the conversations',
+        'aria-label': `Show the conversations: ${label}` }) : null,
     ]);
   }
 
@@ -272,11 +269,12 @@
     ui.kpis.replaceChildren(
       kpi({ id: 'conversations', label: 'Conversations', value: String(m.conversations),
         note: `${m.billable.technical_support_sessions} handled by agents`,
-        change: change(m.conversations, was((x) => x.conversations), 'count') }),
+        change: change(m.conversations, was((x) => x.conversations), 'count'), link: {} }),
       kpi({ id: 'resolution', label: 'Resolution rate', value: pct(m.resolution_rate), note: 'resolved by the bot or an agent',
         check: checks.resolution_rate, change: change(m.resolution_rate, was((x) => x.resolution_rate), 'pct') }),
       kpi({ id: 'containment', label: 'Bot containment', value: pct(m.containment), note: 'resolved without a person',
-        check: checks.containment, change: change(m.containment, was((x) => x.containment), 'pct') }),
+        check: checks.containment, change: change(m.containment, was((x) => x.containment), 'pct'),
+        link: { outcome: 'bot_resolved' } }),
       kpi({ id: 'csat', label: 'CSAT (4-5 of 5)', value: pct(m.csat.csat),
         note: `${m.csat.responses} ratings · ${pct(m.csat.response_rate)} responded`, check: checks.csat,
         change: change(m.csat.csat, was((x) => x.csat.csat), 'pct') }),
@@ -285,7 +283,7 @@
         change: change(first.share_within_target, was((x) => x.first_response.share_within_target), 'pct') }),
       kpi({ id: 'abandonment', label: 'Abandonment rate', value: pct(m.abandonment_rate),
         note: `${m.by_outcome.abandoned || 0} conversations · ${m.queue_abandoned} left while waiting for an agent`,
-        change: change(m.abandonment_rate, was((x) => x.abandonment_rate), 'pct') }),
+        change: change(m.abandonment_rate, was((x) => x.abandonment_rate), 'pct'), link: { outcome: 'abandoned' } }),
       kpi({ id: 'escalation', label: 'Escalation rate', value: pct(m.escalation_rate),
         note: `${Object.keys(m.escalations_by_reason).length} reasons`,
         change: change(m.escalation_rate, was((x) => x.escalation_rate), 'pct') }),
@@ -429,7 +427,7 @@
         rect.append(svg('title', {}, `${label} · ${s.name}: ${format(value)}${notes[i] ? ` (${notes[i]})` : ''}`));
         if (links && value) { // a mouse shortcut; the values table has the same link as a button
           rect.classList.add('is-linked');
-          rect.addEventListener('click', () => showConversations(links[i]));
+          rect.addEventListener('click', () => window.location.assign(conversationsUrl(links[i])));
         }
         root.append(rect);
         if (stacked) offset += size;
@@ -460,8 +458,8 @@
     const rows = labels.map((label, i) => h('tr', {}, [h('th', { scope: 'row', text: label }),
       ...series.map((s) => h('td', { class: 'num', text: s.values[i] == null ? '—' : format(s.values[i]) })),
       notes.length ? h('td', { text: notes[i] || '' }) : null,
-      links ? h('td', {}, [series.some((s) => s.values[i]) ? linkButton('Show', `Show the conversations: ${label}`,
-        () => showConversations(links[i])) : null]) : null]));
+      links ? h('td', {}, [series.some((s) => s.values[i]) ? h('a', { href: conversationsUrl(links[i]), text: 'Show',
+        'aria-label': `Show the conversations: ${label}` }) : null]) : null]));
     // On a phone a wide table scrolls inside its own box (focusable, so the keyboard can scroll it too).
     return h('details', { class: 'chart-values' }, [h('summary', { text: 'Values' }),
       h('div', { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-label': `${title}: values` }, [
@@ -484,98 +482,19 @@
     const items = comments.map((c) => h('li', {}, [
       h('div', { class: 'comment-meta', text: `${c.score}/5 · ${c.ended_at.replace('T', ' ')} · ${c.outcome_label || outcomeLabel(c.outcome)}` }),
       h('div', { class: 'comment-text', text: c.text }),
-      c.session_id ? linkButton('Open the conversation', `Open the conversation rated ${c.score}/5`,
-        () => openConversation(c.session_id)) : null]));
+      c.session_id ? h('a', { href: conversationsUrl({ commented: 'true', open: c.session_id }), text: 'Open the conversation',
+        'aria-label': `Open the conversation rated ${c.score}/5` }) : null]));
     ui.comments.replaceChildren(...(items.length ? items : [h('li', { class: 'empty', text: 'No comments in this period.' })]));
   }
 
-  /* ---------- conversations behind the figures ---------- */
+  /* ---------- the conversations behind the figures ---------- */
 
-  function linkButton(text, label, onClick) {
-    const button = h('button', { type: 'button', class: 'link-button', text, 'aria-label': label });
-    button.addEventListener('click', onClick);
-    return button;
-  }
-
-  function options(select, entries) {
-    const chosen = select.value;
-    select.replaceChildren(h('option', { value: '', text: 'Any' }),
-      ...entries.map(([value, text]) => h('option', { value, text })));
-    select.value = entries.some(([value]) => value === chosen) ? chosen : '';
-  }
-
-  function fillFilters() {
-    options(ui.filterOutcome, OUTCOMES.map(([key]) => [key, outcomeLabel(key)]));
-    options(ui.filterReason, Object.keys(labels.reasons).map((key) => [key, reasonLabel(key)]));
-  }
-
-  /** Chosen from a chart or a comment: set the filters, list the conversations, and move there. */
-  function showConversations({ outcome = '', reason = '', rating = '' }) {
-    ui.filterOutcome.value = outcome;
-    ui.filterReason.value = reason;
-    ui.filterRating.value = rating;
-    ui.filterCommented.checked = false;
-    loadConversations().then(() => ui.conversationsStatus.scrollIntoView({ block: 'start' }));
-    ui.filterOutcome.focus({ preventScroll: true });
-  }
-
-  function conversationQuery() {
-    const params = new URLSearchParams(periodQuery());
-    if (ui.filterOutcome.value) params.set('outcome', ui.filterOutcome.value);
-    if (ui.filterReason.value) params.set('reason', ui.filterReason.value);
-    if (ui.filterRating.value) params.set('rating', ui.filterRating.value);
-    if (ui.filterCommented.checked) params.set('commented', 'true');
-    return params.toString();
-  }
-
-  async function loadConversations() {
-    ui.conversationsStatus.textContent = 'Loading conversations…';
-    try {
-      const body = await staff.api(`/api/reports/conversations?${conversationQuery()}&limit=100`);
-      renderConversations(body);
-    } catch (err) {
-      ui.conversationsStatus.textContent = '';
-      showError(err.message);
-    }
-  }
-
-  function renderConversations({ total, conversations }) {
-    const shown = conversations.length;
-    ui.conversationsStatus.textContent = total === 0 ? 'No conversations match.'
-      : `${total} conversation${total === 1 ? '' : 's'}${shown < total ? `, the newest ${shown} shown` : ''}.`;
-    const head = h('tr', {}, ['Started', 'Outcome', 'Reason', 'Rating', 'Comment', '']
-      .map((text) => h('th', { scope: 'col', text })));
-    const rows = conversations.map((c) => h('tr', { 'data-session': c.session_id }, [
-      h('td', { text: c.started_at.replace('T', ' ') }), h('td', { text: c.outcome_label }),
-      h('td', { text: c.reason_label || '—' }), h('td', { class: 'num', text: c.csat == null ? '—' : `${c.csat}/5` }),
-      h('td', { text: c.csat_comment || '' }),
-      h('td', {}, [linkButton('Open', `Open the conversation started ${c.started_at.replace('T', ' ')}`,
-        () => openConversation(c.session_id))])]));
-    ui.conversationList.replaceChildren(h('thead', {}, [head]), h('tbody', {}, rows));
-  }
-
-  const ROLE_NAMES = { customer: 'Customer', bot: 'Bot', agent: 'Agent', system: 'System' };
-
-  async function openConversation(sessionId) {
-    showError('');
-    try {
-      const c = await staff.api(`/api/reports/conversations/${encodeURIComponent(sessionId)}?${periodQuery()}`);
-      ui.transcriptHeading.textContent = `Conversation ${sessionId.slice(0, 8)} · ${c.started_at.replace('T', ' ')}`;
-      ui.transcriptMeta.textContent = [c.outcome_label, c.reason_label, c.agent_name,
-        c.csat == null ? 'not rated' : `rated ${c.csat}/5${c.csat_comment ? `: “${c.csat_comment}”` : ''}`]
-        .filter(Boolean).join(' · ');
-      const lines = c.messages.map((line) => h('li', { 'data-role': line.role, class: line.internal ? 'is-internal' : null }, [
-        h('div', { class: 'line-meta', text: `${ROLE_NAMES[line.role] || line.role}${line.internal ? ' (internal note)' : ''} · ${line.ts.slice(11, 19)}` }),
-        h('div', { text: line.text })]));
-      if (!lines.length) {
-        lines.push(h('li', { class: 'empty', text: c.purged ? 'The text was removed (retention or erasure); the figures remain.' : 'No stored messages.' }));
-      }
-      ui.transcriptLines.replaceChildren(...lines);
-      ui.transcript.hidden = false;
-      ui.transcript.focus();
-    } catch (err) {
-      showError(err.message);
-    }
+  /** The conversations page for this period and label, with `filters` set (outcome, reason, rating, open, …). */
+  function conversationsUrl(filters = {}) {
+    const params = new URLSearchParams({ from: ui.from.value, to: ui.to.value });
+    if (ui.label.value) params.set('label', ui.label.value);
+    for (const [name, value] of Object.entries(filters)) if (value) params.set(name, value);
+    return `/conversations?${params}`;
   }
 
   /* ---------- start ---------- */
@@ -588,6 +507,5 @@
   for (const button of document.querySelectorAll('[data-report]')) {
     button.addEventListener('click', () => downloadReport(button.dataset.report));
   }
-  ui.filters.addEventListener('submit', (event) => { event.preventDefault(); loadConversations(); });
   staff.start();
 })();

@@ -18,7 +18,9 @@
  *
  * Requests carry the session cookie and the X-Requested-With header the server asks of cookie-signed
  * changes (CSRF). A request that the API refuses throws a TandemStaff.ApiError whose message is the API's
- * `detail`; a 401 also signs out (with TandemStaff.SESSION_EXPIRED). TandemStaff.storage is this tab's
+ * `detail`; a 401 also signs out (with TandemStaff.SESSION_EXPIRED). A page's further modules (e.g. content-stats.js)
+ * share its sign-in: the document hears `tandem:enter` (detail: { account, staff }, staff being the handle above)
+ * after enter(), and `tandem:leave` after leave(). TandemStaff.storage is this tab's
  * sessionStorage, safe to use where storage is disabled. Text from the server goes in through textContent only.
  */
 window.TandemStaff = (() => {
@@ -142,7 +144,9 @@ window.TandemStaff = (() => {
       current = { name, role: session.role };
       showLoginError('');
       show(true);
-      enter({ name: current.name, role: current.role });
+      const account = { name: current.name, role: current.role };
+      enter(account);
+      document.dispatchEvent(new CustomEvent('tandem:enter', { detail: { account, staff: handle } }));
     }
 
     async function signIn(event) {
@@ -172,7 +176,10 @@ window.TandemStaff = (() => {
       const wasOpen = current !== null;
       current = null;
       closeSession();
-      if (wasOpen) leave();
+      if (wasOpen) {
+        leave();
+        document.dispatchEvent(new CustomEvent('tandem:leave'));
+      }
       show(false);
       showLoginError(message);
       ui.username.focus();
@@ -210,7 +217,8 @@ window.TandemStaff = (() => {
     }
 
     // session(): an object that stands for this sign-in (a new one at each), null when signed out.
-    return { api, request, signOut, start, signedIn: () => current !== null, session: () => current };
+    const handle = { api, request, signOut, start, signedIn: () => current !== null, session: () => current };
+    return handle;
   }
 
   return { page, ApiError, describe, storage, SESSION_EXPIRED };

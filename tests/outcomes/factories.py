@@ -19,6 +19,7 @@ class Script:
     question: str = "How do I factory reset my Lumen Hub?"
     bot_reply_after: float = 1.0
     article: str | None = "hub-reset"
+    then_articles: tuple[str, ...] = ()  # answered after ``article``, in this order
     reason: str = ""
     queued_after: float | None = None
     claimed_after: float | None = None
@@ -40,6 +41,9 @@ def transcript_and_session(script: Script) -> tuple[Session, SessionState, list[
     entries = [TranscriptEntry("1-0", sid, Role.CUSTOMER, script.question, t0 + 0.5)]
     extra = {"article": {"id": script.article, "title": script.article}} if script.article else {}
     entries.append(TranscriptEntry("2-0", sid, Role.BOT, "an answer", t0 + 0.5 + script.bot_reply_after, extra=extra))
+    for n, later in enumerate(script.then_articles, 50):
+        entries.append(TranscriptEntry(f"{n}-0", sid, Role.BOT, f"then {later}", t0 + 0.6 + script.bot_reply_after,
+                                       extra={"article": {"id": later, "title": later}}))
     for n, (at, text) in enumerate(script.extra_customer, 3):
         entries.append(TranscriptEntry(f"{n}-0", sid, Role.CUSTOMER, text, t0 + at))
     if script.claimed_after is not None:
@@ -59,7 +63,7 @@ def transcript_and_session(script: Script) -> tuple[Session, SessionState, list[
         escalated=script.queued_after is not None, kb_answers=1 if script.article else 0,
         customer_messages=1 + len(script.extra_customer),
         first_agent_reply_at=None if script.agent_reply_after is None else t0 + script.agent_reply_after,
-        articles=(script.article,) if script.article else (),
+        articles=((script.article,) if script.article else ()) + script.then_articles,
         labels=script.labels, agent_articles=script.agent_articles,
     )
     return session, previous, entries

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import Engine
 
 from outcomes import EscalationReason, OutcomeRecorder, Period, UnknownConversation
-from outcomes.browse import ConversationFilter, conversation_detail, find_conversations, summary_row
+from outcomes.browse import ConversationFilter, agents_seen, conversation_detail, find_conversations, summary_row
 from tests.outcomes.factories import Script, record
 
 pytestmark = pytest.mark.integration
@@ -52,3 +52,27 @@ def test_rows_and_transcripts_read_in_words_on_the_service_clock(engine: Engine,
     assert [m["role"] for m in detail["messages"]] == ["customer", "bot"]
     with pytest.raises(UnknownConversation):
         conversation_detail(engine, "no-such-conversation", PERIOD)
+
+
+def test_lists_filter_by_label_agent_and_words_a_page_at_a_time(engine: Engine, recorder: OutcomeRecorder) -> None:
+    record(recorder, Script(start=START, labels=("vip", "late_delivery"), question="My hub blinks red, secret"))
+    record(recorder, Script(start=START + timedelta(hours=1), labels=("vipx",), question="Where is 100% of my order?"))
+    handled = record(recorder, Script(start=START + timedelta(hours=2), article=None, question="Refund for the strip",
+                                      reason=EscalationReason.CUSTOMER_REQUEST, queued_after=2, claimed_after=5,
+                                      agent_reply_after=9, ended_by="agent"))
+    count = lambda chosen: find_conversations(engine, PERIOD, chosen)[0]  # noqa: E731
+    assert count(ConversationFilter(label="vip")) == 1  # not "vipx"
+    assert count(ConversationFilter(label="late_delivery")) == 1 and count(ConversationFilter(label="late")) == 0
+    assert find_conversations(engine, Period(START, PERIOD.until, PERIOD.timezone, "vipx"), ConversationFilter())[0] == 1
+    [row] = find_conversations(engine, PERIOD, ConversationFilter(agent="agent1"))[1]
+    assert row.session_id == handled
+    assert count(ConversationFilter(text="BLINKS red")) == 1  # any case, in the stored transcript
+    assert count(ConversationFilter(text="secret")) == 0  # redacted before it was stored
+    assert count(ConversationFilter(text="100%")) == 1 and count(ConversationFilter(text="%")) == 1  # literally
+    assert count(ConversationFilter(text="Hello, Alex")) == 1  # the agent's words too
+    assert count(ConversationFilter(text="refund", agent="agent1", outcome="agent_resolved")) == 1
+    pages = [find_conversations(engine, PERIOD, ConversationFilter(), limit=2, offset=offset) for offset in (0, 2)]
+    assert [total for total, _ in pages] == [3, 3]
+    assert [len(rows) for _, rows in pages] == [2, 1]
+    assert {r.session_id for _, rows in pages for r in rows} >= {handled}
+    assert agents_seen(engine, PERIOD) == [{"agent_id": "agent1", "agent_name": "Alex Agent"}]

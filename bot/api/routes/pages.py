@@ -1,5 +1,5 @@
 """The web pages: the widget's demo page (a static file), and the staff pages — agent console, service
-dashboard, knowledge base, NLU retraining — rendered from templates/ on one layout (staff_base.html)."""
+dashboard, conversations, knowledge base, NLU retraining — rendered from templates/ on one layout (staff_base.html)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
+
+from outcomes.labels import vocabulary
 
 BOT_DIR = Path(__file__).resolve().parents[2]
 STATIC_DIR = BOT_DIR / "static"
@@ -33,6 +35,14 @@ async def service_dashboard(request: Request) -> HTMLResponse:
     browser's: the page is told the configured zone, so "today" is today where the service is."""
     timezone = request.app.state.services.settings.service.timezone
     return templates.TemplateResponse(request, "dashboard.html", {"timezone": timezone})
+
+
+@router.get("/conversations")
+async def conversations_page(request: Request) -> HTMLResponse:
+    """The supervisors' conversations page: finished conversations filtered and searched, each opening its
+    redacted transcript. Told the service's zone (days are the service's) and the words for the codes."""
+    timezone = request.app.state.services.settings.service.timezone
+    return templates.TemplateResponse(request, "conversations.html", {"timezone": timezone, "words": vocabulary()})
 
 
 @router.get("/content")

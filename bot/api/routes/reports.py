@@ -21,7 +21,16 @@ from bot.core.security import Principal, StaffRole
 from bot.services import Services
 from desk.labels import normalize_label
 from outcomes import KB_GAP_REASONS, EscalationReason, Period, ServiceReport, build_report, knowledge_gaps, summarize
-from outcomes.browse import MAX_LISTED, ConversationFilter, conversation_detail, find_conversations, summary_row
+from outcomes.article_stats import article_statistics
+from outcomes.browse import (
+    MAX_LISTED,
+    MAX_SEARCH_CHARS,
+    ConversationFilter,
+    agents_seen,
+    conversation_detail,
+    find_conversations,
+    summary_row,
+)
 from outcomes.metrics import conversation_rows, labels_used
 from outcomes.models import Outcome
 from outcomes.rendering import file_name, render_csv, render_html, render_pdf
@@ -124,14 +133,25 @@ async def conversations(
     outcome: Outcome | None = None, reason: EscalationReason | None = None,
     rating: Annotated[int | None, Query(ge=1, le=5, description="the customer's 1-5 rating")] = None,
     commented: Annotated[bool, Query(description="only conversations with a rating comment")] = False,
+    agent: Annotated[str | None, Query(max_length=64, description="only conversations this agent (id) held")] = None,
+    q: Annotated[str | None, Query(max_length=MAX_SEARCH_CHARS, description="words in the stored (redacted) "
+                                   "transcript, escalated question or rating comment")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LISTED)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
-    """The period's conversations behind a figure, newest first: filtered by outcome, escalation reason,
-    rating, or having a comment; each with its codes in words and times on the service's clock."""
-    chosen = ConversationFilter(outcome, reason, rating, commented)
-    total, records = await asyncio.to_thread(find_conversations, services.engine, selected, chosen, limit)
-    return {"period": selected.as_dict(), "total": total,
+    """The period's conversations, newest first, a page at a time: filtered by outcome, escalation reason,
+    rating, having a comment, label (``label``), agent and words; each with its codes in words and times
+    on the service's clock. ``total`` counts every match, ``offset`` and ``limit`` choose the page."""
+    chosen = ConversationFilter(outcome, reason, rating, commented, agent=agent or None, text=q or None)
+    total, records = await asyncio.to_thread(find_conversations, services.engine, selected, chosen, limit, offset)
+    return {"period": selected.as_dict(), "total": total, "offset": offset, "limit": limit,
             "conversations": [summary_row(record, selected) for record in records]}
+
+
+@router.get("/api/reports/agents")
+async def agents(services: ServicesDep, _: Supervisor, selected: PeriodDep) -> dict[str, Any]:
+    """The agents who held one of the period's conversations (the conversations page's agent filter)."""
+    return {"agents": await asyncio.to_thread(agents_seen, services.engine, selected)}
 
 
 @router.get("/api/reports/conversations/{session_id}")
@@ -155,3 +175,19 @@ async def kb_gaps(
     clusters = await asyncio.to_thread(knowledge_gaps, services.engine, selected, services.embedder.embed,
                                        chosen, threshold, limit)
     return {"period": selected.as_dict(), "reasons": chosen, "clusters": [c.as_dict() for c in clusters]}
+
+
+@router.get("/api/reports/articles")
+async def article_figures(services: ServicesDep, _: Content, selected: PeriodDep) -> dict[str, Any]:
+    """Per article, over the period: conversations the bot answered with it, rated helpful or unhelpful
+    after it, handed to a person after it (outcomes/article_stats.py defines each), most failures first.
+    Articles nobody was answered with are listed with zeros; each row has the article's title and status."""
+    kb = services.knowledge_base
+    articles = {article.id: article for article in await asyncio.to_thread(kb.list_articles)}
+    figures = await asyncio.to_thread(article_statistics, services.engine, selected, list(articles))
+    rows = []
+    for entry in figures:
+        article = articles.get(entry.article_id)
+        rows.append(entry.as_dict() | {"title": article.title if article else None,
+                                       "status": article.status.value if article else "deleted"})
+    return {"period": selected.as_dict(), "articles": rows}

@@ -13,9 +13,9 @@ pytestmark = [pytest.mark.unit]
 
 @pytest.mark.parametrize(("role", "paths"), [
     (StaffRole.AGENT, ["/console"]),
-    (StaffRole.SUPERVISOR, ["/console", "/dashboard"]),
+    (StaffRole.SUPERVISOR, ["/console", "/dashboard", "/conversations"]),
     (StaffRole.CONTENT, ["/content", "/dashboard"]),
-    (StaffRole.ADMIN, ["/console", "/content", "/dashboard", "/admin"]),
+    (StaffRole.ADMIN, ["/console", "/content", "/dashboard", "/conversations", "/admin"]),
 ])
 def test_each_role_is_offered_the_pages_it_may_open(role: StaffRole, paths: list[str]) -> None:
     assert [page.path for page in pages_for(Principal("u", "U", role))] == paths

@@ -47,8 +47,8 @@ def test_the_navigation_bar_shows_only_the_pages_each_role_may_open(
     system: RunningSystem, browser: Browser
 ) -> None:
     expected = {
-        "admin": ["Agent console", "Knowledge base", "Service dashboard", "NLU retraining"],
-        "super": ["Agent console", "Service dashboard"],
+        "admin": ["Agent console", "Knowledge base", "Service dashboard", "Conversations", "NLU retraining"],
+        "super": ["Agent console", "Service dashboard", "Conversations"],
         "agent1": ["Agent console"],
     }
     for username, titles in expected.items():

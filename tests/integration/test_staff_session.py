@@ -16,9 +16,9 @@ pytestmark = [pytest.mark.integration]
 
 PAGES = {
     "agent1": ["/console"],
-    "super": ["/console", "/dashboard"],
+    "super": ["/console", "/dashboard", "/conversations"],
     "content": ["/content", "/dashboard"],
-    "admin": ["/console", "/content", "/dashboard", "/admin"],
+    "admin": ["/console", "/content", "/dashboard", "/conversations", "/admin"],
 }
 FROM_OUR_PAGES = {"X-Requested-With": "TandemStaff"}
 

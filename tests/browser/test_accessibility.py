@@ -50,10 +50,21 @@ def test_the_dashboard(system: RunningSystem, context: BrowserContext) -> None:
     assert serious_violations(page) == []
 
 
+def test_the_conversations_page_with_a_transcript_open(system: RunningSystem, context: BrowserContext) -> None:
+    page = sign_in(context, system.gateway.url + "/conversations?from=2000-01-01&to=2100-12-31", "super")
+    expect(page.locator("body")).to_have_attribute("data-loaded", re.compile(".+"))
+    opened = page.locator("#conversation-list tbody button")
+    if opened.count():
+        opened.first.click()
+        expect(page.locator("#transcript")).to_be_visible()
+    assert serious_violations(page) == []
+
+
 def test_the_content_page(system: RunningSystem, context: BrowserContext) -> None:
     page = sign_in(context, system.gateway.url + "/content", "content")
     page.locator("#article-list .article-item").first.click()
     expect(page.locator("#editor")).to_be_visible()
+    expect(page.locator("#article-stats")).to_have_attribute("data-loaded", re.compile(".+"))  # the figures too
     assert serious_violations(page) == []
 
 

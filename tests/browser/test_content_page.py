@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import BrowserContext, Dialog, expect
+from sqlalchemy import create_engine
 
+from outcomes import EscalationReason, OutcomeRecorder
 from tests.browser.staff import sign_in
+from tests.outcomes.factories import Script, record
 from tests.support.system import RunningSystem
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
@@ -190,3 +195,29 @@ def test_a_curator_finds_articles_by_words_and_imports_and_exports_on_the_page(
         page.click("#export-btn")
     assert download.value.suggested_filename == "articles.csv"
     assert "hub-snow" in Path(download.value.path()).read_text()
+
+
+def test_the_content_team_finds_the_articles_that_fail(system: RunningSystem, context: BrowserContext) -> None:
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    recorder = OutcomeRecorder(create_engine(system.database_url))
+    for n in range(4):  # answered, then "no, that didn't help", a person, and a poor rating
+        record(recorder, Script(start=yesterday + timedelta(minutes=n), article="dimmer-switch-mounting", csat=1,
+                                reason=EscalationReason.NOT_HELPFUL, queued_after=3))
+    page = sign_in(context, system.gateway.url + "/content", "content")
+    stats = page.locator("#article-stats")
+    expect(stats).to_have_attribute("data-loaded", "30")
+    page.select_option("#article-stats-period", "7")
+    expect(stats).to_have_attribute("data-loaded", "7")
+    row = stats.locator("tr[data-article='dimmer-switch-mounting']")
+    expect(row.locator("td")).to_have_text(["published", "4", "0", "4", "4", "100 % (4)"])
+    expect(row.locator("th")).to_contain_text("dimmer-switch-mounting")
+
+    page.get_by_role("button", name="Escalated after").click()  # most escalations first
+    expect(stats.locator("th[data-key='escalated']")).to_have_attribute("aria-sort", "descending")
+    escalated = [int(text) for text in stats.locator("tbody tr td:nth-child(6)").all_inner_texts()]
+    assert escalated == sorted(escalated, reverse=True) and escalated[0] >= 4
+    page.get_by_role("button", name="Escalated after").click()  # and the other way round
+    expect(stats.locator("th[data-key='escalated']")).to_have_attribute("aria-sort", "ascending")
+    expect(stats.locator("tbody tr").last).to_have_attribute("data-article", re.compile(".+"))
+    escalated = [int(text) for text in stats.locator("tbody tr td:nth-child(6)").all_inner_texts()]
+    assert escalated == sorted(escalated)

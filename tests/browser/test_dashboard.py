@@ -154,24 +154,25 @@ def test_charts_read_on_a_phone_without_a_mouse(system: RunningSystem, browser: 
         context.close()
 
 
-def test_from_a_chart_or_a_comment_to_the_conversations_behind_it(system: RunningSystem, context: BrowserContext,
-                                                                   week: None) -> None:
+def test_tiles_charts_and_comments_link_to_the_conversations_behind_them(system: RunningSystem,
+                                                                        context: BrowserContext, week: None) -> None:
     page = open_dashboard(context, system.gateway.url, "super")
     show_week(page)
-    expect(page.locator("#conversations-status")).to_have_text("12 conversations.")
-    page.locator("#chart-reasons summary").click()
-    page.locator("#chart-reasons tbody tr", has_text="Third-party product").get_by_role("button").click()
-    expect(page.locator("#filter-reason")).to_have_value("third_party")
-    expect(page.locator("#conversations-status")).to_have_text("3 conversations.")
-    rows = page.locator("#conversation-list tbody tr")
-    expect(rows).to_have_count(3)
-    expect(rows.first).to_contain_text("Third-party product")
-    rows.first.get_by_role("button").click()
-    expect(page.locator("#transcript")).to_be_focused()
-    expect(page.locator("#transcript-lines li[data-role='agent']")).to_have_count(1)
-    expect(page.locator("#transcript-meta")).to_contain_text("rated 2/5")
-    page.locator("#comments li", has_text="Very quick, thank you").get_by_role("button").click()
-    expect(page.locator("#transcript-meta")).to_contain_text("Very quick, thank you")
+    shown = f"from={FIRST_DAY.date().isoformat()}&to={(FIRST_DAY + timedelta(days=6)).date().isoformat()}"
+    expect(page.locator("[data-kpi='abandonment'] a")).to_have_attribute("href", f"/conversations?{shown}"
+                                                                          "&outcome=abandoned")
+    expect(page.locator("#conversations-link")).to_have_attribute("href", f"/conversations?{shown}")
+    page.locator("#chart-outcomes summary").click()
+    link = page.locator("#chart-outcomes tbody tr", has_text="Resolved by an agent").get_by_role("link")
+    expect(link).to_have_attribute("href", f"/conversations?{shown}&outcome=agent_resolved")
+    comment = page.locator("#comments li", has_text="Very quick, thank you").get_by_role("link")
+    expect(comment).to_have_attribute("href", re.compile(rf"^/conversations\?{shown}&commented=true&open=\w+$"))
+    page.select_option("#label-filter", "partner")
+    expect(page.locator("#conversations-link")).to_have_attribute("href", f"/conversations?{shown}&label=partner")
+    page.locator("#chart-outcomes summary").click()  # drawn again for the label
+    link.click()  # the page opens with the filters set (tests/browser/test_conversations_page.py goes on from here)
+    expect(page.locator("#filter-outcome")).to_have_value("agent_resolved")
+    expect(page.locator("#list-status")).to_have_text("3 conversations.")
 
 
 def test_the_content_team_sees_the_knowledge_gaps_only(system: RunningSystem, context: BrowserContext,

@@ -94,7 +94,8 @@ def agents_seen(engine: Engine, period: Period) -> list[dict[str, str]]:
              .where(*period.filters(), ConversationRecord.agent_id.is_not(None))
              .group_by(ConversationRecord.agent_id))
     with SqlSession(engine) as db:
-        rows = [{"agent_id": str(agent_id), "agent_name": str(name or agent_id)} for agent_id, name in db.execute(query)]
+        rows = [{"agent_id": str(agent_id), "agent_name": str(name or agent_id)}
+                for agent_id, name in db.execute(query)]
     return sorted(rows, key=lambda row: (row["agent_name"].lower(), row["agent_id"]))
 
 

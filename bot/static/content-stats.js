@@ -29,17 +29,7 @@
   let sort = { key: 'failed', descending: true };
   let latest = 0;
 
-  function h(tag, props = {}, children = []) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(props)) {
-      if (value == null || value === false) continue;
-      if (key === 'text') node.textContent = value;
-      else if (key === 'class') node.className = value;
-      else node.setAttribute(key, String(value));
-    }
-    for (const child of children) if (child != null) node.append(child);
-    return node;
-  }
+  const { h } = TandemStaff;
 
   const period = h('select', { id: 'article-stats-period' },
     PERIODS.map(([days, text]) => h('option', { value: days, text })));

@@ -38,17 +38,8 @@
     leave: () => { ui.list.replaceChildren(); ui.transcript.hidden = true; },
   });
 
-  function h(tag, props = {}, children = []) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(props)) {
-      if (value == null || value === false) continue;
-      if (key === 'text') node.textContent = value;
-      else if (key === 'class') node.className = value;
-      else node.setAttribute(key, String(value));
-    }
-    for (const child of children) if (child != null) node.append(child);
-    return node;
-  }
+  const { h, addDays } = TandemStaff;
+  const today = () => TandemStaff.today(ZONE);
 
   function showError(text) {
     ui.error.textContent = text;
@@ -56,24 +47,6 @@
   }
 
   /* ---------- days on the service's clock ---------- */
-
-  function today() {
-    let parts;
-    try {
-      parts = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit' })
-        .formatToParts(new Date());
-    } catch {
-      parts = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date());
-    }
-    const part = (type) => parts.find((p) => p.type === type).value;
-    return `${part('year')}-${part('month')}-${part('day')}`;
-  }
-
-  function addDays(day, n) {
-    const date = new Date(`${day}T00:00:00Z`);
-    date.setUTCDate(date.getUTCDate() + n);
-    return date.toISOString().slice(0, 10);
-  }
 
   const isDay = (value) => /^\d{4}-\d{2}-\d{2}$/.test(value || '');
 

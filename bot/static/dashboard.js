@@ -43,18 +43,6 @@
   const staff = TandemStaff.page({ key: 'dashboard', enter: start });
   let role = null;
 
-  function h(tag, props = {}, children = []) {
-    const node = document.createElement(tag);
-    for (const [key, value] of Object.entries(props)) {
-      if (value == null || value === false) continue;
-      if (key === 'text') node.textContent = value;
-      else if (key === 'class') node.className = value;
-      else node.setAttribute(key, String(value));
-    }
-    for (const child of children) if (child != null) node.append(child);
-    return node;
-  }
-
   function svg(tag, attrs = {}, text) {
     const node = document.createElementNS(SVG_NS, tag);
     for (const [key, value] of Object.entries(attrs)) node.setAttribute(key, String(value));
@@ -71,25 +59,8 @@
   const outcomeLabel = (code) => labels.outcomes[code] || spelledOut(code);
   const reasonLabel = (code) => labels.reasons[code] || spelledOut(code);
 
-  /** Today's date (YYYY-MM-DD) in the service's time zone. */
-  function today() {
-    let parts;
-    try {
-      parts = new Intl.DateTimeFormat('en-CA', { timeZone: ZONE, year: 'numeric', month: '2-digit', day: '2-digit' })
-        .formatToParts(new Date());
-    } catch {
-      parts = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date());
-    }
-    const part = (type) => parts.find((p) => p.type === type).value;
-    return `${part('year')}-${part('month')}-${part('day')}`;
-  }
-
-  /** A calendar day `n` days after `day` (plain dates: no clock, so no time zone or DST involved). */
-  function addDays(day, n) {
-    const date = new Date(`${day}T00:00:00Z`);
-    date.setUTCDate(date.getUTCDate() + n);
-    return date.toISOString().slice(0, 10);
-  }
+  const { h, addDays } = TandemStaff;
+  const today = () => TandemStaff.today(ZONE);
 
   /* ---------- server ---------- */
 

@@ -20,7 +20,11 @@
  * changes (CSRF). A request that the API refuses throws a TandemStaff.ApiError whose message is the API's
  * `detail`; a 401 also signs out (with TandemStaff.SESSION_EXPIRED). A page's further modules (e.g. content-stats.js)
  * share its sign-in: the document hears `tandem:enter` (detail: { account, staff }, staff being the handle above)
- * after enter(), and `tandem:leave` after leave(). TandemStaff.storage is this tab's
+ * after enter(), and `tandem:leave` after leave().
+ *
+ * Also shared: TandemStaff.h(tag, { text, class, ...attributes }, children) builds an element (text through
+ * textContent only); TandemStaff.today(zone) is today's date (YYYY-MM-DD) in a time zone (the service's, which
+ * pages are told; the browser's own is not "today" for the figures); TandemStaff.addDays(day, n) moves a date. TandemStaff.storage is this tab's
  * sessionStorage, safe to use where storage is disabled. Text from the server goes in through textContent only.
  */
 window.TandemStaff = (() => {
@@ -221,5 +225,38 @@ window.TandemStaff = (() => {
     return handle;
   }
 
-  return { page, ApiError, describe, storage, SESSION_EXPIRED };
+  /** An element with `props` (text: its textContent, class, else attributes; null/false ones left out) and children. */
+  function h(tag, props = {}, children = []) {
+    const node = document.createElement(tag);
+    for (const [key, value] of Object.entries(props)) {
+      if (value == null || value === false) continue;
+      if (key === 'text') node.textContent = value;
+      else if (key === 'class') node.className = value;
+      else node.setAttribute(key, String(value));
+    }
+    for (const child of children) if (child != null) node.append(child);
+    return node;
+  }
+
+  /** Today's date (YYYY-MM-DD) in time zone `zone` (the browser's when the zone is unknown to it). */
+  function today(zone) {
+    const options = { year: 'numeric', month: '2-digit', day: '2-digit' };
+    let parts;
+    try {
+      parts = new Intl.DateTimeFormat('en-CA', { ...options, timeZone: zone }).formatToParts(new Date());
+    } catch {
+      parts = new Intl.DateTimeFormat('en-CA', options).formatToParts(new Date());
+    }
+    const part = (type) => parts.find((p) => p.type === type).value;
+    return `${part('year')}-${part('month')}-${part('day')}`;
+  }
+
+  /** A calendar day `n` days after `day` (plain dates: no clock, so no time zone or DST involved). */
+  function addDays(day, n) {
+    const date = new Date(`${day}T00:00:00Z`);
+    date.setUTCDate(date.getUTCDate() + n);
+    return date.toISOString().slice(0, 10);
+  }
+
+  return { page, ApiError, describe, storage, SESSION_EXPIRED, h, today, addDays };
 })();

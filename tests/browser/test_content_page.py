@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 from playwright.sync_api import BrowserContext, Dialog, expect
 from sqlalchemy import create_engine
@@ -14,7 +15,7 @@ from sqlalchemy import create_engine
 from outcomes import EscalationReason, OutcomeRecorder
 from tests.browser.staff import sign_in
 from tests.outcomes.factories import Script, record
-from tests.support.system import RunningSystem
+from tests.support.system import RunningSystem, staff_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration]
 
@@ -203,6 +204,10 @@ def test_the_content_team_finds_the_articles_that_fail(system: RunningSystem, co
     for n in range(4):  # answered, then "no, that didn't help", a person, and a poor rating
         record(recorder, Script(start=yesterday + timedelta(minutes=n), article="dimmer-switch-mounting", csat=1,
                                 reason=EscalationReason.NOT_HELPFUL, queued_after=3))
+    created = httpx.post(f"{system.gateway.url}/api/content/articles", timeout=60,
+                         headers={"Authorization": f"Bearer {staff_token(system.gateway.url, 'content')}"},
+                         json={"id": "stats-markup", "title": "Is <b>bold</b> shown as text?", "body": "Yes."})
+    assert created.status_code == 201, created.text
     page = sign_in(context, system.gateway.url + "/content", "content")
     stats = page.locator("#article-stats")
     expect(stats).to_have_attribute("data-loaded", "30")
@@ -211,6 +216,8 @@ def test_the_content_team_finds_the_articles_that_fail(system: RunningSystem, co
     row = stats.locator("tr[data-article='dimmer-switch-mounting']")
     expect(row.locator("td")).to_have_text(["published", "4", "0", "4", "4", "100 % (4)"])
     expect(row.locator("th")).to_contain_text("dimmer-switch-mounting")
+    expect(stats.locator("tr[data-article='stats-markup'] th")).to_contain_text("Is <b>bold</b> shown as text?")
+    assert stats.locator("b").count() == 0  # titles stay text
 
     page.get_by_role("button", name="Escalated after").click()  # most escalations first
     expect(stats.locator("th[data-key='escalated']")).to_have_attribute("aria-sort", "descending")

@@ -75,7 +75,9 @@
     const y = key === 'title' ? (b.title || b.article_id) : b[key];
     if (x == null || y == null) return (x == null) - (y == null); // nothing to compare stays last
     const order = typeof x === 'number' ? x - y : String(x).localeCompare(String(y));
-    return (sort.descending ? -order : order) || b.failed - a.failed || a.article_id.localeCompare(b.article_id);
+    // Ties: most failures, then most answered (as the server orders), then by id.
+    return (sort.descending ? -order : order) || b.failed - a.failed || b.answered - a.answered
+      || a.article_id.localeCompare(b.article_id);
   }
 
   function sortBy(key) {

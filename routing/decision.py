@@ -24,15 +24,18 @@ The rules, in the order they are tried (each is one small function below, named 
    over with the classifier's reason — unless one article is far ahead of every other (the
    knowledge base's ``clear_lead``): short fragments ("yearly price", "return label") read as
    off-topic to the classifier but match one article clearly.
-8. ``close_articles`` — the knowledge base has candidates worth offering: "Did you mean...?".
-9. ``chit_chat`` — a greeting the knowledge base has nothing for: small talk.
-10. ``product_question`` — the classifier is sure (``product_confidence``) the message asks about
+8. ``leading_article`` — one article is far ahead of every other (``lead_margin``) at a score
+   below the knowledge base's own lead bar (from ``lead_answer``) and the classifier does not say
+   third party / out of scope: answer it (customers' own words score low, but still far ahead).
+9. ``close_articles`` — the knowledge base has candidates worth offering: "Did you mean...?".
+10. ``product_question`` — the classifier thinks (``product_confidence``) the message asks about
    our products and the best article scores ``product_clarify``: offer the closest articles rather
    than a queue (customers' own words score below the knowledge base's bar).
-11. ``classifier_reason`` — third party / out of scope as the classifier said, nothing to offer.
-12. ``rephrase_first`` / ``repeated_fallback`` — the classifier was unsure and nothing matched:
+11. ``chit_chat`` — a greeting the knowledge base has nothing for: small talk.
+12. ``classifier_reason`` — third party / out of scope as the classifier said, nothing to offer.
+13. ``rephrase_first`` / ``repeated_fallback`` — the classifier was unsure and nothing matched:
    ask to rephrase once (two-stage fallback), hand over the second time in a row.
-13. ``no_article`` — a question the knowledge base cannot answer: hand over (``low_confidence``).
+14. ``no_article`` — a question the knowledge base cannot answer: hand over (``low_confidence``).
 
 :meth:`Route.why` is the record of the decision that goes with the escalation (agent console)
 and the review item (admin page).
@@ -125,8 +128,9 @@ class Policy:
     person_confidence: float = 0.30  # "a person, please" counts even when the classifier is unsure
     order_topic: str = "Orders & Shipping"  # the ``product`` of the articles about orders and deliveries
     brand_clarify: float = 0.38  # an article naming the customer's brand is offered from this score
-    product_confidence: float = 0.90  # the classifier is sure it is a question about our products...
+    product_confidence: float = 0.50  # the classifier thinks it is a question about our products...
     product_clarify: float = 0.42  # ...so the closest articles are offered from this score
+    lead_answer: float = 0.38  # an article this close and ``thresholds.lead_margin`` ahead of every other is answered
 
 
 @dataclass(frozen=True)
@@ -167,6 +171,9 @@ def route(signals: Signals, policy: Policy) -> Route:
     far_ahead = kb.reason is KbReason.CLEAR_LEAD  # one article far ahead of the rest outweighs the veto
     if veto and signals.top.confidence >= policy.veto_confidence and best < policy.veto_clarify and not far_ahead:
         return Route(Step.HAND_OVER, "classifier_veto", signals, reason=veto, brand=_first(signals.brands))
+    leading = _leading_article(signals, policy, veto)
+    if leading is not None:
+        return leading
     if kb.action is KbAction.CLARIFY:
         return Route(Step.CLARIFY, "close_articles", signals, kb.candidates)
     return _product_question(signals, policy) or _nothing_to_offer(signals, veto)
@@ -239,7 +246,7 @@ def _order_problem(signals: Signals, policy: Policy) -> Route | None:
 
 
 def _product_question(signals: Signals, policy: Policy) -> Route | None:
-    """The classifier is sure the message asks about our products: the closest articles are offered a little lower.
+    """The classifier thinks the message asks about our products: the closest articles are offered a little lower.
 
     Customers' own words ("max devices per bridge") score below the knowledge base's bar against
     the right article; when the classifier, trained on what customers ask about our products, is
@@ -251,6 +258,21 @@ def _product_question(signals: Signals, policy: Policy) -> Route | None:
     if not ranked or ranked[0].score < policy.product_clarify:
         return None
     return Route(Step.CLARIFY, "product_question", signals, tuple(ranked[: policy.thresholds.clarify_max_options]))
+
+
+def _leading_article(signals: Signals, policy: Policy, veto: EscalationReason | None) -> Route | None:
+    """One article far ahead of every other, a little below the knowledge base's own bar: answer it.
+
+    Customers' own words score lower against the right article than curated phrasings do, but
+    the right article is then still far ahead of the rest ("yearly price": the Plus pricing
+    article at 0.48, the next at 0.34); a question no article answers has no such leader.
+    """
+    ranked = signals.ranked()
+    if veto or len(ranked) < 2 or ranked[0].score < policy.lead_answer:
+        return None
+    if ranked[0].score - ranked[1].score < policy.thresholds.lead_margin:
+        return None
+    return Route(Step.ANSWER, "leading_article", signals, (ranked[0],))
 
 
 def _nothing_to_offer(signals: Signals, veto: EscalationReason | None) -> Route:

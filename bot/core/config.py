@@ -57,8 +57,9 @@ class RoutingSettings(BaseModel):
     person_confidence: float = Field(default=0.30, ge=0, le=1)
     order_topic: str = "Orders & Shipping"
     brand_clarify: float = Field(default=0.38, ge=0, le=1)
-    product_confidence: float = Field(default=0.90, ge=0, le=1)
+    product_confidence: float = Field(default=0.50, ge=0, le=1)
     product_clarify: float = Field(default=0.42, ge=0, le=1)
+    lead_answer: float = Field(default=0.38, ge=0, le=1)
 
 
 class ModelSettings(BaseModel):

@@ -141,7 +141,7 @@ def test_a_sure_product_question_gets_the_closest_articles_below_the_usual_bar()
 
 def test_an_unsure_product_question_with_low_articles_still_goes_to_a_person() -> None:
     low = (article("hub-capacity", 0.44), article("hub-required", 0.35))
-    decided = route(Signals(said(("product_question", 0.7)), candidates=low), POLICY)
+    decided = route(Signals(said(("product_question", 0.4)), candidates=low), POLICY)
     assert (decided.step, decided.rule) == (Step.HAND_OVER, "no_article")
 
 
@@ -180,3 +180,22 @@ def test_why_records_the_signals_and_the_rule() -> None:
 def test_several_searches_keep_each_article_at_its_best_score() -> None:
     merged = best_per_article([[article("a", 0.5), article("b", 0.7)], [article("a", 0.8)]])
     assert [(c.article_id, c.score) for c in merged] == [("a", 0.8), ("b", 0.7)]
+
+
+def test_one_article_far_ahead_is_answered_below_the_knowledge_bases_bar() -> None:
+    leading = (article("plus-price-trial", 0.42), article("app-energy-use", 0.28))
+    decided = route(Signals(said(("product_question", 0.6)), candidates=leading), POLICY)
+    assert (decided.step, decided.rule, decided.candidates[0].article_id) == (Step.ANSWER, "leading_article",
+                                                                              "plus-price-trial")
+
+
+def test_a_leading_article_is_not_answered_when_the_classifier_says_third_party() -> None:
+    leading = (article("alexa", 0.42), article("app-energy-use", 0.28))
+    decided = route(Signals(said(("third_party_question", 0.6)), candidates=leading), POLICY)
+    assert decided.step is not Step.ANSWER
+
+
+def test_a_short_lead_is_offered_not_answered() -> None:
+    close = (article("hub-capacity", 0.44), article("hub-required", 0.40))
+    decided = route(Signals(said(("product_question", 0.95)), candidates=close), POLICY)
+    assert (decided.step, decided.rule) == (Step.CLARIFY, "product_question")

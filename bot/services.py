@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -38,7 +39,7 @@ from nlu.evaluation import read_rasa_nlu
 from outcomes import OutcomeRecorder, erase_conversation, purge_older_than
 from privacy import PresidioRedactor, Redactor
 from rasa_bridge import RasaClient
-from retraining import Retraining, build_retraining
+from retraining import ContainmentCheck, Retraining, RetrainingSettings, build_retraining, load_cases
 from routing import Policy
 from webhooks import Deliverer, DeliveryLog, EndpointStore, EventOutbox, PayloadBuilder
 
@@ -155,6 +156,15 @@ def load_knowledge_base(settings: Settings, engine: Engine, embedder: Embedder |
     return kb
 
 
+def containment_check(settings: RetrainingSettings, knowledge_base: KnowledgeBase, policy: Policy,
+                      redact: Callable[[str], str]) -> ContainmentCheck | None:
+    """What an NLU evaluation runs the candidate over: the configured set, decided as the live bot decides."""
+    if settings.containment_set is None:
+        return None
+    cases = load_cases(settings.containment_set, settings.containment_halves)
+    return ContainmentCheck(cases, knowledge_base.search, policy, redact)
+
+
 async def build_services(settings: Settings) -> Services:
     """Connect to Redis, SQL and Rasa, load the knowledge base, and start background tasks."""
     settings.state_dir.mkdir(parents=True, exist_ok=True)
@@ -200,6 +210,7 @@ async def build_services(settings: Settings) -> Services:
                           settings.webhooks)
     executor = ActionExecutor()
     policy = Policy(thresholds=knowledge_base.thresholds, **settings.routing.model_dump())
+    retraining.containment = containment_check(settings.retraining, knowledge_base, policy, redactor.redact)
     for action in build_actions(knowledge_base, handoff, review=retraining.recorder, policy=policy):
         executor.register_action(action)
     services = Services(

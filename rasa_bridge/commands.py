@@ -1,4 +1,4 @@
-"""Rasa's command line: train, split NLU data, test NLU, and the command that serves a model.
+"""Rasa's command line: train, split NLU data, test NLU, parse a set of texts with one model, and the serving command.
 
 Rasa runs from its own virtualenv (:data:`rasa_bridge.artefacts.RASA_BIN`) as a subprocess, its
 output appended to a log. Progress is read from that output: the component Rasa is training
@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import re
 import signal
 import subprocess
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rasa_bridge.artefacts import (
     CONFIG,
@@ -36,6 +39,8 @@ _COMPONENT = re.compile(rb"Starting to train component '(?P<name>[\w.]+)'")
 _EPOCHS = re.compile(rb"Epochs:\s+(?P<percent>\d+)%")
 _LINE_BREAK = re.compile(rb"[\r\n]")  # tqdm redraws its bar with \r
 _QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2"}
+RASA_PYTHON = RASA_BIN.parent / "python"
+PARSE_SCRIPT = Path(__file__).with_name("parse_batch.py")
 
 
 @dataclass(frozen=True)
@@ -81,11 +86,29 @@ async def run_rasa(args: Sequence[str], logged: Logged, step: str) -> None:
     Cancelling the caller kills Rasa (and anything it started), so a stopped gateway leaves no
     training behind.
     """
+    await _run([str(RASA_BIN), *args], logged, step, " ".join(args[:2]))
+
+
+async def parse_texts(logged: Logged, *, model: Path, texts: Sequence[str],
+                      step: str = "reading the evaluation messages") -> list[dict[str, Any]]:
+    """Rasa's parse (intent ranking, entities) of each of ``texts`` with ``model``, in a Rasa process
+    of its own (:mod:`rasa_bridge.parse_batch`): the serving Rasa servers are not touched."""
+    with tempfile.TemporaryDirectory(prefix="tandem-parse-") as scratch:
+        texts_file, out_file = Path(scratch) / "texts.json", Path(scratch) / "parses.json"
+        texts_file.write_text(json.dumps(list(texts)), encoding="utf-8")
+        await _run([str(RASA_PYTHON), str(PARSE_SCRIPT), str(model), str(texts_file), str(out_file)], logged, step,
+                   "parse_batch")
+        parses: list[dict[str, Any]] = json.loads(out_file.read_text(encoding="utf-8"))
+    return parses
+
+
+async def _run(command: Sequence[str], logged: Logged, step: str, name: str) -> None:
+    """Run ``command`` from the Rasa virtualenv (see :func:`run_rasa`); ``name`` names it in errors."""
     report = logged.on_progress or (lambda _: None)
     report(Progress(step))
     logged.log.parent.mkdir(parents=True, exist_ok=True)
     process = await asyncio.create_subprocess_exec(
-        str(RASA_BIN), *args, cwd=logged.cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        *command, cwd=logged.cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
         env={**os.environ, **_QUIET_TENSORFLOW}, start_new_session=True)
     assert process.stdout is not None
     try:
@@ -105,7 +128,7 @@ async def run_rasa(args: Sequence[str], logged: Logged, step: str) -> None:
                 os.killpg(process.pid, signal.SIGKILL)
             await process.wait()
     if returncode != 0:
-        raise RasaCommandFailed(" ".join(args[:2]), returncode, logged.log)
+        raise RasaCommandFailed(name, returncode, logged.log)
 
 
 def train_args(*, out: Path, config: Path | str, domain: Path | str, data: Sequence[Path | str],

@@ -9,8 +9,10 @@ should start with), the registry's records in :mod:`retraining.registry`, and th
 docs/retraining.md.
 """
 
+from retraining.containment import ContainmentCheck, load_cases
 from retraining.errors import (
     AlreadyLive,
+    ContainsLess,
     ExampleConflict,
     InvalidTrainingData,
     JobRunning,
@@ -31,8 +33,8 @@ from retraining.service import Retraining, build_retraining
 from retraining.settings import RetrainingSettings
 
 __all__ = [
-    "AlreadyLive", "ExampleConflict", "InvalidTrainingData", "Job", "JobRunning", "ModelRecord", "NotEvaluated",
-    "NothingToRollBack", "PromotionFailed", "Retraining", "RetrainingError", "RetrainingSettings", "ReviewError",
-    "ReviewItem", "ReviewRecorder", "ReviewStatus", "UnknownIntent", "UnknownModel", "UnknownReviewItem",
-    "build_retraining", "live_model",
+    "AlreadyLive", "ContainmentCheck", "ContainsLess", "ExampleConflict", "InvalidTrainingData", "Job",
+    "JobRunning", "ModelRecord", "NotEvaluated", "NothingToRollBack", "PromotionFailed", "Retraining",
+    "RetrainingError", "RetrainingSettings", "ReviewError", "ReviewItem", "ReviewRecorder", "ReviewStatus",
+    "UnknownIntent", "UnknownModel", "UnknownReviewItem", "build_retraining", "live_model", "load_cases",
 ]

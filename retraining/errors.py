@@ -6,6 +6,7 @@ Every error says what went wrong and what to do; ``code`` is a stable machine-re
     ├── UnknownModel          no model has that id: `python -m bot nlu models` lists them
     ├── JobRunning            another train/evaluate/promote/rollback is under way: wait for it
     ├── NotEvaluated          promoting a model nobody evaluated: evaluate it first, or force
+    ├── ContainsLess          the candidate contains fewer customers' messages than the live model: force
     ├── PromotionFailed       a server did not take the new model (the others were switched back);
     │                         also a rasa_bridge.RasaServerError
     ├── NothingToRollBack     there is no earlier live model to return to
@@ -62,6 +63,16 @@ class NotEvaluated(RetrainingError):
 
     def __init__(self, model_id: str) -> None:
         super().__init__(f"model {model_id} has not been evaluated; evaluate it first, or promote with force")
+
+
+class ContainsLess(RetrainingError):
+    """A candidate that reads the intents better can still make the bot answer customers worse."""
+
+    code = "contains_less"
+
+    def __init__(self, model_id: str, candidate: float, live: float) -> None:
+        super().__init__(f"model {model_id} contains {candidate:.1%} of the containment set's answerable messages "
+                         f"against {live:.1%} for the live model; look at its evaluation, or promote with force")
 
 
 class PromotionFailed(RetrainingError, RasaServerError):

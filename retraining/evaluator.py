@@ -8,6 +8,9 @@ Two measurements, both with Rasa's own NLU test (:mod:`rasa_bridge.commands`):
 - **cross-validation**: the candidate's config and data in ``folds`` folds (each fold trains a
   model, so it costs ``folds`` NLU trainings).
 
+- **containment**: with a :class:`~retraining.containment.ContainmentCheck`, what the bot decides
+  for a set of customers' messages if the candidate read them, beside the live model's figures.
+
 The live model is tested on the same held-out examples through the live Rasa server's HTTP API
 (:meth:`rasa_bridge.RasaServer.test_intents`: it answers with the model it serves; nothing is
 loaded or swapped).
@@ -24,9 +27,20 @@ from typing import Any
 from rasa_bridge import Logged, OnProgress, RasaServer
 from rasa_bridge import commands as rasa
 from rasa_bridge.commands import TEST_SPLIT, TRAIN_SPLIT
+from retraining.containment import ContainmentCheck, served_archive
 from retraining.errors import InvalidTrainingData, UnknownModel
 from retraining.nlu_yaml import normalise, read_examples
-from retraining.registry import ARCHIVE, Comparison, Evaluation, IntentScore, Metrics, ModelRecord, Registry, now
+from retraining.registry import (
+    ARCHIVE,
+    Comparison,
+    ContainmentComparison,
+    Evaluation,
+    IntentScore,
+    Metrics,
+    ModelRecord,
+    Registry,
+    now,
+)
 from retraining.sources import TRAINING_DIR, TrainingSources
 from retraining.trainer import SPLIT_DIR
 
@@ -71,9 +85,11 @@ def _f1(metrics: Metrics, intent: str) -> float:
 
 
 async def evaluate(registry: Registry, model_id: str, *, cwd: Path, by: str, folds: int,
-                   live: RasaServer | None, on_progress: OnProgress | None = None) -> ModelRecord:
-    """Evaluate a model on its held-out split (and against ``live``) and by ``folds``-fold
-    cross-validation (skipped below 2); store the reports with the model and return its record."""
+                   live: RasaServer | None, on_progress: OnProgress | None = None,
+                   containment: ContainmentCheck | None = None, base_models_dir: Path | None = None) -> ModelRecord:
+    """Evaluate a model on its held-out split (and against ``live``), by ``folds``-fold
+    cross-validation (skipped below 2) and on ``containment`` (beside the live model, whose archive is
+    the registry's or ``base_models_dir``'s); store the reports with the model and return its record."""
     folder = registry.folder(model_id)
     test_split = folder / SPLIT_DIR / TEST_SPLIT
     if not test_split.is_file() and folds < 2:
@@ -92,6 +108,8 @@ async def evaluate(registry: Registry, model_id: str, *, cwd: Path, by: str, fol
         await rasa.cross_validate(logged, nlu=folder / "data" / TRAINING_DIR, config=snapshot.config, folds=folds,
                                   out=folder / CV_DIR, step=f"cross-validating in {folds} folds")
         evaluation.cross_validation = metrics_from_report(_load_json(folder / CV_DIR / "intent_report.json"))
+    if containment is not None:
+        evaluation.containment = await _containment(registry, folder, containment, logged, live, base_models_dir)
     evaluation.files = [str(path.relative_to(folder)) for directory in (HOLDOUT_DIR, CV_DIR)
                         for name in REPORT_FILES if (path := folder / directory / name).is_file()]
     evaluation.files += [name for name in (LIVE_REPORT, COMPARISON) if (folder / name).is_file()]
@@ -100,6 +118,20 @@ async def evaluate(registry: Registry, model_id: str, *, cwd: Path, by: str, fol
         record.evaluation = evaluation
         registry.save(record)
     return record
+
+
+async def _containment(registry: Registry, folder: Path, check: ContainmentCheck, logged: Logged,
+                       live: RasaServer | None, base_models_dir: Path | None) -> ContainmentComparison:
+    candidate = await check.measure(logged, folder / ARCHIVE)
+    status = await live.status() if live is not None else {}
+    archive = served_archive(registry, status, base_models_dir) if status else None
+    if archive is None:
+        return ContainmentComparison(candidate=candidate)
+    served = await check.measure(logged, archive)
+    delta = None if candidate.contained_share is None or served.contained_share is None else round(
+        candidate.contained_share - served.contained_share, 4)
+    return ContainmentComparison(candidate=candidate, live=served, live_model=str(status.get("model_file", "")),
+                                 contained_delta=delta)
 
 
 async def _compare_with_live(registry: Registry, folder: Path, candidate: Metrics, live: RasaServer) -> Comparison:

@@ -16,18 +16,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rasa_bridge import RasaServer, RasaServerError
-from retraining.errors import AlreadyLive, NotEvaluated, NothingToRollBack, PromotionFailed
+from retraining.errors import AlreadyLive, ContainsLess, NotEvaluated, NothingToRollBack, PromotionFailed
 from retraining.registry import ModelRecord, Registry
 
 logger = logging.getLogger(__name__)
 
 
 async def promote(registry: Registry, servers: Sequence[RasaServer], model_id: str, *, by: str,
-                  force: bool = False, base_models_dir: Path | None = None) -> ModelRecord:
-    """Make ``model_id`` live on every server; unevaluated models only with ``force``."""
+                  force: bool = False, base_models_dir: Path | None = None,
+                  containment_tolerance: float = 0.01) -> ModelRecord:
+    """Make ``model_id`` live on every server; unevaluated models, and models that contain more than
+    ``containment_tolerance`` less of the containment set than the live one, only with ``force``."""
     record = registry.get(model_id)
     if record.evaluation is None and not force:
         raise NotEvaluated(model_id)
+    if not force:
+        _check_containment(record, containment_tolerance)
     live = registry.live()
     if live is not None and live.id == model_id:
         raise AlreadyLive(model_id)
@@ -40,6 +44,15 @@ async def promote(registry: Registry, servers: Sequence[RasaServer], model_id: s
         registry.set_live(model_id, by, "promote")
     logger.info("promoted model=%s by=%s servers=%d", model_id, by, len(servers))
     return registry.get(model_id)
+
+
+def _check_containment(record: ModelRecord, tolerance: float) -> None:
+    containment = record.evaluation.containment if record.evaluation else None
+    if containment is None or containment.live is None or containment.contained_delta is None:
+        return
+    if containment.contained_delta < -tolerance:
+        raise ContainsLess(record.id, containment.candidate.contained_share or 0.0,
+                           containment.live.contained_share or 0.0)
 
 
 async def rollback(registry: Registry, servers: Sequence[RasaServer], *, by: str) -> ModelRecord:

@@ -26,7 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from filelock import FileLock
 from pydantic import BaseModel, Field
@@ -79,6 +79,33 @@ class Comparison(BaseModel):
     live_trained_on: int | None = None
 
 
+class ContainmentFigures(BaseModel):
+    """What the bot does with the containment set's messages (routing.evaluation's shares)."""
+
+    contained_share: float | None
+    answered_right_share: float | None
+    clarify_share: float | None
+    wrong_share: float | None
+    false_escalation_share: float | None
+    boundary_accuracy: float | None
+    escalation_share: float | None
+    messages: int
+
+    @classmethod
+    def of(cls, figures: dict[str, Any]) -> ContainmentFigures:
+        """The figures :func:`routing.evaluation.score` computed."""
+        return cls.model_validate({name: figures.get(name) for name in cls.model_fields})
+
+
+class ContainmentComparison(BaseModel):
+    """The candidate and the live model on the same containment set; the delta is candidate - live."""
+
+    candidate: ContainmentFigures
+    live: ContainmentFigures | None = None  # None: the live model's archive could not be found
+    live_model: str = ""
+    contained_delta: float | None = None
+
+
 class Evaluation(BaseModel):
     """What ``evaluate`` found; report files are relative to the model's folder."""
 
@@ -88,6 +115,7 @@ class Evaluation(BaseModel):
     cross_validation: Metrics | None = None
     folds: int = 0
     comparison: Comparison | None = None
+    containment: ContainmentComparison | None = None
     files: list[str] = Field(default_factory=list)
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from rasa_bridge import OnProgress, RasaServer
 from rasa_bridge.artefacts import CONFIG, DOMAIN, TRAINING_FILES
 from retraining import evaluator, promoter, trainer
+from retraining.containment import ContainmentCheck
 from retraining.jobs import Job, JobBoard
 from retraining.nlu_yaml import REVIEWED_HEADER, render, write_atomically
 from retraining.recording import ReviewRecorder
@@ -38,6 +39,7 @@ class Setup:
     holdout_fraction: float
     folds: int
     base_models_dir: Path
+    containment_tolerance: float = 0.01  # see RetrainingSettings
     cwd: Path = PROJECT_ROOT  # Rasa's component cache (.rasa/) is kept here, as for `make train`
 
 
@@ -51,6 +53,9 @@ class Retraining:
         self.review = review
         self.recorder = recorder
         self.jobs = jobs
+        #: Set once the knowledge base is loaded (it needs the bot's search and routing policy);
+        #: until then, and in the CLI, evaluations have no containment figures.
+        self.containment: ContainmentCheck | None = None
 
     async def train(self, by: str, holdout_fraction: float | None = None,
                     on_progress: OnProgress | None = None) -> ModelRecord:
@@ -82,6 +87,7 @@ class Retraining:
         """Make a model live on every Rasa server (a running job is reported before an unknown id)."""
         async with self._exclusive("promote", by):
             return await promoter.promote(self.registry, self.setup.servers, model_id, by=by, force=force,
+                                          containment_tolerance=self.setup.containment_tolerance,
                                           base_models_dir=self.setup.base_models_dir)
 
     async def rollback(self, by: str) -> ModelRecord:
@@ -98,7 +104,8 @@ class Retraining:
                         on_progress: OnProgress | None) -> ModelRecord:
         live = self.setup.servers[0] if compare_live and self.setup.servers else None
         return await evaluator.evaluate(self.registry, model_id, cwd=self.setup.cwd, by=by, live=live,
-                                        folds=self.setup.folds if folds is None else folds, on_progress=on_progress)
+                                        folds=self.setup.folds if folds is None else folds, on_progress=on_progress,
+                                        containment=self.containment, base_models_dir=self.setup.base_models_dir)
 
     @staticmethod
     async def _model_id(step: Awaitable[ModelRecord]) -> str:
@@ -131,7 +138,8 @@ def build_retraining(settings: RetrainingSettings, *, engine: Engine, redact: Re
                                          replace=[settings.reviewed_file])
     servers = tuple(RasaServer(url, rasa_token) for url in rasa_urls)
     setup = Setup(sources=sources, servers=servers, holdout_fraction=settings.holdout_fraction,
-                  folds=settings.cv_folds, base_models_dir=settings.base_models_dir)
+                  folds=settings.cv_folds, base_models_dir=settings.base_models_dir,
+                  containment_tolerance=settings.containment_tolerance)
     review = ReviewQueue(engine, redact, ReviewFiles(
         reviewed_file=settings.reviewed_file, domain=sources.domain,
         other_nlu_files=tuple(p for p in sources.nlu_files() if p != settings.reviewed_file)))

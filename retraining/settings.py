@@ -23,6 +23,12 @@ class RetrainingSettings(BaseModel):
     cv_folds: int = Field(default=3, ge=0, le=10)  # 0 skips cross-validation
     review_below_confidence: float = Field(default=0.6, ge=0.0, le=1.0)  # lower intent confidence is reviewed
     base_models_dir: Path = MODELS_DIR  # where `make train` puts the model the servers start with
+    # Customers' messages with what each should get (routing.evaluation's format); an evaluation
+    # shows what the bot would decide with the candidate and with the live model (retraining.containment).
+    containment_set: Path | None = PROJECT_ROOT / "benchmarks" / "data" / "unseen_wording"
+    containment_halves: tuple[str, ...] = ("tuning", "reporting")
+    # A candidate that contains this much less than the live model is promoted only with force.
+    containment_tolerance: float = Field(default=0.01, ge=0.0, le=1.0)
 
     def registry_path(self, state_dir: Path) -> Path:
         """The model registry's folder (``registry_dir``, else ``<state_dir>/models``)."""

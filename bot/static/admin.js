@@ -486,7 +486,43 @@
     const deltas = evaluation.comparison ? evaluation.comparison.f1_delta_per_intent : null;
     const sets = [['Held-out split', evaluation.holdout, deltas],
       [`Cross-validation (${evaluation.folds} folds)`, evaluation.cross_validation, null]];
-    return sets.filter(([, metrics]) => metrics).flatMap(([title, metrics, d]) => [el('h4', title), reportTable(metrics, d)]);
+    const intentReports = sets.filter(([, metrics]) => metrics)
+      .flatMap(([title, metrics, d]) => [el('h4', title), reportTable(metrics, d)]);
+    return evaluation.containment ? [...containmentReport(evaluation.containment), ...intentReports] : intentReports;
+  }
+
+  // What the bot would do with the containment set's customer messages, candidate beside live.
+  const CONTAINMENT_ROWS = [['contained_share', 'Contained (answered or right option offered)'],
+    ['answered_right_share', 'Answered directly and right'], ['clarify_share', 'Right article offered'],
+    ['wrong_share', 'Wrong answer', -1], ['false_escalation_share', 'Handed to a person needlessly', -1],
+    ['boundary_accuracy', 'Boundary cases right'], ['escalation_share', 'Person / third-party / off-topic handed over']];
+
+  function containmentReport(c) {
+    const table = el('table', null, 'report');
+    const heads = ['Customers\' messages', 'Candidate', ...(c.live ? ['Live', 'Difference'] : [])];
+    const headRow = el('tr');
+    headRow.append(...heads.map((h, i) => {
+      const th = el('th', h, i ? 'number' : '');
+      th.scope = 'col';
+      return th;
+    }));
+    table.append(headRow);
+    for (const [key, label, better = 1] of CONTAINMENT_ROWS) {
+      const row = el('tr');
+      const value = (figures) => (figures[key] === null || figures[key] === undefined ? '—' : percent(figures[key]));
+      row.append(el('td', label), numberCell(value(c.candidate)));
+      if (c.live) {
+        const both = c.candidate[key] !== null && c.live[key] !== null;
+        const delta = both ? c.candidate[key] - c.live[key] : null;
+        const cell = deltaCell(delta);
+        if (delta && better < 0) cell.className = `number ${delta > 0 ? 'delta-down' : 'delta-up'}`;
+        row.append(numberCell(value(c.live)), cell);
+      }
+      table.append(row);
+    }
+    const title = `Containment set (${c.candidate.messages} customer messages)`
+      + (c.live ? `, beside the live model ${c.live_model}` : ', live model not found');
+    return [el('h4', title), table];
   }
 
   function reportTable(metrics, deltas) {

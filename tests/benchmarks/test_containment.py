@@ -1,4 +1,4 @@
-"""The containment benchmark's scoring: what counts as right, and the shares it reports."""
+"""Containment scoring (routing.evaluation) and the benchmark's reading of replies: what counts as right."""
 
 from __future__ import annotations
 
@@ -7,16 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.containment import (
-    Case,
-    InvalidSet,
-    Observation,
-    classify,
-    load_half,
-    parse_case,
-    score,
-    verdict,
-)
+from benchmarks.containment import SET_DIR, classify
+from routing.evaluation import Case, InvalidSet, Observation, load_half, parse_case, score, verdict
 
 pytestmark = pytest.mark.unit
 
@@ -99,7 +91,7 @@ def test_classify_reads_the_reply_as_the_widget_shows_it() -> None:
 
 
 def test_both_committed_halves_load_and_share_no_message() -> None:
-    tuning, reporting = load_half("tuning"), load_half("reporting")
+    tuning, reporting = load_half("tuning", SET_DIR), load_half("reporting", SET_DIR)
     assert len(tuning) >= 200 and len(reporting) >= 200
     assert not {c.text for c in tuning} & {c.text for c in reporting}
     for half in (tuning, reporting):

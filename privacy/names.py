@@ -39,6 +39,14 @@ LIKELY_CUES: tuple[tuple[str, ...], ...] = (
     ("this", "is"), ("i", "'m"), ("i", "m"), ("im",), ("i", "am"), ("ask", "for"), ("agent",), ("wife",),
     ("husband",), ("son",), ("daughter",), ("partner",), ("colleague",), ("mother",), ("mum",),
 )
+# ...and after which a word spaCy tags as a proper noun is a name if capitalised or unknown to
+# English ("thanks Chloé", "hello aiko"; not "hi team", "hi bot").
+GREETING_CUES: tuple[tuple[str, ...], ...] = (
+    ("hi",), ("hello",), ("hey",), ("dear",), ("thanks",), ("thank", "you"), ("thanks", "a", "lot"), ("cheers",),
+)
+# A name, at the start of the message (after a greeting), before these words: "fernanda costa speaking".
+SIGN_OFFS = {"here", "speaking"}
+GREETED_TAGS = {"PROPN"}
 NAME_TAGS = {"PROPN", "NOUN", "ADJ", "X"}
 NOUN_TAGS = {"PROPN", "NOUN", "X"}
 MAX_NAME_WORDS = 3
@@ -48,8 +56,9 @@ SCORE = 0.4
 class IntroducedNameRecognizer(EntityRecognizer):
     """PERSON after an introduction cue, from spaCy's tokens (no model of its own)."""
 
-    def __init__(self, product_words: Sequence[str] = ()) -> None:
+    def __init__(self, product_words: Sequence[str] = (), rules: NameRules | None = None) -> None:
         self._product_words = {w.lower() for w in product_words}
+        self._rules = rules
         super().__init__(supported_entities=["PERSON"], name="IntroducedNameRecognizer", supported_language="en")
 
     def load(self) -> None:
@@ -62,14 +71,28 @@ class IntroducedNameRecognizer(EntityRecognizer):
             return []
         tokens = list(nlp_artifacts.tokens)
         words = [t.lower_ for t in tokens]
+        cues = ([(cue, NAME_TAGS) for cue in NAME_CUES] + [(cue, NOUN_TAGS) for cue in LIKELY_CUES]
+                + [(cue, GREETED_TAGS) for cue in GREETING_CUES])
         found = []
         for index in range(len(tokens)):
-            for cue, tags in [(cue, NAME_TAGS) for cue in NAME_CUES] + [(cue, NOUN_TAGS) for cue in LIKELY_CUES]:
+            for cue, tags in cues:
                 if tuple(words[index:index + len(cue)]) == cue:
                     span = self._name_after(tokens, index + len(cue), tags)
                     if span:
                         found.append(RecognizerResult("PERSON", span[0], span[1], SCORE))
+            if words[index] in SIGN_OFFS and (span := self._name_before(tokens, index)):
+                found.append(RecognizerResult("PERSON", span[0], span[1], SCORE))
         return found
+
+    def _name_before(self, tokens: list[Any], end: int) -> tuple[int, int] | None:
+        """The name-like words right before ``end`` if they open the message (after a greeting or a comma)."""
+        start = end
+        while start > 0 and end - start < MAX_NAME_WORDS and self._may_be_name(tokens[start - 1], NOUN_TAGS):
+            start -= 1
+        opener = [t.lower_ for t in tokens[:start] if not t.is_punct]
+        if start == end or opener not in ([], ["hi"], ["hello"], ["hey"]):
+            return None
+        return tokens[start].idx, tokens[end - 1].idx + len(tokens[end - 1].text)
 
     def _name_after(self, tokens: list[Any], start: int, tags: set[str]) -> tuple[int, int] | None:
         taken = []
@@ -85,6 +108,8 @@ class IntroducedNameRecognizer(EntityRecognizer):
         """A spaCy token that can be part of a name: tagged like one, letters (and - or '), not a
         stop word, not a product word."""
         letters = token.text.replace("-", "").replace("'", "")
+        if tags is GREETED_TAGS and token.is_lower and self._rules and self._rules.is_english(token):
+            return False
         return (token.pos_ in tags and not token.is_stop and letters.isalpha()
                 and token.lower_ not in self._product_words)
 
@@ -92,6 +117,8 @@ class IntroducedNameRecognizer(EntityRecognizer):
 VOWELS = set("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿāăąēėęěīįıōőœūůűų")
 TRIPLE_LETTER = re.compile(r"(\w)\1\1")
 RECASE_PIPES = ("tok2vec", "ner")  # the second pass needs only the recogniser
+INFLECTIONS = ("s", "es", "ed", "d")
+MIN_LONE_LETTERS = 3  # a lone lower-case word shorter than this is chat ("ya", "ok"), not a name
 
 
 class NameRules:
@@ -104,14 +131,17 @@ class NameRules:
         self._stop_words = set(nlp.Defaults.stop_words)
 
     def is_english(self, token: Any) -> bool:
-        """A stop word, or a word (or its lemma) of WordNet's index: "refund", "lights", "roger"."""
-        return (token.lower_ in self._stop_words or token.lower_ in self._english
-                or token.lemma_.lower() in self._english)
+        """A stop word, or a word of WordNet's index as written, as lemmatised or without a plural or
+        past ending ("refund", "lights", "Strips": spaCy does not lemmatise what it takes for a name)."""
+        word = token.lower_
+        forms = {word, token.lemma_.lower(), *(word[:-len(end)] for end in INFLECTIONS if word.endswith(end))}
+        return word in self._stop_words or bool(forms & self._english)
 
     def is_unknown_lower(self, token: Any) -> bool:
-        """A lower-case word English does not know and no product word: maybe a name typed in lower case."""
-        return (token.is_alpha and token.is_lower and len(token) > 1 and not self.is_english(token)
-                and token.lower_ not in self.product_words)
+        """A lower-case word English does not know, tagged like a name, and no product word: maybe a
+        name typed in lower case ("chloe"; not "unlink", a verb, nor "heyy", an interjection)."""
+        return (token.is_alpha and token.is_lower and len(token) > 1 and token.pos_ in NAME_TAGS
+                and not self.is_english(token) and token.lower_ not in self.product_words)
 
     def refine(self, span: Span) -> tuple[int, int] | None:
         """The span's characters to hide, or None if it is no name."""
@@ -127,8 +157,8 @@ class NameRules:
         lower = [t for t in tokens if t.is_lower]
         if any(not (set(t.lower_) & VOWELS) or TRIPLE_LETTER.search(t.lower_) for t in lower if t.is_alpha):
             return None
-        if len(tokens) == 1 and lower and self.is_english(tokens[0]):
-            return None
+        if len(tokens) == 1 and lower and (self.is_english(tokens[0]) or len(tokens[0]) < MIN_LONE_LETTERS):
+            return None  # "roger that", "see ya"
         return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
 
     def _is_edge(self, token: Any) -> bool:
@@ -185,7 +215,9 @@ class RecasedNameRecognizer(EntityRecognizer):
         spans = []
         for ent in second.ents:
             original = doc.char_span(ent.start_char, ent.end_char, alignment_mode="expand")
-            if ent.label_ == "PERSON" and original is not None and any(t.idx in unknown for t in original):
+            if (ent.label_ == "PERSON" and original is not None and any(t.idx in unknown for t in original)
+                    and all(t.pos_ in NAME_TAGS or not self._rules.is_english(t)
+                            for t in original if t.is_alpha)):  # not "the app stopped working"
                 span = self._rules.refine(original)
                 if span:
                     spans.append(span)

@@ -238,7 +238,8 @@ def _build_engines(settings: RedactionSettings) -> tuple[AnalyzerEngine, Anonymi
     rules = NameRules(nlp, [*settings.keep_words, *(w for phrase in settings.keep_phrases for w in phrase.split())])
     for recognizer in (EmailRecognizer(), PhoneRecognizer(supported_regions=tuple(settings.phone_regions)),
                        CheckedSpacyRecognizer(rules), RecasedNameRecognizer(nlp, rules),
-                       IntroducedNameRecognizer(settings.keep_words), *map(_secret_recognizer, settings.secrets)):
+                       IntroducedNameRecognizer(settings.keep_words, rules),
+                       *map(_secret_recognizer, settings.secrets)):
         registry.add_recognizer(recognizer)
     logger.info("loaded personal-data recognisers model=%s", SPACY_MODEL)
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])

@@ -118,6 +118,9 @@ VOWELS = set("aeiouyàáâãäåæèéêëìíîïòóôõöøùúûüýÿāăą
 TRIPLE_LETTER = re.compile(r"(\w)\1\1")
 RECASE_PIPES = ("tok2vec", "ner")  # the second pass needs only the recogniser
 INFLECTIONS = ("s", "es", "ed", "d")
+# A lone unknown lower-case word is as often jargon or a typo ("tunable", "pir") as a first name:
+# the second pass takes full names only (a lone first name is found after a cue).
+MIN_RECASED_WORDS = 2
 MIN_LONE_LETTERS = 3  # a lone lower-case word shorter than this is chat ("ya", "ok"), not a name
 
 
@@ -219,7 +222,7 @@ class RecasedNameRecognizer(EntityRecognizer):
                     and all(t.pos_ in NAME_TAGS or not self._rules.is_english(t)
                             for t in original if t.is_alpha)):  # not "the app stopped working"
                 span = self._rules.refine(original)
-                if span:
+                if span and len(text[span[0]:span[1]].split()) >= MIN_RECASED_WORDS:
                     spans.append(span)
         return _results(spans, self, SCORE)
 

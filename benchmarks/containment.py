@@ -25,6 +25,8 @@ clarified_right) / answerable, ``answered_right_share``, ``clarify_share`` (clar
 right / boundary messages, also ``boundary_by_pattern``; ``escalation_share`` = must-escalate
 messages (requests for a person, third-party-only and off-topic) that were escalated with any
 reason, and ``escalation_reason_right_share`` those escalated with the expected reason;
+``redacted_for_bot`` = messages the gateway's redactor changed before Rasa saw them (Rasa gets
+the redacted text, as shipped; only these can differ from a bot reading them unredacted);
 ``answer_ms_p50`` / ``answer_ms_p95`` = milliseconds from sending to the answer, over messages
 answered directly, ``reply_ms_p50`` over every first reply; the counts, the half, the
 concurrency and the load average (1, 5, 15 min) at the end.
@@ -45,6 +47,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -159,8 +162,22 @@ def detail_line(case: Case, seen: Observation) -> str:
                        "verdict": verdict(case, seen), "right": is_right(verdict(case, seen))}, ensure_ascii=False)
 
 
+def redacted_for_bot(cases: Iterable[Case]) -> int:
+    """How many messages the gateway's redactor changes before Rasa sees them (settings as deployed).
+
+    The gateway sends Rasa the redacted text, so the figures are those of the system as shipped; a
+    bot reading the messages unredacted could differ on these messages only."""
+    from bot.core.config import Settings
+    from bot.services import lookup_names
+    from privacy import PresidioRedactor
+
+    redactor = PresidioRedactor(Settings().privacy.redaction(lookup_names()))
+    return sum(redactor.screen(case.text).bot != case.text for case in cases)
+
+
 async def main(half: str, concurrency: int, details: Path | None, limit: int | None) -> dict[str, Any]:
     cases = load_half(half, SET_DIR)[:limit]
+    changed = redacted_for_bot(cases)
     started = time.monotonic()
     with running_system(Path(tempfile.mkdtemp(prefix="tandem-containment-"))) as system:
         for warm_up in WARM_UP:  # loads the models on the first path through, not counted
@@ -170,6 +187,7 @@ async def main(half: str, concurrency: int, details: Path | None, limit: int | N
     if details:
         details.write_text("".join(detail_line(c, s) + "\n" for c, s in results))
     return {"half": half, **score(results), "retried_bot_unavailable": retried["bot_unavailable"],
+            "redacted_for_bot": changed,
             "concurrency": concurrency,
             "elapsed_s": round(time.monotonic() - started, 1),
             "load_average": [round(x, 2) for x in os.getloadavg()]}

@@ -1,12 +1,14 @@
-"""Recall and precision of person names, as the redactor hides them (benchmarks/data/person_names.txt).
+"""Recall and precision of person names, as the redactor hides them (benchmarks/data/person_names*.txt).
 
     .venv/bin/python benchmarks/names.py [--half tuning|reporting]
 
 The set: chat lines written for this benchmark — names from many cultures, typed in lower case
 and next to product words, and lines with product names and no person. A name counts as found
 when every letter of it is inside a found span; a found span is right when it overlaps a marked
-name (precision). ``product_words_hidden`` counts found spans that cover a product word. Odd lines
-tune, even lines report. Prints one JSON line.
+name (precision). ``product_words_hidden`` counts found spans that cover a product word. The
+tuning half is ``person_names.txt`` (153 lines, tuned on); the reporting half is
+``person_names_reporting.txt`` (93 lines written later, mixed case, never tuned on). Prints one
+JSON line.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from bot.core.config import Settings
 from bot.services import lookup_names
 from privacy import PresidioRedactor
 
-DATA = Path(__file__).resolve().parent / "data" / "person_names.txt"
+DATA = {"tuning": Path(__file__).resolve().parent / "data" / "person_names.txt",
+        "reporting": Path(__file__).resolve().parent / "data" / "person_names_reporting.txt"}
 MARK = re.compile(r"\{([^}]+)\}")
 PRODUCT_WORDS = {"lumen", "hub", "strip", "bulb", "bulbs", "plus", "alexa", "google", "home", "apple", "matter",
                  "ifttt", "sunrise", "wake-up", "away", "mode", "dimmer", "switch", "motion", "sensor", "siri", "hue"}
@@ -32,10 +35,9 @@ Sentence = tuple[str, list[tuple[int, int]]]
 
 
 def read_set(half: str) -> list[Sentence]:
-    """(text, name spans) of one half: odd lines tune, even lines report."""
-    lines = [line for line in DATA.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
-    chosen = lines[0::2] if half == "tuning" else lines[1::2]
-    return [unmark(line) for line in chosen]
+    """(text, name spans) of one half (a file each)."""
+    lines = DATA[half].read_text(encoding="utf-8").splitlines()
+    return [unmark(line) for line in lines if line and not line.startswith("#")]
 
 
 def unmark(line: str) -> Sentence:

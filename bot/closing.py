@@ -17,6 +17,7 @@ from typing import Any
 from redis.asyncio import Redis
 
 from bot.periodic import run_every
+from bot.persistence import PersistenceCompactor
 from handoff import (
     Agent,
     ConversationEvent,
@@ -55,9 +56,12 @@ class ConversationCloser:
 
     def __init__(self, handoff: HandoffService, recorder: OutcomeRecorder, bus: LiveBus, redis: Redis,
                  simulated_times: bool = False, *, redact: Callable[[str], str] = lambda text: text,
-                 closed_ttl_s: int = CLOSED_SESSION_TTL_S, events: EventSink | None = None) -> None:
+                 closed_ttl_s: int = CLOSED_SESSION_TTL_S, events: EventSink | None = None,
+                 compactor: PersistenceCompactor | None = None) -> None:
         """``redact`` scrubs what stays live after the close; ``closed_ttl_s`` is how long it stays;
-        ``events`` hears of each close (``conversation.resolved``, for webhooks)."""
+        ``events`` hears of each close (``conversation.resolved``, for webhooks); ``compactor``
+        rewrites Redis persistence after the scrub, so the files lose the live personal data too."""
+        self._compactor = compactor
         self._events: EventSink = events or NoEvents()
         self._redact = redact
         self._closed_ttl_s = closed_ttl_s
@@ -86,6 +90,8 @@ class ConversationCloser:
             lambda: {e.id: self._redact(e.text) for e in transcript if e.role in REDACTED_ROLES})
         await scrub_closed_session(self._redis, session_id, texts)
         await self._redis.expire(tracker_key(session_id), self._closed_ttl_s)
+        if self._compactor:
+            self._compactor.request()
 
     async def _shift(self, session: Session) -> float:
         """Seconds to move the record's times by: 0, except for benchmark sessions with a simulated start."""

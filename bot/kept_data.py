@@ -3,27 +3,24 @@
 The stores: SQL (the outcome record and stored transcript, the NLU review queue), Redis (every key
 naming the session: live session, transcript, de-duplication, Rasa's tracker and lock, rate-limit
 counters), and files under the state directory (report exports, logs, Redis persistence). An
-access request lists what each store holds; an erasure request empties them and then compacts
-Redis persistence, so deleted keys do not live on in the append-only file.
+access request lists what each store holds; an erasure request empties them (the caller then has
+Redis persistence rewritten, bot/persistence.py, so deleted keys do not live on in the append-only file).
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import time
 from pathlib import Path
 from typing import Any
 
 from redis.asyncio import Redis
-from redis.exceptions import RedisError
 from sqlalchemy import Engine
 
 from handoff.erasure import forget_session
 from outcomes import kept_about
 from retraining.review import ReviewQueue
 
-logger = logging.getLogger(__name__)
 REPORTS_DIR = "reports"  # under the state directory: `python -m bot report` writes exports here
 UNSCANNED_SUFFIXES = (".tar.gz", ".faiss", ".npy", ".safetensors")  # models and indexes: no conversation data
 MAX_SCANNED_BYTES = 256 * 2**20
@@ -62,14 +59,13 @@ async def held_about(engine: Engine, review: ReviewQueue, redis: Redis, state_di
 
 async def erase_live_and_files(redis: Redis, state_dir: Path, session_id: str) -> None:
     """The non-SQL half of an erasure: every Redis key naming the session (Rasa's tracker and the
-    rate-limit counters too), report exports naming it, then compacted Redis persistence."""
+    rate-limit counters too) and report exports naming it."""
     await forget_session(redis, session_id)
     keys = [entry["key"] for entry in await redis_keys_naming(redis, session_id)]
     if keys:
         await redis.delete(*keys)
     for path in await asyncio.to_thread(files_naming, state_dir / REPORTS_DIR, session_id):
         (state_dir / REPORTS_DIR / path).unlink(missing_ok=True)
-    await compact_persistence(redis)
 
 
 def purge_old_exports(state_dir: Path, days: int, now: float | None = None) -> int:
@@ -80,15 +76,3 @@ def purge_old_exports(state_dir: Path, days: int, now: float | None = None) -> i
     for path in old:
         path.unlink(missing_ok=True)
     return len(old)
-
-
-async def compact_persistence(redis: Redis) -> None:
-    """Rewrite Redis's append-only file (and snapshot) so deleted and rewritten keys leave no copy
-    on disk. A managed Redis that refuses these commands (ACLs) is left to its own schedule."""
-    try:
-        if (await redis.config_get("appendonly")).get("appendonly") == "yes":
-            await redis.bgrewriteaof()
-        if (await redis.config_get("save")).get("save"):
-            await redis.bgsave(schedule=True)
-    except RedisError as error:
-        logger.info("redis persistence not compacted: %s", error)

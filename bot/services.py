@@ -24,8 +24,9 @@ from bot.accounts import AccountStore
 from bot.closing import ConversationCloser
 from bot.core.config import PROJECT_ROOT, Settings
 from bot.core.security import TokenSigner
-from bot.kept_data import compact_persistence, erase_live_and_files, held_about, purge_old_exports
+from bot.kept_data import erase_live_and_files, held_about, purge_old_exports
 from bot.periodic import run_every
+from bot.persistence import PersistenceCompactor
 from bot.ratelimit import RateLimiter
 from bot.relay import BotRelay
 from desk import CannedStore
@@ -74,6 +75,7 @@ class Services:
     deliveries: DeliveryLog
     events: EventOutbox
     deliverer: Deliverer
+    compactor: PersistenceCompactor  # rewrites Redis persistence after personal data left Redis
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def run_retention(self) -> int:
@@ -85,7 +87,7 @@ class Services:
         await asyncio.to_thread(self.retraining.review.purge_before, datetime.now(UTC) - timedelta(days=days))
         await asyncio.to_thread(purge_old_exports, self.settings.state_dir, days)
         await asyncio.to_thread(self.deliveries.purge_before, time.time() - days * 86400)
-        await compact_persistence(self.redis)
+        await self.compactor.compact_now()
         return purged
 
     async def erase_conversation(self, session_id: str) -> None:
@@ -96,6 +98,7 @@ class Services:
         await asyncio.to_thread(self.retraining.review.forget_session, session_id)
         await asyncio.to_thread(self.deliveries.forget_session, session_id)
         await erase_live_and_files(self.redis, self.settings.state_dir, session_id)
+        await self.compactor.compact_now()
 
     async def held_about(self, session_id: str) -> dict[str, Any]:
         """What each store still holds about one conversation (bot/kept_data.py), webhook deliveries included."""
@@ -213,16 +216,18 @@ async def build_services(settings: Settings) -> Services:
     retraining.containment = containment_check(settings.retraining, knowledge_base, policy, redactor.redact)
     for action in build_actions(knowledge_base, handoff, review=retraining.recorder, policy=policy):
         executor.register_action(action)
+    compactor = PersistenceCompactor(redis, settings.privacy.persistence_rewrite_s)
     services = Services(
         settings=settings, engine=engine, redis=redis, bus=bus, handoff=handoff,
         knowledge_base=knowledge_base, rasa=rasa, relay=BotRelay(handoff, rasa),
         closer=ConversationCloser(handoff, recorder, bus, redis, settings.simulated_times, redact=redactor.redact,
-                                  closed_ttl_s=settings.privacy.closed_session_ttl_s, events=events),
+                                  closed_ttl_s=settings.privacy.closed_session_ttl_s, events=events,
+                                  compactor=compactor),
         accounts=accounts,
         recorder=recorder, signer=TokenSigner(settings.secret_key.get_secret_value(), settings.token_ttl_s),
         executor=executor, redactor=redactor, embedder=embedder, retraining=retraining, canned=canned, policy=policy,
         limiter=RateLimiter(settings.redis_url, settings.rate_limits, settings.secret_key.get_secret_value()),
-        webhooks=endpoints, deliveries=deliveries, events=events, deliverer=deliverer,
+        webhooks=endpoints, deliveries=deliveries, events=events, deliverer=deliverer, compactor=compactor,
     )
     services.background.append(asyncio.create_task(bus.run()))
     services.background.append(asyncio.create_task(knowledge_base.follow_changes()))  # other processes' edits
@@ -234,6 +239,7 @@ async def build_services(settings: Settings) -> Services:
                                       settings.handoff.agent_grace_s)
     ))
     services.background.append(asyncio.create_task(deliverer.run()))
+    services.background.append(asyncio.create_task(compactor.run()))
     services.background.append(asyncio.create_task(run_every(
         redis, RETENTION_LOCK, settings.privacy.retention_interval_s,
         services.run_retention, "transcript retention")))

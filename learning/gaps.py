@@ -95,6 +95,7 @@ class GapBook:
                 row.note = f"asked again, and not answered, after {row.article_id} answered it"
                 audit.record(db, now, audit.SYSTEM, "gap", row.id, "reopened", signal=signal.kind.value,
                              article_id=row.article_id)
+                row.article_id = None  # not answered by it after all (the note and the audit keep which)
             _count(row, signal, now)
         return Gap.of(row)
 

@@ -5,9 +5,10 @@ knowledge-base gap; and by the content API when a curator decides on a proposal 
 (docs/learning.md):
 
 - A conversation an agent resolved after a handover for ``low_confidence``, ``repeated_fallback`` or
-  ``not_helpful`` (or for ``third_party``/``out_of_scope`` when the agent marked it "actually ours")
-  becomes a proposal: add the question to the article the agent's answer used, or, without one,
-  a new article with the question as title and the agent's replies as body.
+  ``not_helpful`` (or for ``third_party``/``out_of_scope`` when the agent marked it "actually ours", or
+  after "None of these" in a "Did you mean…?" menu) becomes a proposal: add the question to the
+  article the agent's answer used, or, without one, a new article with the question as title and the
+  agent's replies as body.
 - Every failed question is a gap signal (learning/gaps.py lists the signals).
 - Accepting publishes (re-indexed at once, other gateways follow within a second) and marks the
   gaps it answers; when the classifier vetoed the knowledge base for a question, that question goes
@@ -88,12 +89,15 @@ class Learning:
         """File what a finished conversation teaches: gap signals, and a proposal when an agent resolved it."""
         reason = record.escalation_reason or ""
         question = self._clean(record.escalation_question or "")
+        menus = [self._clean(q) for q in unanswered_menus(transcript)]
         if question and reason in PROPOSAL_REASONS:
             self._signal(GapSignal.ESCALATION, question, record.session_id)
         if question and ours and reason in OURS_REASONS:
             self._signal(GapSignal.MISROUTED, question, record.session_id)
-        for unanswered in unanswered_menus(transcript):
-            self._signal(GapSignal.UNANSWERED_MENU, self._clean(unanswered), record.session_id)
+        for unanswered in menus:
+            self._signal(GapSignal.UNANSWERED_MENU, unanswered, record.session_id)
+        if reason == EscalationReason.CUSTOMER_REQUEST and menus:  # "None of these": the menu lacked it
+            question, reason = menus[-1], EscalationReason.LOW_CONFIDENCE
         if not question or record.outcome != Outcome.AGENT_RESOLVED.value:
             return None
         if reason not in PROPOSAL_REASONS and not (ours and reason in OURS_REASONS):
@@ -294,16 +298,16 @@ class Learning:
 
 
 def unanswered_menus(transcript: Sequence[TranscriptEntry]) -> list[str]:
-    """The questions whose "Did you mean…?" menu the customer left: no option chosen before they wrote
-    again or left (choosing "None of these" hands over, which is an escalation signal instead)."""
+    """The questions whose "Did you mean…?" menu held no answer for the customer: no article chosen before
+    they wrote again or left, or "None of these" pressed (which hands over as a request for a person)."""
     found = []
     for n, entry in enumerate(transcript):
         buttons = entry.extra.get("buttons") or [] if entry.role == Role.BOT else []
-        if not any(str(b.get("payload", "")).startswith(CHOOSE_PREFIX) for b in buttons):
+        articles = {b.get("title") for b in buttons if str(b.get("payload", "")).startswith(CHOOSE_PREFIX)}
+        if not articles:
             continue
-        titles = {b.get("title") for b in buttons}
         after = [e for e in transcript[n + 1:] if e.role == Role.CUSTOMER]
-        if after and after[0].text in titles:
+        if after and after[0].text in articles:
             continue
         before = [e.text for e in transcript[:n] if e.role == Role.CUSTOMER]
         if before:

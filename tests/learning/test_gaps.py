@@ -22,7 +22,7 @@ ZIGBEE_TOO = "can the Lumen Hub pair with zigbee lamps from another brand"
 
 def test_every_signal_lands_in_one_gap_per_need(learning: Learning, engine: Engine) -> None:
     learning.conversation_closed(*conversation(ZIGBEE, outcome=Outcome.ESCALATED_UNRESOLVED))
-    record, transcript = conversation("nothing", reason="", outcome=Outcome.BOT_RESOLVED)
+    record, _ = conversation("nothing", reason="", outcome=Outcome.BOT_RESOLVED)
     learning.conversation_closed(record, menu_left_unanswered(ZIGBEE_TOO))
     rated, _ = conversation("zigbee bulbs with the hub, possible?", reason="", outcome=Outcome.BOT_RESOLVED)
     store(engine, rated, csat=2, comment="did not answer my question")

@@ -8,7 +8,7 @@ from knowledge_base import Action, ArticleStatus, KnowledgeBase
 from learning import AlreadyDecided, ArticleEdits, InvalidDecision, Learning, PendingDraft
 from outcomes.models import Outcome
 from retraining.review import ReviewQueue
-from tests.learning.factories import conversation
+from tests.learning.factories import conversation, menu_left_unanswered
 
 pytestmark = pytest.mark.integration
 
@@ -89,7 +89,7 @@ def test_edit_then_publish_uses_the_curators_words(learning: Learning, knowledge
     edits = ArticleEdits(id="sunset-schedules", title="Can my lights switch on at sunset?", body=SCHEDULE_ANSWER,
                          questions=(SCHEDULE,), product="Lumen app", tags=("schedules",))
 
-    decided, article = learning.accept(proposal.id, "content", edits)
+    _, article = learning.accept(proposal.id, "content", edits)
 
     assert knowledge_base.get_article("sunset-schedules") == article
     assert (article.title, article.body, article.questions, article.product) == (
@@ -164,3 +164,9 @@ def test_a_question_the_classifier_vetoed_goes_to_the_nlu_review_labelled(learni
     assert (item.text, item.predicted_intent, item.reason) == (
         "does it work with my philips dimmer", "third_party_question", "proposal_veto")
     assert item.why is not None and item.why["label"] == "product_question"
+
+
+def test_none_of_these_in_a_menu_then_an_agent_answer_makes_a_proposal(learning: Learning) -> None:
+    record, transcript = conversation("how do I wipe everything off the hub", reason="customer_request")
+    menu = menu_left_unanswered("how do I wipe everything off the hub", then="None of these")
+    assert learning.conversation_closed(record, [*menu, *transcript[1:]]) is not None

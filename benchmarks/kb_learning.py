@@ -15,9 +15,10 @@ Each week:
   Whoever is then handed over waits for an agent.
 - a scripted **agent** claims each waiting chat and answers: with a held-back article's text when
   the question is about one (typed, no article to insert), else by inserting the suggested article
-  (``article_id``, as the console's *Use* does). A third-party or off-topic handover of an
-  answerable question is resolved as "actually ours". Every fourth answer ends with the agent's
-  e-mail address and phone number, which must never reach a proposal.
+  (``article_id``, as the console's *Use* does; a held-back article too once it is published). A
+  third-party or off-topic handover of an answerable question is resolved as "actually ours".
+  Every fourth answer ends with the agent's e-mail address and phone number, which must never
+  reach a proposal.
 - at the end of the week a scripted **content reviewer** goes through the open proposals: one whose
   questions are mostly about a held-back article is accepted (edited: the held-back article's id,
   title, product and tags, the agent's answer as the body, the customers' questions as phrasings),
@@ -39,6 +40,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import difflib
 import json
 import os
 import re
@@ -199,42 +201,55 @@ async def visit(ws_url: str, case: Case) -> Visit:
     return Visit(case, seen, reason, customer)
 
 
-async def serve(agent: AgentClient, visits: list[Visit], demos: dict[str, Demo], held: set[str],
+async def serve(agent: AgentClient, visits: list[Visit], demos: dict[str, Demo], live: set[str],
                 counter: Counter[str]) -> None:
-    """The scripted agent: claim, answer (held-back text, or the suggested article inserted), resolve."""
+    """The scripted agent: claim, answer (inserting the article when it is live, else typing the held-back
+    article's text), resolve."""
     for v in visits:
         if v.customer is None:
             continue
         sid = v.customer.session_id
         article = v.case.answer[0]
+        start = len(agent.frames)
         await agent.send({"type": "claim", "session_id": sid})
-        await agent.wait_for(lambda f, sid=sid: (f["type"] == "claimed" and f.get("session_id") == sid)
-                             or f["type"] == "error", REPLY_TIMEOUT_S)
-        demo = demos[article]
+        claimed = await agent.wait_for(lambda f, sid=sid: f["type"] in ("claimed", "error")
+                                       and f.get("session_id", sid) == sid, REPLY_TIMEOUT_S, start=start)
+        if claimed["type"] == "error":
+            counter["claim_errors"] += 1
+            await v.customer.close()
+            continue
         frame: dict[str, Any] = {"type": "message", "session_id": sid, "client_id": uuid.uuid4().hex,
-                                 "text": demo.body}
-        if article not in held:
-            frame["article_id"] = article
+                                 "text": demos[article].body}
+        if article in live:
+            frame["article_id"] = article  # the console's "Use" on the suggested article
+        start = len(agent.frames)
         await agent.send(frame)
-        await agent.wait_for(lambda f, c=frame["client_id"]: f["type"] in ("ack", "error")
-                             and f.get("client_id", f.get("ref")) == c, REPLY_TIMEOUT_S)
+        await agent.wait_for(lambda f: f["type"] in ("ack", "error"), REPLY_TIMEOUT_S, start=start)
         counter["answers"] += 1
         if counter["answers"] % 4 == 0:
             await agent.reply(sid, CONTACT)
-        await agent.send({"type": "resolve", "session_id": sid, "ours": v.handed_over in ("third_party",
-                                                                                          "out_of_scope")})
+        await agent.send({"type": "resolve", "session_id": sid,
+                          "ours": v.handed_over in ("third_party", "out_of_scope")})
         with contextlib.suppress(AssertionError):
-            await v.customer.wait_for(lambda f: f["type"] == "ended", REPLY_TIMEOUT_S)
+            await v.customer.wait_for(lambda f: f["type"] == "ended", FOLLOW_UP_S)
         await v.customer.close()
 
 
+def meant_by(question: str, asked: dict[str, str]) -> str:
+    """The article a proposal's question was about: by its text, or (redaction changed a word) the closest."""
+    if question in asked:
+        return asked[question]
+    close = difflib.get_close_matches(question, list(asked), n=1, cutoff=0.8)
+    return asked[close[0]] if close else ""
+
+
 def review(content: httpx.Client, asked: dict[str, str], demos: dict[str, Demo], held: set[str],
-           tally: Counter[str], sizes: list[int]) -> None:
+           tally: Counter[str], sizes: list[int], live: set[str]) -> None:
     """The scripted content reviewer: accept (or merge) what matches a held-back article, reject the rest."""
     proposals = content.get("/api/learning/proposals").json()["proposals"]
     for proposal in proposals:
         tally["personal_data"] += any(PERSONAL.search(t) for t in [*proposal["questions"], *proposal["answers"]])
-        meant = Counter(asked.get(q, "") for q in proposal["questions"]).most_common(1)[0][0]
+        meant = Counter(meant_by(q, asked) for q in proposal["questions"]).most_common(1)[0][0]
         path = f"/api/learning/proposals/{proposal['id']}"
         if meant in held:
             demo = demos[meant]
@@ -253,6 +268,8 @@ def review(content: httpx.Client, asked: dict[str, str], demos: dict[str, Demo],
             response = content.post(f"{path}/reject", json={"reason": "not one of the held-back articles"})
             action = "rejected"
         response.raise_for_status()
+        if action != "rejected":
+            live.add(meant)
         tally[action] += 1
         tally["nlu_examples"] += int(response.json().get("nlu_examples", 0))
         sizes.append(int(proposal["customers"]))
@@ -266,7 +283,7 @@ def week_figures(visits: list[Visit]) -> tuple[float, float]:
 
 
 async def run_week(system: RunningSystem, cases: list[Case], concurrency: int, agent: AgentClient,
-                   demos: dict[str, Demo], held: set[str], counter: Counter[str]) -> list[Visit]:
+                   demos: dict[str, Demo], live: set[str], counter: Counter[str]) -> list[Visit]:
     slots = asyncio.Semaphore(concurrency)
 
     async def one(case: Case) -> Visit:
@@ -274,7 +291,7 @@ async def run_week(system: RunningSystem, cases: list[Case], concurrency: int, a
             return await visit(system.gateway.ws_url, case)
 
     visits = list(await asyncio.gather(*(one(c) for c in cases)))
-    await serve(agent, visits, demos, held, counter)
+    await serve(agent, visits, demos, live, counter)
     return visits
 
 
@@ -289,6 +306,7 @@ async def main(concurrency: int, limit: int | None) -> dict[str, Any]:
     tally: Counter[str] = Counter()
     counter: Counter[str] = Counter()
     sizes: list[int] = []
+    live = set(demos) - held  # the articles agents can insert (held-back ones once published)
     containment, wrong, handed = [], [], []
     with running_system(Path(tempfile.mkdtemp(prefix="tandem-kb-learning-")),
                         settings_env={"TANDEM_KB_SEED_DIR": str(seed)}) as system:
@@ -299,13 +317,13 @@ async def main(concurrency: int, limit: int | None) -> dict[str, Any]:
             for warm_up in ("hello", "How do I factory reset my Lumen Hub?"):
                 await visit(system.gateway.ws_url, Case("warm", warm_up, "answerable", answer=("hub-reset",)))
             for week in weeks:
-                visits = await run_week(system, week, concurrency, agent, demos, held, counter)
+                visits = await run_week(system, week, concurrency, agent, demos, live, counter)
                 rate, wrong_rate = week_figures(visits)
                 containment.append(rate)
                 wrong.append(wrong_rate)
                 handed.append(sum(1 for v in visits if v.handed_over))
                 await asyncio.sleep(1.0)  # the last closes are filed
-                review(content, asked, demos, held, tally, sizes)
+                review(content, asked, demos, held, tally, sizes, live)
             gaps = {state: len(content.get("/api/learning/gaps", params={"state": state}).json()["gaps"])
                     for state in ("open", "answered")}
             made = len(content.get("/api/learning/proposals", params={"state": "all"}).json()["proposals"])
@@ -321,7 +339,7 @@ async def main(concurrency: int, limit: int | None) -> dict[str, Any]:
         "proposals_with_personal_data": tally["personal_data"], "nlu_examples": tally["nlu_examples"],
         "gaps_open_at_end": gaps["open"], "gaps_answered_at_end": gaps["answered"],
         "containment_gain_points": round((containment[-1] - containment[0]) * 100, 1) if containment else None,
-        "held_back": sorted(held), "concurrency": concurrency,
+        "claim_errors": counter["claim_errors"], "held_back": sorted(held), "concurrency": concurrency,
         "elapsed_s": round(time.monotonic() - started, 1),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }

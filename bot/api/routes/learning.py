@@ -75,7 +75,8 @@ class NoteIn(BaseModel):
 class Decided(BaseModel):
     proposal: dict[str, Any]
     article: ArticleOut | None = None
-    nlu_examples: int = Field(default=0, description="Questions sent to the NLU review queue (the classifier vetoed them)")
+    nlu_examples: int = Field(default=0, description="Questions sent to the NLU review queue (the classifier "
+                              "vetoed them)")
 
 
 @router.get("/proposals")

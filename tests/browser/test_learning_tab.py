@@ -63,8 +63,8 @@ def test_a_curator_accepts_edits_merges_and_rejects_proposals(
 
     edited = proposal(page, "edit")
     edited.get_by_role("button", name="Edit then publish…").click()
-    edited.get_by_label("Id").fill("lumen-showroom")
-    edited.get_by_label("Title").fill("Can I see Lumen lamps in a showroom?")
+    edited.get_by_label("Id", exact=True).fill("lumen-showroom")
+    edited.get_by_label("Title", exact=True).fill("Can I see Lumen lamps in a showroom?")
     edited.get_by_role("button", name="Publish").click()
     expect(page.locator("#learning-message")).to_contain_text("lumen-showroom (version 1) is live")
     expect(page.locator("#article-list .article-item", has_text="Can I see Lumen lamps in a showroom?")).to_be_visible()

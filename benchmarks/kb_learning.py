@@ -21,8 +21,9 @@ Each week:
   reach a proposal.
 - at the end of the week a scripted **content reviewer** goes through the open proposals: one whose
   questions are mostly about a held-back article is accepted (edited: the held-back article's id,
-  title, product and tags, the agent's answer as the body, the customers' questions as phrasings),
-  or merged into it once it is published; every other proposal is rejected with a reason.
+  title, product and tags, the agent's answer as the body, the customers' questions about it as
+  phrasings: questions grouped in but about something else are left out, as a person would), or
+  merged into it once it is published; every other proposal is rejected with a reason.
 
 One JSON line: ``containment_by_week`` and ``wrong_share_by_week`` (over the week's answerable
 questions), ``proposals`` (made), ``accepted``, ``merged``, ``rejected``, ``open_at_end``,
@@ -253,16 +254,17 @@ def review(content: httpx.Client, asked: dict[str, str], demos: dict[str, Demo],
         path = f"/api/learning/proposals/{proposal['id']}"
         if meant in held:
             demo = demos[meant]
+            own = [q for q in proposal["questions"] if meant_by(q, asked) == meant]  # a human splits the rest off
             live = content.get(f"/api/content/articles/{meant}")
             if proposal["kind"] == "phrasing" and proposal["article_id"] == meant:
-                response = content.post(f"{path}/accept", json={})
+                response = content.post(f"{path}/accept", json={"article": {"questions": own}})
             elif live.status_code == 200:
-                response = content.post(f"{path}/merge", json={"article_id": meant})
+                response = content.post(f"{path}/merge", json={"article_id": meant, "questions": own})
             else:
-                body = proposal["answers"][0] if proposal["answers"] else demo.body
+                answers = difflib.get_close_matches(demo.body, proposal["answers"], n=1, cutoff=0.5)
                 response = content.post(f"{path}/accept", json={"article": {
-                    "id": meant, "title": demo.title, "body": body, "product": demo.product, "tags": demo.tags,
-                    "questions": proposal["questions"]}})
+                    "id": meant, "title": demo.title, "body": answers[0] if answers else demo.body,
+                    "product": demo.product, "tags": demo.tags, "questions": own}})
             action = "merged" if response.json().get("proposal", {}).get("state") == "merged" else "accepted"
         else:
             response = content.post(f"{path}/reject", json={"reason": "not one of the held-back articles"})

@@ -18,6 +18,7 @@ from learning import Learning
 from outcomes import migrate
 from retraining.review import ReviewFiles, ReviewQueue
 from tests.knowledge_base.factories import hand_written_articles
+from tests.outcomes.conftest import mark_redacted  # the stand-in redactor (the real one: test_gaps.py)
 from tests.sql import sql_engine
 
 
@@ -29,11 +30,6 @@ def minilm() -> MiniLMEmbedder:
 @pytest.fixture(params=["sqlite", "postgresql"])
 def engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     yield from sql_engine(request.param, tmp_path)
-
-
-def mark_redacted(text: str) -> str:
-    """A stand-in redactor that shows where redaction was applied (the real one: test_privacy below)."""
-    return text.replace("secret", "[REDACTED]")
 
 
 @pytest.fixture

@@ -52,7 +52,7 @@ import tempfile
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -213,8 +213,7 @@ async def serve(agent: AgentClient, visits: list[Visit], demos: dict[str, Demo],
         article = v.case.answer[0]
         start = len(agent.frames)
         await agent.send({"type": "claim", "session_id": sid})
-        claimed = await agent.wait_for(lambda f, sid=sid: f["type"] in ("claimed", "error")
-                                       and f.get("session_id", sid) == sid, REPLY_TIMEOUT_S, start=start)
+        claimed = await agent.wait_for(claim_answer(sid), REPLY_TIMEOUT_S, start=start)
         if claimed["type"] == "error":
             counter["claim_errors"] += 1
             await v.customer.close()
@@ -236,6 +235,11 @@ async def serve(agent: AgentClient, visits: list[Visit], demos: dict[str, Demo],
         await v.customer.close()
 
 
+def claim_answer(session_id: str) -> Callable[[dict[str, Any]], bool]:
+    """The agent socket's answer to a claim of ``session_id``: claimed, or an error."""
+    return lambda f: f["type"] in ("claimed", "error") and f.get("session_id", session_id) == session_id
+
+
 def meant_by(question: str, asked: dict[str, str]) -> str:
     """The article a proposal's question was about: by its text, or (redaction changed a word) the closest."""
     if question in asked:
@@ -255,10 +259,10 @@ def review(content: httpx.Client, asked: dict[str, str], demos: dict[str, Demo],
         if meant in held:
             demo = demos[meant]
             own = [q for q in proposal["questions"] if meant_by(q, asked) == meant]  # a human splits the rest off
-            live = content.get(f"/api/content/articles/{meant}")
+            existing = content.get(f"/api/content/articles/{meant}")
             if proposal["kind"] == "phrasing" and proposal["article_id"] == meant:
                 response = content.post(f"{path}/accept", json={"article": {"questions": own}})
-            elif live.status_code == 200:
+            elif existing.status_code == 200:
                 response = content.post(f"{path}/merge", json={"article_id": meant, "questions": own})
             else:
                 answers = difflib.get_close_matches(demo.body, proposal["answers"], n=1, cutoff=0.5)

@@ -64,6 +64,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.containment import (
     HALVES,
+    UNAVAILABLE_RETRIES,
     Case,
     Observation,
     classify,
@@ -173,10 +174,18 @@ async def choose(customer: CustomerClient, payload: str) -> None:
     await customer.send({"type": "choose", "client_id": uuid.uuid4().hex, "payload": payload})
 
 
-async def visit(ws_url: str, case: Case) -> Visit:
-    """One customer: ask, score the first reply, and go on to a person when the bot did not help."""
-    customer = await CustomerClient.open(ws_url)
-    seen, _ = await first_reply(customer, case.text)
+async def visit(ws_url: str, case: Case, retried: Counter[str] | None = None) -> Visit:
+    """One customer: ask, score the first reply, and go on to a person when the bot did not help. A holding
+    reply (Rasa too slow: the machine's load, not the bot's understanding) is asked again in a new session,
+    up to twice, as benchmarks/containment.py does."""
+    for attempt in range(1 + UNAVAILABLE_RETRIES):
+        customer = await CustomerClient.open(ws_url)
+        seen, _ = await first_reply(customer, case.text)
+        if seen.reason != "bot_unavailable" or attempt == UNAVAILABLE_RETRIES:
+            break
+        await customer.close()
+        if retried is not None:
+            retried["bot_unavailable"] += 1
     name = verdict(case, seen)
     if name in ("answered_right", "clarified_right") or seen.outcome == "other":
         with contextlib.suppress(Exception):
@@ -294,7 +303,7 @@ async def run_week(system: RunningSystem, cases: list[Case], concurrency: int, a
 
     async def one(case: Case) -> Visit:
         async with slots:
-            return await visit(system.gateway.ws_url, case)
+            return await visit(system.gateway.ws_url, case, counter)
 
     visits = list(await asyncio.gather(*(one(c) for c in cases)))
     await serve(agent, visits, demos, live, counter)
@@ -345,7 +354,8 @@ async def main(concurrency: int, limit: int | None) -> dict[str, Any]:
         "proposals_with_personal_data": tally["personal_data"], "nlu_examples": tally["nlu_examples"],
         "gaps_open_at_end": gaps["open"], "gaps_answered_at_end": gaps["answered"],
         "containment_gain_points": round((containment[-1] - containment[0]) * 100, 1) if containment else None,
-        "claim_errors": counter["claim_errors"], "held_back": sorted(held), "concurrency": concurrency,
+        "claim_errors": counter["claim_errors"], "retried_bot_unavailable": counter["bot_unavailable"],
+        "held_back": sorted(held), "concurrency": concurrency,
         "elapsed_s": round(time.monotonic() - started, 1),
         "load_average": [round(x, 2) for x in os.getloadavg()],
     }

@@ -135,7 +135,7 @@ class Learning:
 
     def accept(self, proposal_id: int, by: str, edits: ArticleEdits | None = None) -> tuple[Proposal, Article]:
         """Publish the proposal (as it is, or with ``edits``): a new article, or phrasings added to its article."""
-        proposal = self._open(proposal_id)
+        proposal = self.open_proposal(proposal_id)
         if proposal.kind == ProposalKind.PHRASING.value and not (edits and edits.id):
             questions = edits.questions if edits and edits.questions is not None else tuple(proposal.questions)
             return self._settle(proposal, ProposalState.ACCEPTED, by, edited=edits is not None,
@@ -147,7 +147,7 @@ class Learning:
     def merge(self, proposal_id: int, article_id: str, by: str,
               questions: Sequence[str] | None = None) -> tuple[Proposal, Article]:
         """Add the proposal's questions to another (existing) article, and publish it."""
-        proposal = self._open(proposal_id)
+        proposal = self.open_proposal(proposal_id)
         self._kb.get_article(article_id)  # ArticleNotFound before anything changes
         chosen = tuple(questions) if questions is not None else tuple(proposal.questions)
         return self._settle(proposal, ProposalState.MERGED, by, edited=questions is not None,
@@ -209,7 +209,8 @@ class Learning:
 
     # --- helpers ---------------------------------------------------------------------------------
 
-    def _open(self, proposal_id: int) -> Proposal:
+    def open_proposal(self, proposal_id: int) -> Proposal:
+        """The proposal, if it is still open (AlreadyDecided otherwise)."""
         proposal = self.proposals.get(proposal_id)
         if proposal.state != ProposalState.OPEN.value:
             raise AlreadyDecided(proposal_id, proposal.state, proposal.decided_by)

@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.clients import CustomerClient
 from tests.support.learning import answered_by_an_agent
-from tests.support.system import Gateway, RunningSystem
+from tests.support.system import Gateway, RunningSystem, staff_token
 
 pytestmark = [pytest.mark.integration]
 
@@ -81,3 +81,35 @@ def test_the_learning_api_needs_a_content_role_and_refuses_bad_decisions(
     assert content.post("/api/learning/proposals/0/accept", json={}).status_code == 422
     assert content.get("/api/learning/gaps", params={"state": "nonsense"}).status_code == 422
     assert content.post("/api/learning/gaps/999999/dismiss", json={}).status_code == 404
+
+
+async def test_the_admins_kb_gap_mark_shows_as_a_gap_with_a_state(
+    system: RunningSystem, content: httpx.Client
+) -> None:
+    question = "my lumen thingamajig keeps doing the wobbly blink dance at 3am, what gives"
+    customer = await CustomerClient.open(system.gateway.ws_url)
+    await customer.bot_reply_after(await customer.say(question))
+    await customer.close()
+    admin = httpx.Client(base_url=system.gateway.url, timeout=60,
+                         headers={"Authorization": f"Bearer {staff_token(system.gateway.url, 'admin')}"})
+    deadline = time.monotonic() + 15
+    while True:
+        items = admin.get("/api/admin/nlu/review", params={"all": "true", "limit": 500}).json()["items"]
+        mine = [i for i in items if i["text"] == question]
+        if mine or time.monotonic() > deadline:
+            assert mine, "the bot's unsure reading never reached the NLU review queue"
+            break
+        time.sleep(0.2)
+
+    assert admin.post(f"/api/admin/nlu/review/{mine[0]['id']}", json={"action": "kb_gap"}).status_code == 200
+    [gap] = [g for g in content.get("/api/learning/gaps").json()["gaps"] if question in g["examples"]]
+    assert gap["signals"].get("admin_mark") == 1 and gap["state"] == "open"
+
+    dismissed = content.post(f"/api/learning/gaps/{gap['id']}/dismiss", json={"note": "a joke"}).json()
+    assert (dismissed["state"], dismissed["state_by"], dismissed["note"]) == ("dismissed", "content", "a joke")
+    listed = content.get("/api/learning/gaps", params={"state": "dismissed"}).json()["gaps"]
+    assert gap["id"] in [g["id"] for g in listed]
+    steps = content.get("/api/learning/audit", params={"limit": 5}).json()["steps"]
+    assert (steps[0]["subject"], steps[0]["subject_id"], steps[0]["action"], steps[0]["actor"]) == (
+        "gap", gap["id"], "dismissed", "content")
+    admin.close()

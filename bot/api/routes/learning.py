@@ -102,7 +102,7 @@ async def get_proposal(proposal_id: ItemId, services: ServicesDep, _: Curator) -
 async def accept(proposal_id: ItemId, decision: AcceptIn, services: ServicesDep, curator: Curator) -> Decided:
     """Publish the proposal as it is, or edited: a new article, or its questions added to the article it names."""
     learning = services.learning
-    proposal = await asyncio.to_thread(learning.proposals.get, proposal_id)
+    proposal = await asyncio.to_thread(learning.open_proposal, proposal_id)
     queued = await _queue_vetoed(services, proposal, curator)
     edits = _edits(decision.article)
     decided, article = await asyncio.to_thread(learning.accept, proposal_id, curator.username, edits)
@@ -114,7 +114,8 @@ async def accept(proposal_id: ItemId, decision: AcceptIn, services: ServicesDep,
 async def merge(proposal_id: ItemId, decision: MergeIn, services: ServicesDep, curator: Curator) -> Decided:
     """Add the proposal's questions to another article as phrasings, and publish it."""
     learning = services.learning
-    proposal = await asyncio.to_thread(learning.proposals.get, proposal_id)
+    proposal = await asyncio.to_thread(learning.open_proposal, proposal_id)
+    await asyncio.to_thread(services.knowledge_base.get_article, decision.article_id)  # 404 before anything
     queued = await _queue_vetoed(services, proposal, curator)
     decided, article = await asyncio.to_thread(learning.merge, proposal_id, decision.article_id, curator.username,
                                                decision.questions)

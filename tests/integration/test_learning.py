@@ -86,7 +86,7 @@ def test_the_learning_api_needs_a_content_role_and_refuses_bad_decisions(
 async def test_the_admins_kb_gap_mark_shows_as_a_gap_with_a_state(
     system: RunningSystem, content: httpx.Client
 ) -> None:
-    question = "my lumen thingamajig keeps doing the wobbly blink dance at 3am, what gives"
+    question = "my lumen thingamajig keeps doing the wobbly blink dance all night long, what gives"
     customer = await CustomerClient.open(system.gateway.ws_url)
     await customer.bot_reply_after(await customer.say(question))
     await customer.close()

@@ -26,14 +26,16 @@ Each week:
   merged into it once it is published; every other proposal is rejected with a reason.
 
 One JSON line: ``containment_by_week`` and ``wrong_share_by_week`` (over the week's answerable
-questions), ``proposals`` (made), ``accepted``, ``merged``, ``rejected``, ``open_at_end``,
+questions), ``wrong_article_missing_by_week`` (the part of the wrong answers whose right article was
+held back and not learned yet: the bot answered with the nearest article it had), ``proposals``
+(made), ``accepted``, ``merged``, ``rejected``, ``open_at_end``,
 ``median_customers_per_proposal`` (over decided proposals), ``questions_by_week``,
 ``handed_over_by_week``, ``proposals_with_personal_data`` (card, IBAN, e-mail or phone found in any
 proposal text; must be 0), ``nlu_examples`` (questions the classifier kept from the knowledge base,
 queued for the NLU review), ``gaps_open_at_end``, ``gaps_answered_at_end``, the held-back ids, the
 elapsed time and the load average.
 
-Run: ``.venv/bin/python benchmarks/kb_learning.py [--concurrency 3] [--limit-per-week N]``.
+Run: ``.venv/bin/python benchmarks/kb_learning.py [--concurrency 3] [--limit-per-week N] [--details FILE]``.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +65,12 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.containment import (
+    CHOOSE_PREFIX,
     HALVES,
     UNAVAILABLE_RETRIES,
     Case,
     Observation,
+    chosen_article,
     classify,
     load_half,
     queued_reason,
@@ -170,6 +174,17 @@ async def queued(customer: CustomerClient, timeout_s: float = FOLLOW_UP_S) -> st
     return None
 
 
+async def pick(customer: CustomerClient, reply: dict[str, Any], case: Case) -> None:
+    """Press the "Did you mean…?" button of the right article and wait for its answer."""
+    payloads = [str(b.get("payload", "")) for b in reply.get("buttons") or []]
+    right = [p for p in payloads if p.startswith(CHOOSE_PREFIX) and chosen_article(p) in case.answer]
+    start = len(customer.frames)
+    await choose(customer, right[0])
+    with contextlib.suppress(AssertionError):
+        await customer.wait_for(lambda f: f.get("type") == "message" and bool(f.get("article")), FOLLOW_UP_S,
+                                start=start)
+
+
 async def choose(customer: CustomerClient, payload: str) -> None:
     await customer.send({"type": "choose", "client_id": uuid.uuid4().hex, "payload": payload})
 
@@ -180,7 +195,7 @@ async def visit(ws_url: str, case: Case, retried: Counter[str] | None = None) ->
     up to twice, as benchmarks/containment.py does."""
     for attempt in range(1 + UNAVAILABLE_RETRIES):
         customer = await CustomerClient.open(ws_url)
-        seen, _ = await first_reply(customer, case.text)
+        seen, reply = await first_reply(customer, case.text)
         if seen.reason != "bot_unavailable" or attempt == UNAVAILABLE_RETRIES:
             break
         await customer.close()
@@ -188,6 +203,8 @@ async def visit(ws_url: str, case: Case, retried: Counter[str] | None = None) ->
             retried["bot_unavailable"] += 1
     name = verdict(case, seen)
     if name in ("answered_right", "clarified_right") or seen.outcome == "other":
+        if name == "clarified_right":  # the customer picks the right article, as a person would
+            await pick(customer, reply, case)
         with contextlib.suppress(Exception):
             await customer.send({"type": "end"})
         await customer.close()
@@ -290,11 +307,22 @@ def review(content: httpx.Client, asked: dict[str, str], demos: dict[str, Demo],
         sizes.append(int(proposal["customers"]))
 
 
-def week_figures(visits: list[Visit]) -> tuple[float, float]:
+def week_figures(visits: list[Visit], live: set[str]) -> tuple[float, float, float]:
+    """Containment, wrong answers, and the wrong answers to questions whose article was not live (held back
+    and not learned yet: the bot answered with the nearest article it had)."""
     verdicts = Counter(verdict(v.case, v.seen) for v in visits)
+    missing = sum(1 for v in visits if verdict(v.case, v.seen) == "wrong" and v.case.answer[0] not in live)
     n = len(visits) or 1
     return (round((verdicts["answered_right"] + verdicts["clarified_right"]) / n, 4),
-            round(verdicts["wrong"] / n, 4))
+            round(verdicts["wrong"] / n, 4), round(missing / n, 4))
+
+
+def detail_lines(week: int, visits: list[Visit], live: set[str]) -> list[str]:
+    """One JSON line per customer, for studying what went wrong (``--details``)."""
+    return [json.dumps({"week": week, "id": v.case.id, "text": v.case.text, "expected": list(v.case.answer),
+                        "expected_live": v.case.answer[0] in live, "seen": asdict(v.seen),
+                        "verdict": verdict(v.case, v.seen), "handed_over": v.handed_over}, ensure_ascii=False)
+            for v in visits]
 
 
 async def run_week(system: RunningSystem, cases: list[Case], concurrency: int, agent: AgentClient,
@@ -310,7 +338,7 @@ async def run_week(system: RunningSystem, cases: list[Case], concurrency: int, a
     return visits
 
 
-async def main(concurrency: int, limit: int | None) -> dict[str, Any]:
+async def main(concurrency: int, limit: int | None, details: Path | None = None) -> dict[str, Any]:
     started = time.monotonic()
     cases = answerable_cases()
     held = set(held_back_ids(cases))
@@ -322,7 +350,8 @@ async def main(concurrency: int, limit: int | None) -> dict[str, Any]:
     counter: Counter[str] = Counter()
     sizes: list[int] = []
     live = set(demos) - held  # the articles agents can insert (held-back ones once published)
-    containment, wrong, handed = [], [], []
+    containment, wrong, missing, handed = [], [], [], []
+    lines: list[str] = []
     with running_system(Path(tempfile.mkdtemp(prefix="tandem-kb-learning-")),
                         settings_env={"TANDEM_KB_SEED_DIR": str(seed)}) as system:
         url = system.gateway.url
@@ -331,11 +360,14 @@ async def main(concurrency: int, limit: int | None) -> dict[str, Any]:
                           headers={"Authorization": f"Bearer {staff_token(url, 'content')}"}) as content:
             for warm_up in ("hello", "How do I factory reset my Lumen Hub?"):
                 await visit(system.gateway.ws_url, Case("warm", warm_up, "answerable", answer=("hub-reset",)))
-            for week in weeks:
+            for n, week in enumerate(weeks, 1):
+                live_then = set(live)
                 visits = await run_week(system, week, concurrency, agent, demos, live, counter)
-                rate, wrong_rate = week_figures(visits)
+                rate, wrong_rate, missing_rate = week_figures(visits, live_then)
+                lines += detail_lines(n, visits, live_then)
                 containment.append(rate)
                 wrong.append(wrong_rate)
+                missing.append(missing_rate)
                 handed.append(sum(1 for v in visits if v.handed_over))
                 await asyncio.sleep(1.0)  # the last closes are filed
                 review(content, asked, demos, held, tally, sizes, live)
@@ -345,8 +377,11 @@ async def main(concurrency: int, limit: int | None) -> dict[str, Any]:
             still_open = len(content.get("/api/learning/proposals").json()["proposals"])
         await agent.close()
     shutil.rmtree(seed, ignore_errors=True)
+    if details:
+        details.write_text("".join(line + "\n" for line in lines))
     return {
         "containment_by_week": containment, "wrong_share_by_week": wrong,
+        "wrong_article_missing_by_week": missing,
         "proposals": made, "accepted": tally["accepted"], "merged": tally["merged"], "rejected": tally["rejected"],
         "open_at_end": still_open,
         "median_customers_per_proposal": statistics.median(sizes) if sizes else None,
@@ -365,5 +400,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--concurrency", type=int, default=3, help="customers in flight at once")
     parser.add_argument("--limit-per-week", type=int, help="only the first N questions of each week (a smoke run)")
+    parser.add_argument("--details", type=Path, help="write one JSON line per customer here")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.concurrency, args.limit_per_week))))
+    print(json.dumps(asyncio.run(main(args.concurrency, args.limit_per_week, args.details))))

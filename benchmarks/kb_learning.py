@@ -325,7 +325,7 @@ def detail_lines(week: int, visits: list[Visit], live: set[str]) -> list[str]:
             for v in visits]
 
 
-async def run_week(system: RunningSystem, cases: list[Case], concurrency: int, agent: AgentClient,
+async def run_week(system: RunningSystem, cases: list[Case], concurrency: int, agent_token: str,
                    demos: dict[str, Demo], live: set[str], counter: Counter[str]) -> list[Visit]:
     slots = asyncio.Semaphore(concurrency)
 
@@ -334,7 +334,11 @@ async def run_week(system: RunningSystem, cases: list[Case], concurrency: int, a
             return await visit(system.gateway.ws_url, case, counter)
 
     visits = list(await asyncio.gather(*(one(c) for c in cases)))
-    await serve(agent, visits, demos, live, counter)
+    agent = await AgentClient.open(system.gateway.ws_url, agent_token)  # a shift: signed in to serve the week
+    try:
+        await serve(agent, visits, demos, live, counter)
+    finally:
+        await agent.close()
     return visits
 
 
@@ -355,14 +359,14 @@ async def main(concurrency: int, limit: int | None, details: Path | None = None)
     with running_system(Path(tempfile.mkdtemp(prefix="tandem-kb-learning-")),
                         settings_env={"TANDEM_KB_SEED_DIR": str(seed)}) as system:
         url = system.gateway.url
-        agent = await AgentClient.open(system.gateway.ws_url, staff_token(url, "agent1"))
+        agent_token = staff_token(url, "agent1")
         with httpx.Client(base_url=url, timeout=120,
                           headers={"Authorization": f"Bearer {staff_token(url, 'content')}"}) as content:
             for warm_up in ("hello", "How do I factory reset my Lumen Hub?"):
                 await visit(system.gateway.ws_url, Case("warm", warm_up, "answerable", answer=("hub-reset",)))
             for n, week in enumerate(weeks, 1):
                 live_then = set(live)
-                visits = await run_week(system, week, concurrency, agent, demos, live, counter)
+                visits = await run_week(system, week, concurrency, agent_token, demos, live, counter)
                 rate, wrong_rate, missing_rate = week_figures(visits, live_then)
                 lines += detail_lines(n, visits, live_then)
                 containment.append(rate)
@@ -375,7 +379,6 @@ async def main(concurrency: int, limit: int | None, details: Path | None = None)
                     for state in ("open", "answered")}
             made = len(content.get("/api/learning/proposals", params={"state": "all"}).json()["proposals"])
             still_open = len(content.get("/api/learning/proposals").json()["proposals"])
-        await agent.close()
     shutil.rmtree(seed, ignore_errors=True)
     if details:
         details.write_text("".join(line + "\n" for line in lines))

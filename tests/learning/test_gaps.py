@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import Engine
 
 from knowledge_base import ArticleStatus, KnowledgeBase
+from knowledge_base.embedder import MiniLMEmbedder
 from learning import GapState, Learning
 from outcomes.models import Outcome
 from privacy import PresidioRedactor
@@ -103,9 +104,9 @@ PERSONAL = re.compile(r"[\w.+-]+@[\w-]+\.\w+|\+?\d[\d ()-]{7,}\d|\b[A-Z]{2}\d{2}
 
 @pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
 def test_no_proposal_or_gap_holds_a_card_iban_email_or_phone(learning: Learning, knowledge_base: KnowledgeBase,
-                                                            engine: Engine) -> None:
+                                                            engine: Engine, minilm: MiniLMEmbedder) -> None:
     redactor = PresidioRedactor()
-    real = Learning(engine, knowledge_base, learning._embed, redactor.redact)
+    real = Learning(engine, knowledge_base, minilm.embed, redactor.redact)
     question = ("my card 4111 1111 1111 1111 was charged twice for Lumen Plus, refund to DE89 3704 0044 0532 0130 00 "
                 "please, mail jane.doe@example.com or call +44 20 7946 0958")
     reply = "Refunded to card 4111 1111 1111 1111; confirmation sent to jane.doe@example.com, call +44 20 7946 0958"

@@ -10,7 +10,10 @@
 (() => {
   'use strict';
 
-  const TODAY_CHECKED = 20; // proposals whose "answer today" is asked of the live bot when listed
+  // Proposals whose "answer today" is asked of the live bot when listed: one at a time, so the curator's own
+  // questions in "What would the bot answer?" are not kept waiting behind them.
+  const TODAY_CHECKED = 10;
+  let listing = 0; // which listing the "answer today" checks belong to (a newer one stops them)
   const SIGNALS = {
     escalation: 'handed over', unanswered_menu: '"Did you mean" left unanswered', low_rating: 'low rating',
     admin_mark: "admin's KB-gap mark", retired_article: 'retired article', misrouted: 'misrouted, ours',
@@ -87,7 +90,14 @@
     ui.proposals.replaceChildren(...data.proposals.map(proposalItem));
     ui.proposalCount.textContent = `(${data.proposals.length})`;
     ui.proposalEmpty.hidden = data.proposals.length > 0;
-    data.proposals.slice(0, TODAY_CHECKED).forEach((p) => showToday(p).catch(() => {}));
+    showTodays(data.proposals.slice(0, TODAY_CHECKED), ++listing);
+  }
+
+  async function showTodays(proposals, mine) {
+    for (const proposal of proposals) {
+      if (mine !== listing) return;
+      await showToday(proposal).catch(() => {});
+    }
   }
 
   function proposalItem(proposal) {

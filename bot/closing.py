@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from redis.asyncio import Redis
@@ -40,6 +40,9 @@ logger = logging.getLogger(__name__)
 SWEEP_LOCK = "tandem:sweep-lock"
 # Set by benchmarks/simulated_month.py (epoch seconds), honoured only with settings.simulated_times.
 SIMULATED_START = "tandem:simulated-start:{session_id}"
+# Hears of every recorded close: the record, the live transcript, and whether the agent marked a
+# third-party or off-topic handover as ours (the learning loop, learning/service.py).
+OnClosed = Callable[[ConversationRecord, Sequence[TranscriptEntry], bool], Awaitable[None]]
 
 
 def resolution_facts(record: ConversationRecord) -> dict[str, Any]:
@@ -57,11 +60,12 @@ class ConversationCloser:
     def __init__(self, handoff: HandoffService, recorder: OutcomeRecorder, bus: LiveBus, redis: Redis,
                  simulated_times: bool = False, *, redact: Callable[[str], str] = lambda text: text,
                  closed_ttl_s: int = CLOSED_SESSION_TTL_S, events: EventSink | None = None,
-                 compactor: PersistenceCompactor | None = None) -> None:
+                 compactor: PersistenceCompactor | None = None, on_closed: OnClosed | None = None) -> None:
         """``redact`` scrubs what stays live after the close; ``closed_ttl_s`` is how long it stays;
-        ``events`` hears of each close (``conversation.resolved``, for webhooks); ``compactor``
-        rewrites Redis persistence after the scrub, so the files lose the live personal data too."""
+        ``events`` hears of each close (``conversation.resolved``, for webhooks); so does ``on_closed``;
+        ``compactor`` rewrites Redis persistence after the scrub, so the files lose the live personal data too."""
         self._compactor = compactor
+        self._on_closed = on_closed
         self._events: EventSink = events or NoEvents()
         self._redact = redact
         self._closed_ttl_s = closed_ttl_s
@@ -71,17 +75,29 @@ class ConversationCloser:
         self._redis = redis
         self._simulated_times = simulated_times
 
-    async def close(self, session_id: str, ended_by: EndedBy, agent: Agent | None = None) -> ConversationRecord:
-        """Close the session and record its outcome; raises HandoffError if it cannot be closed."""
+    async def close(self, session_id: str, ended_by: EndedBy, agent: Agent | None = None,
+                    ours: bool = False) -> ConversationRecord:
+        """Close the session and record its outcome; raises HandoffError if it cannot be closed.
+        ``ours``: the agent says a third-party or off-topic handover was about our products."""
         session, previous = await self._handoff.close(session_id, agent=agent)
         transcript = await self._handoff.transcript(session_id)
         record = await asyncio.to_thread(
             self._recorder.record, session, previous, ended_by, transcript, time.time(), await self._shift(session)
         )
+        await self._learn(record, transcript, ours)
         await self._scrub(session_id, transcript)
         await self._bus.publish_session(session_id, {"kind": "ended", "outcome": record.outcome})
         await self._events.emit(ConversationEvent.RESOLVED, session, **resolution_facts(record))
         return record
+
+    async def _learn(self, record: ConversationRecord, transcript: Sequence[TranscriptEntry], ours: bool) -> None:
+        """Tell the learning loop; its failure must not fail the close (the record is written)."""
+        if self._on_closed is None:
+            return
+        try:
+            await self._on_closed(record, transcript, ours)
+        except Exception:
+            logger.warning("learning from a closed conversation failed", exc_info=True)
 
     async def _scrub(self, session_id: str, transcript: Sequence[TranscriptEntry]) -> None:
         """What stays live after the close holds no personal data: the transcript is redacted, the

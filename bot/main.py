@@ -18,6 +18,7 @@ from bot.api.routes import (
     drafts,
     handoff,
     health,
+    learning,
     nlu_admin,
     pages,
     privacy,
@@ -45,8 +46,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # /docs and /redoc from assets in a pinned package (fastapi-offline), not a CDN: they work offline.
     app = FastAPIOffline(title="Tandem gateway", version="0.1.0", lifespan=lifespan,
                          description="Customer widget, agent console, content/admin APIs and Rasa's action endpoint.")
-    for module in (auth, health, handoff, desk, reports, privacy, webhooks, content, drafts, nlu_admin, actions,
-                   pages, sockets):
+    for module in (auth, health, handoff, desk, reports, privacy, webhooks, content, drafts, learning, nlu_admin,
+                   actions, pages, sockets):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     install_error_handlers(app)

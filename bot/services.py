@@ -36,6 +36,7 @@ from handoff.service import OFFLINE_NOTE
 from knowledge_base import Embedder, KnowledgeBase, build_knowledge_base
 from knowledge_base.embedder import MiniLMEmbedder, MpnetEmbedder
 from knowledge_base.vocabulary import read_vocabulary
+from learning import Learning
 from nlu.evaluation import read_rasa_nlu
 from outcomes import OutcomeRecorder, erase_conversation, purge_older_than
 from privacy import PresidioRedactor, Redactor
@@ -76,6 +77,7 @@ class Services:
     events: EventOutbox
     deliverer: Deliverer
     compactor: PersistenceCompactor  # rewrites Redis persistence after personal data left Redis
+    learning: Learning  # proposals and gaps for the content team (docs/learning.md)
     background: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def run_retention(self) -> int:
@@ -97,6 +99,7 @@ class Services:
         await asyncio.to_thread(erase_conversation, self.engine, session_id, datetime.now(UTC))
         await asyncio.to_thread(self.retraining.review.forget_session, session_id)
         await asyncio.to_thread(self.deliveries.forget_session, session_id)
+        await asyncio.to_thread(self.learning.forget_session, session_id)
         await erase_live_and_files(self.redis, self.settings.state_dir, session_id)
         await self.compactor.compact_now()
 
@@ -105,6 +108,13 @@ class Services:
         held = await held_about(self.engine, self.retraining.review, self.redis, self.settings.state_dir, session_id)
         held["sql"]["webhook_deliveries"] = await asyncio.to_thread(self.deliveries.count_for_session, session_id)
         return held
+
+    async def learn_from_rating(self, session_id: str) -> None:
+        """A low rating with a comment is a gap signal; failing to file it must not fail the rating."""
+        try:
+            await asyncio.to_thread(self.learning.conversation_rated, session_id)
+        except Exception:
+            logger.warning("learning from a rating failed", exc_info=True)
 
     async def aclose(self) -> None:
         """Stop background tasks and close connections."""
@@ -211,6 +221,11 @@ async def build_services(settings: Settings) -> Services:
     await asyncio.to_thread(endpoints.create_schema)
     deliverer = Deliverer(events, endpoints, deliveries, PayloadBuilder(handoff, engine, redactor.redact),
                           settings.webhooks)
+    learning = Learning(engine, knowledge_base, embedder.embed, redactor.redact, review=retraining.review)
+
+    async def learn_from_close(*args: Any) -> None:  # the closer's hook; embedding runs off the loop
+        await asyncio.to_thread(learning.conversation_closed, *args)
+
     executor = ActionExecutor()
     policy = Policy(thresholds=knowledge_base.thresholds, **settings.routing.model_dump())
     retraining.containment = containment_check(settings.retraining, knowledge_base, policy, redactor.redact)
@@ -222,12 +237,13 @@ async def build_services(settings: Settings) -> Services:
         knowledge_base=knowledge_base, rasa=rasa, relay=BotRelay(handoff, rasa),
         closer=ConversationCloser(handoff, recorder, bus, redis, settings.simulated_times, redact=redactor.redact,
                                   closed_ttl_s=settings.privacy.closed_session_ttl_s, events=events,
-                                  compactor=compactor),
+                                  compactor=compactor, on_closed=learn_from_close),
         accounts=accounts,
         recorder=recorder, signer=TokenSigner(settings.secret_key.get_secret_value(), settings.token_ttl_s),
         executor=executor, redactor=redactor, embedder=embedder, retraining=retraining, canned=canned, policy=policy,
         limiter=RateLimiter(settings.redis_url, settings.rate_limits, settings.secret_key.get_secret_value()),
         webhooks=endpoints, deliveries=deliveries, events=events, deliverer=deliverer, compactor=compactor,
+        learning=learning,
     )
     services.background.append(asyncio.create_task(bus.run()))
     services.background.append(asyncio.create_task(knowledge_base.follow_changes()))  # other processes' edits

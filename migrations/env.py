@@ -14,12 +14,13 @@ from alembic import context
 from sqlalchemy import Connection, create_engine
 
 from desk.canned import DeskBase
+from learning.models import LearningBase
 from outcomes.models import OutcomesBase
 from webhooks.models import WebhooksBase
 
 config = context.config
 # The packages whose tables migrate here.
-target_metadata = [OutcomesBase.metadata, DeskBase.metadata, WebhooksBase.metadata]
+target_metadata = [OutcomesBase.metadata, DeskBase.metadata, WebhooksBase.metadata, LearningBase.metadata]
 
 
 def include_name(name: str | None, type_: str, parent_names: Any) -> bool:

@@ -8,6 +8,7 @@ from fastapi.responses import JSONResponse
 from desk import CannedNotFound, DeskError, DuplicateShortcut
 from handoff import HandoffError, SessionNotFound
 from knowledge_base import ArticleAlreadyExists, ArticleNotFound, DraftNotFound, KnowledgeBaseError, TermNotFound
+from learning import AlreadyDecided, GapNotFound, LearningError, PendingDraft, ProposalNotFound
 from outcomes import OutcomesError, UnknownConversation
 from webhooks import WebhookError
 
@@ -43,3 +44,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(WebhookError)
     async def webhook_error(_: Request, exc: WebhookError) -> JSONResponse:
         return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=status.HTTP_404_NOT_FOUND)
+
+    @app.exception_handler(LearningError)
+    async def learning_error(_: Request, exc: LearningError) -> JSONResponse:
+        code = (status.HTTP_404_NOT_FOUND if isinstance(exc, ProposalNotFound | GapNotFound)
+                else status.HTTP_409_CONFLICT if isinstance(exc, AlreadyDecided | PendingDraft)
+                else status.HTTP_400_BAD_REQUEST)
+        return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=code)

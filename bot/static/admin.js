@@ -25,7 +25,7 @@
   };
   const ACTION_DONE = {
     label: (intent) => `Labelled as ${intent}: it joins the training data of the next model.`,
-    kb_gap: () => 'Marked as a knowledge-base gap for the content team.',
+    kb_gap: () => 'Marked as a knowledge-base gap: the content team sees it under Gaps on the Knowledge base page.',
     dismiss: () => 'Dismissed.',
   };
 
@@ -706,7 +706,7 @@
   ui.bulkAll.addEventListener('change', selectAll);
   ui.bulkDismiss.addEventListener('click', guarded(() => bulk({ action: 'dismiss' }, (n) => `Dismissed ${n}.`)));
   ui.bulkGap.addEventListener('click', guarded(() => bulk({ action: 'kb_gap' },
-    (n) => `Marked ${n} as knowledge-base gaps for the content team.`)));
+    (n) => `Marked ${n} as knowledge-base gaps: the content team sees them under Gaps on the Knowledge base page.`)));
   ui.bulkLabel.addEventListener('click', guarded(() => bulk({ action: 'label', intent: ui.bulkIntent.value },
     (n) => `Labelled ${n} as ${ui.bulkIntent.value}: they join the training data of the next model.`)));
 

@@ -49,6 +49,8 @@
     enter,
   });
   const api = staff.api;
+  // The Proposals and Gaps tabs (content-learning.js) share this sign-in and open articles in this editor.
+  window.TandemContent = { api, open: (id) => open(id), refreshList: () => refreshList() };
 
   function showError(text) {
     ui.error.textContent = text;
@@ -57,6 +59,7 @@
 
   function enter() {
     showError('');
+    document.dispatchEvent(new CustomEvent('tandem:content-enter'));
     Promise.all([refreshList(), refreshVocabulary()]).catch((error) => showError(error.message));
   }
 

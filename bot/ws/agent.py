@@ -146,7 +146,7 @@ class AgentConnection:
         elif isinstance(frame, AgentTyping):
             await self._typing(frame.session_id, agent, frame.on)
         elif isinstance(frame, Resolve):
-            await self._services.closer.close(frame.session_id, "agent", agent)
+            await self._services.closer.close(frame.session_id, "agent", agent, ours=frame.ours)
         elif isinstance(frame, Handback):
             await self._handoff.hand_back(frame.session_id, agent)
         elif isinstance(frame, Transfer):

@@ -132,6 +132,7 @@ class CustomerConnection:
         await asyncio.to_thread(self._services.recorder.rate, self._session_id, frame.score, comment or None)
         self._outbox.put({"type": "rated", "score": frame.score})
         await self._services.events.emit(ConversationEvent.RATED, session, score=frame.score)
+        await self._services.learn_from_rating(self._session_id)
 
     async def _hello(self, frame: Hello) -> bool:
         if self._session_id:

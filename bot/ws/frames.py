@@ -126,6 +126,7 @@ class AgentTyping(SessionFrame):
 
 class Resolve(SessionFrame):
     type: Literal["resolve"]
+    ours: bool = False  # a third-party or off-topic handover was about our products (docs/learning.md)
 
 
 class Handback(SessionFrame):

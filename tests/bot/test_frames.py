@@ -75,3 +75,12 @@ def test_a_socket_may_send_its_frame_budget_per_moving_window() -> None:
     budget.hit()
     with pytest.raises(RateLimited):
         budget.hit()
+
+
+def test_a_resolve_may_say_the_handover_was_ours() -> None:
+    ours = parse_frame(AGENT_FRAMES, '{"type": "resolve", "session_id": "ab12", "ours": true}', 1024)
+    plain = parse_frame(AGENT_FRAMES, '{"type": "resolve", "session_id": "ab12"}', 1024)
+    assert getattr(ours, "ours", None) is True and getattr(plain, "ours", None) is False
+    with pytest.raises(FrameError) as caught:
+        parse_frame(AGENT_FRAMES, '{"type": "resolve", "session_id": "ab12", "ours": "maybe"}', 1024)
+    assert caught.value.code == "invalid_frame"

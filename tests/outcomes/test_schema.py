@@ -10,6 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, MetaData, inspect, text
 
 from desk import DeskBase
+from learning.models import LearningBase
 from outcomes import migrate
 from outcomes.models import OutcomesBase
 from outcomes.schema import current_revision, head_revision
@@ -19,9 +20,9 @@ pytestmark = pytest.mark.integration
 
 
 def migrated_tables() -> MetaData:
-    """Every table the migrations own: the outcome tables, the desk's and the webhooks'."""
+    """Every table the migrations own: the outcome tables, the desk's, the webhooks' and the learning loop's."""
     combined = MetaData()
-    for metadata in (OutcomesBase.metadata, DeskBase.metadata, WebhooksBase.metadata):
+    for metadata in (OutcomesBase.metadata, DeskBase.metadata, WebhooksBase.metadata, LearningBase.metadata):
         for table in metadata.tables.values():
             table.to_metadata(combined)
     return combined

@@ -54,6 +54,7 @@ function runConsole() {
     replyInternal: $('reply-internal'),
     replySend: $('reply-send'),
     resolve: $('resolve-btn'),
+    ours: $('resolve-ours'),
     handback: $('handback-btn'),
     presence: $('presence-select'),
     queueFilter: $('queue-filter'),
@@ -597,6 +598,17 @@ function runConsole() {
     ui.stateBadge.hidden = stateText === '';
     desk.suggestions.refresh();
     desk.labels.showCurrent();
+    showOurs(canAct);
+  }
+
+  // A third-party or off-topic handover the agent answers may have been about our products after all:
+  // resolving it as "actually ours" lets the knowledge base learn from the answer (docs/learning.md).
+  const OURS_REASONS = new Set(['third_party', 'out_of_scope']);
+  function showOurs(canAct) {
+    const entry = state.currentId ? state.queue.get(state.currentId) : null;
+    const offer = canAct && Boolean(entry) && OURS_REASONS.has(entry.reason);
+    ui.ours.closest('label').hidden = !offer;
+    if (!offer) ui.ours.checked = false;
   }
 
   function conversationHint() {
@@ -664,7 +676,7 @@ function runConsole() {
   function resolveCurrent() {
     if (!holdsCurrent()) return;
     stopTyping();
-    sendOrComplain({ type: 'resolve', session_id: state.currentId });
+    sendOrComplain({ type: 'resolve', session_id: state.currentId, ours: ui.ours.checked });
   }
 
   function handBackCurrent() {

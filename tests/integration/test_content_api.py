@@ -148,12 +148,13 @@ def test_an_edit_on_one_gateway_is_answerable_on_another_within_a_second(
 
 
 def test_edits_to_a_live_article_wait_as_a_draft_that_is_reviewed_then_published(content: httpx.Client) -> None:
+    # No names in the question: the bot reads customers' messages with names redacted.
     article = {**GODS, "id": "bulb-names-heroes", "title": "Can I name my Lumen bulbs after heroes?",
-               "questions": ["May I call my lamps Hercules or Achilles?"]}
+               "questions": ["May I name my lamps after heroes of the old stories?"]}
     path = f"/api/content/articles/{article['id']}"
     content.post("/api/content/articles", json=article).raise_for_status()
     live = content.post(f"{path}/publish").json()
-    question = "May I call my lamps Hercules or Achilles?"
+    question = "May I name my lamps after heroes of the old stories?"
 
     saved = content.put(path, json={**article, "status": "published", "body": "Only names of ten letters or fewer."})
     assert saved.status_code == 200 and saved.json()["has_draft"] and saved.json()["body"] == article["body"]

@@ -26,8 +26,10 @@ LEAST_ROLE = [
     ("/api/handoff/", "agent1"),
     ("/api/metrics/", "super"),
     ("/api/reports/kb-gaps", "content"),
+    ("/api/reports/articles", "content"),  # per-article figures: the content team's, not supervisors'
     ("/api/reports", "super"),
     ("/api/content/", "content"),
+    ("/api/learning/", "content"),
     ("/api/kb-gaps", "content"),
     ("/api/admin/", "admin"),
 ]

@@ -4,10 +4,11 @@ Starts Redis (the machine's or an embedded one), the trained Rasa server and a g
 loopback, ramps to ``--concurrency`` conversations that each send realistic messages with think
 time, then sends the same messages straight to Rasa's REST webhook. Prints one JSON line:
 concurrency, msgs_per_s, rasa_msgs_per_s, latency_ms_p50/p95/p99, lost, duplicated,
-rss_growth_pct (gateway + Rasa, start vs end), cpu_ms_per_msg (CPU seconds the gateway and Rasa
-spent per answered message: the figure that stays meaningful on a shared machine) and the load
-average. ``--quick`` is a short run (60 s; 50 conversations unless ``--concurrency`` says); the
-default soaks for ``--seconds`` (600).
+rss_growth_pct (gateway, Rasa and model workers, start vs end), cpu_ms_per_msg (CPU seconds the
+gateway, Rasa and the model workers spent per answered message: the figure that stays meaningful
+on a shared machine) and the load average. ``--model-workers`` and ``--rasa-processes`` say how
+many of each to start (the scaling runs of docs/capacity.md). ``--quick`` is a short run (60 s;
+50 conversations unless ``--concurrency`` says); the default soaks for ``--seconds`` (600).
 
 ``--capacity`` instead raises the offered rate step by step (``--step-rate`` messages per second
 more each ``--step-seconds``; conversations = rate x think time) until the 95th percentile
@@ -80,7 +81,7 @@ def cpu_s(*pids: int) -> float:
 
 
 def system_pids(system: RunningSystem) -> tuple[int, ...]:
-    return (system.gateway.child.process.pid, *(child.process.pid for child in system.rasas))
+    return (system.gateway.child.process.pid, *(child.process.pid for child in system.rasas + system.model_workers))
 
 
 async def customer(url: str, until: float, think_s: float, latencies: list[float], counts: dict[str, int]) -> None:
@@ -183,11 +184,13 @@ async def capacity(system: RunningSystem, think_s: float, step_seconds: float, s
 
 
 async def main(args: argparse.Namespace) -> dict[str, object]:
-    with running_system(Path(tempfile.mkdtemp(prefix="tandem-load-")), rasa_processes=args.rasa_processes) as system:
+    with running_system(Path(tempfile.mkdtemp(prefix="tandem-load-")), rasa_processes=args.rasa_processes,
+                        model_workers=args.model_workers) as system:
         await gateway_load(system, min(10, args.concurrency), 10, args.think)  # warm-up
         if args.capacity:
             found = await capacity(system, args.think, args.step_seconds, args.step_rate, args.max_rate)
-            return {"think_s": args.think, "rasa_processes": args.rasa_processes, **found}
+            return {"think_s": args.think, "rasa_processes": args.rasa_processes,
+                    "model_workers": args.model_workers, **found}
         pids = system_pids(system)
         rss_start = rss_mb(*pids)
         figures = await measured_load(system, args.concurrency, args.seconds, args.think)
@@ -195,7 +198,8 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
         load_average = round(os.getloadavg()[0], 2)
         rasa_rate = await rasa_load(system, args.concurrency, min(args.seconds, 60), args.think)
     return {"concurrency": args.concurrency, "seconds": args.seconds, "think_s": args.think,
-            "rasa_processes": args.rasa_processes, "distinct_messages": len(set(MESSAGES)), **figures,
+            "rasa_processes": args.rasa_processes, "model_workers": args.model_workers,
+            "distinct_messages": len(set(MESSAGES)), **figures,
             "rasa_msgs_per_s": rasa_rate,
             "ratio_to_rasa": round(figures["msgs_per_s"] / rasa_rate, 2) if rasa_rate else None,
             "rss_start_mb": round(rss_start), "rss_end_mb": round(rss_end),
@@ -209,6 +213,7 @@ if __name__ == "__main__":
     parser.add_argument("--think", type=float, default=5.0, help="mean think time between messages (s)")
     parser.add_argument("--quick", action="store_true", help="60 s, 50 conversations unless --concurrency says")
     parser.add_argument("--rasa-processes", type=int, default=1, help="Rasa servers sharing the Redis stores")
+    parser.add_argument("--model-workers", type=int, default=1, help="model worker processes (encoders/worker.py)")
     parser.add_argument("--capacity", action="store_true", help="find the highest rate with p95 <= 1 s")
     parser.add_argument("--step-rate", type=float, default=5.0, help="capacity: msgs/s added per step")
     parser.add_argument("--step-seconds", type=float, default=40.0, help="capacity: length of each step")

@@ -1,7 +1,10 @@
 """Passes a customer's message to the bot and stores the bot's replies in the transcript.
 
 The customer's message is already stored before this runs, so a Rasa failure loses nothing: the
-customer gets a holding reply and is queued for a person (reason ``bot_unavailable``).
+customer gets a holding reply and is queued for a person (reason ``bot_unavailable``). So does a
+message the bot answered with nothing at all: every rule ends in a reply, so silence means a
+step failed inside Rasa (its featurizer or an action could not reach the model workers, say),
+which Rasa's REST channel logs and answers with an empty list.
 """
 
 from __future__ import annotations
@@ -50,7 +53,9 @@ class BotRelay:
             replies = None
         finally:
             await self._handoff.typing(session_id, Role.BOT, False)
-        if replies is None:
+        if not replies:
+            if replies is not None:
+                logger.warning("the bot answered nothing for session=%s (see Rasa's log)", session_id)
             await self._hold(session_id)
             return
         for reply in replies:

@@ -28,6 +28,7 @@ from bot.periodic import run_every
 from bot.ratelimit import RateLimiter
 from bot.relay import BotRelay
 from desk import CannedStore
+from encoders.remote import WorkerClient
 from handoff import AssignmentMode, HandoffService, LiveBus, PresenceRegistry
 from handoff.hours import offline_note
 from handoff.service import OFFLINE_NOTE
@@ -137,14 +138,12 @@ def make_engine(database_url: str) -> Engine:
     return create_engine(database_url, pool_pre_ping=True)
 
 
-def load_knowledge_base(settings: Settings, engine: Engine, embedder: Embedder | None = None) -> KnowledgeBase:
+def load_knowledge_base(settings: Settings, engine: Engine, embedder: Embedder, paraphraser: Embedder
+                        ) -> KnowledgeBase:
     """Open the knowledge base, seeding the demo articles into an empty one, and load its index."""
     assert settings.kb_index_dir is not None
-    models = settings.models
-    kb = build_knowledge_base(engine, settings.kb_index_dir, settings.knowledge_base,
-                              embedder or MiniLMEmbedder(precision=models.precision, threads=models.threads),
-                              paraphraser=MpnetEmbedder(precision=models.precision, threads=models.threads),
-                              ensure_index=False)
+    kb = build_knowledge_base(engine, settings.kb_index_dir, settings.knowledge_base, embedder,
+                              paraphraser=paraphraser, ensure_index=False)
     if settings.kb_seed_dir and settings.kb_seed_dir.is_dir() and kb.is_empty():
         report = kb.import_folder(settings.kb_seed_dir)
         logger.info("seeded knowledge base with %d articles", len(report.created))
@@ -179,10 +178,14 @@ async def build_services(settings: Settings) -> Services:
         closed_ttl_s=settings.privacy.closed_session_ttl_s, assignment=settings.handoff.assignment_of,
         events=events,
     )
-    embedder = MiniLMEmbedder(precision=settings.models.precision, threads=settings.models.threads)
+    # The sentence models run in the model workers (encoders/worker.py), shared by every process.
+    models = WorkerClient(settings.models_url, settings.models.timeout_s)
+    embedder = MiniLMEmbedder(precision=settings.models.precision, worker=models)
+    paraphraser = MpnetEmbedder(precision=settings.models.precision, worker=models)
     redactor = PresidioRedactor(settings.privacy.redaction(lookup_names()))
     knowledge_base, _ = await asyncio.gather(  # both load a model: in parallel
-        asyncio.to_thread(load_knowledge_base, settings, engine, embedder), asyncio.to_thread(redactor.warm_up))
+        asyncio.to_thread(load_knowledge_base, settings, engine, embedder, paraphraser),
+        asyncio.to_thread(redactor.warm_up))
     rasa = RasaClient(settings.rasa_servers, settings.rasa_timeout_s, settings.rasa_token.get_secret_value())
     accounts = AccountStore(engine)
     recorder = OutcomeRecorder(engine, redactor.redact)

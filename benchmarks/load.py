@@ -81,7 +81,14 @@ def cpu_s(*pids: int) -> float:
 
 
 def system_pids(system: RunningSystem) -> tuple[int, ...]:
-    return (system.gateway.child.process.pid, *(child.process.pid for child in system.rasas + system.model_workers))
+    return tuple(pid for pids in pids_by_role(system).values() for pid in pids)
+
+
+def pids_by_role(system: RunningSystem) -> dict[str, tuple[int, ...]]:
+    """The gateway's, the Rasa servers' and the model workers' processes (running ones only)."""
+    return {"gateway": (system.gateway.child.process.pid,),
+            "rasa": tuple(child.process.pid for child in system.rasas if child.process.poll() is None),
+            "model_workers": tuple(child.process.pid for child in system.model_workers if child.process.poll() is None)}
 
 
 async def customer(url: str, until: float, think_s: float, latencies: list[float], counts: dict[str, int]) -> None:
@@ -157,12 +164,15 @@ async def rasa_load(system: RunningSystem, concurrency: int, seconds: float, thi
 
 async def measured_load(system: RunningSystem, concurrency: int, seconds: float, think_s: float
                         ) -> dict[str, float]:
-    """:func:`gateway_load` with the CPU time the gateway and Rasa spent per answered message."""
-    pids = system_pids(system)
-    cpu_start = cpu_s(*pids)
+    """:func:`gateway_load` with the CPU time the gateway, Rasa and the model workers spent per answered
+    message, in all and by role (where the CPU goes: what scaling out has to add)."""
+    roles = pids_by_role(system)
+    started = {role: cpu_s(*pids) for role, pids in roles.items()}
     figures = await gateway_load(system, concurrency, seconds, think_s)
-    answered = figures["answered"]
-    figures["cpu_ms_per_msg"] = round(1000 * (cpu_s(*pids) - cpu_start) / answered, 1) if answered else 0.0
+    answered = figures["answered"] or 1
+    spent = {role: 1000 * (cpu_s(*pids) - started[role]) / answered for role, pids in roles.items()}
+    figures["cpu_ms_per_msg"] = round(sum(spent.values()), 1)
+    figures |= {f"cpu_ms_per_msg_{role}": round(ms, 1) for role, ms in spent.items()}
     return figures
 
 

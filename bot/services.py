@@ -207,7 +207,7 @@ async def build_services(settings: Settings) -> Services:
         executor.register_action(action)
     services = Services(
         settings=settings, engine=engine, redis=redis, bus=bus, handoff=handoff,
-        knowledge_base=knowledge_base, rasa=rasa, relay=BotRelay(handoff, rasa),
+        knowledge_base=knowledge_base, rasa=rasa, relay=BotRelay(handoff, rasa, embed_ahead=(embedder, paraphraser)),
         closer=ConversationCloser(handoff, recorder, bus, redis, settings.simulated_times, redact=redactor.redact,
                                   closed_ttl_s=settings.privacy.closed_session_ttl_s, events=events),
         accounts=accounts,

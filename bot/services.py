@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -45,6 +46,10 @@ from webhooks import Deliverer, DeliveryLog, EndpointStore, EventOutbox, Payload
 
 logger = logging.getLogger(__name__)
 RETENTION_LOCK = "tandem:retention-lock"
+#: Threads for ``asyncio.to_thread``: most of their time is now spent waiting for the model workers,
+#: not computing, and Python's default (CPU count + 4: six on 2 cores) capped the conversations
+#: whose vectors could be on their way at once, and with it what the workers can batch.
+BLOCKING_THREADS = 64
 
 
 @dataclass
@@ -156,6 +161,7 @@ def load_knowledge_base(settings: Settings, engine: Engine, embedder: Embedder, 
 
 async def build_services(settings: Settings) -> Services:
     """Connect to Redis, SQL and Rasa, load the knowledge base, and start background tasks."""
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(BLOCKING_THREADS, "blocking"))
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
     redis = Redis.from_pool(BlockingConnectionPool.from_url(

@@ -4,10 +4,11 @@ Starts Redis (the machine's or an embedded one), the trained Rasa server and a g
 loopback, ramps to ``--concurrency`` conversations that each send realistic messages with think
 time, then sends the same messages straight to Rasa's REST webhook. Prints one JSON line:
 concurrency, msgs_per_s, rasa_msgs_per_s, latency_ms_p50/p95/p99, lost, duplicated,
-rss_growth_pct (gateway + Rasa, start vs end), cpu_ms_per_msg (CPU seconds the gateway and Rasa
-spent per answered message: the figure that stays meaningful on a shared machine) and the load
-average. ``--quick`` is a short run (60 s; 50 conversations unless ``--concurrency`` says); the
-default soaks for ``--seconds`` (600).
+rss_growth_pct (gateway, Rasa and model workers, start vs end), cpu_ms_per_msg (CPU seconds the
+gateway, Rasa and the model workers spent per answered message: the figure that stays meaningful
+on a shared machine) and the load average. ``--model-workers`` and ``--rasa-processes`` say how
+many of each to start (the scaling runs of docs/capacity.md). ``--quick`` is a short run (60 s;
+50 conversations unless ``--concurrency`` says); the default soaks for ``--seconds`` (600).
 
 ``--capacity`` instead raises the offered rate step by step (``--step-rate`` messages per second
 more each ``--step-seconds``; conversations = rate x think time) until the 95th percentile
@@ -80,7 +81,14 @@ def cpu_s(*pids: int) -> float:
 
 
 def system_pids(system: RunningSystem) -> tuple[int, ...]:
-    return (system.gateway.child.process.pid, *(child.process.pid for child in system.rasas))
+    return tuple(pid for pids in pids_by_role(system).values() for pid in pids)
+
+
+def pids_by_role(system: RunningSystem) -> dict[str, tuple[int, ...]]:
+    """The gateway's, the Rasa servers' and the model workers' processes (running ones only)."""
+    return {"gateway": (system.gateway.child.process.pid,),
+            "rasa": tuple(child.process.pid for child in system.rasas if child.process.poll() is None),
+            "model_workers": tuple(child.process.pid for child in system.model_workers if child.process.poll() is None)}
 
 
 async def customer(url: str, until: float, think_s: float, latencies: list[float], counts: dict[str, int]) -> None:
@@ -156,12 +164,15 @@ async def rasa_load(system: RunningSystem, concurrency: int, seconds: float, thi
 
 async def measured_load(system: RunningSystem, concurrency: int, seconds: float, think_s: float
                         ) -> dict[str, float]:
-    """:func:`gateway_load` with the CPU time the gateway and Rasa spent per answered message."""
-    pids = system_pids(system)
-    cpu_start = cpu_s(*pids)
+    """:func:`gateway_load` with the CPU time the gateway, Rasa and the model workers spent per answered
+    message, in all and by role (where the CPU goes: what scaling out has to add)."""
+    roles = pids_by_role(system)
+    started = {role: cpu_s(*pids) for role, pids in roles.items()}
     figures = await gateway_load(system, concurrency, seconds, think_s)
-    answered = figures["answered"]
-    figures["cpu_ms_per_msg"] = round(1000 * (cpu_s(*pids) - cpu_start) / answered, 1) if answered else 0.0
+    answered = figures["answered"] or 1
+    spent = {role: 1000 * (cpu_s(*pids) - started[role]) / answered for role, pids in roles.items()}
+    figures["cpu_ms_per_msg"] = round(sum(spent.values()), 1)
+    figures |= {f"cpu_ms_per_msg_{role}": round(ms, 1) for role, ms in spent.items()}
     return figures
 
 
@@ -183,11 +194,13 @@ async def capacity(system: RunningSystem, think_s: float, step_seconds: float, s
 
 
 async def main(args: argparse.Namespace) -> dict[str, object]:
-    with running_system(Path(tempfile.mkdtemp(prefix="tandem-load-")), rasa_processes=args.rasa_processes) as system:
+    with running_system(Path(tempfile.mkdtemp(prefix="tandem-load-")), rasa_processes=args.rasa_processes,
+                        model_workers=args.model_workers) as system:
         await gateway_load(system, min(10, args.concurrency), 10, args.think)  # warm-up
         if args.capacity:
             found = await capacity(system, args.think, args.step_seconds, args.step_rate, args.max_rate)
-            return {"think_s": args.think, "rasa_processes": args.rasa_processes, **found}
+            return {"think_s": args.think, "rasa_processes": args.rasa_processes,
+                    "model_workers": args.model_workers, **found}
         pids = system_pids(system)
         rss_start = rss_mb(*pids)
         figures = await measured_load(system, args.concurrency, args.seconds, args.think)
@@ -195,7 +208,8 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
         load_average = round(os.getloadavg()[0], 2)
         rasa_rate = await rasa_load(system, args.concurrency, min(args.seconds, 60), args.think)
     return {"concurrency": args.concurrency, "seconds": args.seconds, "think_s": args.think,
-            "rasa_processes": args.rasa_processes, "distinct_messages": len(set(MESSAGES)), **figures,
+            "rasa_processes": args.rasa_processes, "model_workers": args.model_workers,
+            "distinct_messages": len(set(MESSAGES)), **figures,
             "rasa_msgs_per_s": rasa_rate,
             "ratio_to_rasa": round(figures["msgs_per_s"] / rasa_rate, 2) if rasa_rate else None,
             "rss_start_mb": round(rss_start), "rss_end_mb": round(rss_end),
@@ -209,6 +223,7 @@ if __name__ == "__main__":
     parser.add_argument("--think", type=float, default=5.0, help="mean think time between messages (s)")
     parser.add_argument("--quick", action="store_true", help="60 s, 50 conversations unless --concurrency says")
     parser.add_argument("--rasa-processes", type=int, default=1, help="Rasa servers sharing the Redis stores")
+    parser.add_argument("--model-workers", type=int, default=1, help="model worker processes (encoders/worker.py)")
     parser.add_argument("--capacity", action="store_true", help="find the highest rate with p95 <= 1 s")
     parser.add_argument("--step-rate", type=float, default=5.0, help="capacity: msgs/s added per step")
     parser.add_argument("--step-seconds", type=float, default=40.0, help="capacity: length of each step")

@@ -507,6 +507,7 @@ def start_system(state_dir: Path) -> tuple[support.RunningSystem, support.Embedd
                                    database_url=f"sqlite:///{state_dir / 'tandem.db'}",
                                    rasa_url=f"http://127.0.0.1:{free_port()}")
     port = free_port()
+    system.start_model_worker()
     system.spawn_rasa(port)
     system.start_gateway(port, extra_env={
         "TANDEM_SIMULATED_TIMES": "1", "TANDEM_SESSION_IDLE_TIMEOUT_S": str(IDLE_TIMEOUT_S),

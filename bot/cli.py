@@ -1,7 +1,8 @@
 """The ``python -m bot`` command line: run the whole system, manage staff accounts.
 
-``run`` is what ``make run`` calls: it starts a Redis if none is reachable, trains the Rasa model
-if needed, starts Rasa and the gateway, prints the URLs, and stops everything on Ctrl-C.
+``run`` is what ``make run`` calls: it starts a Redis if none is reachable, the model workers,
+trains the Rasa model if needed, starts Rasa and the gateway, prints the URLs, and stops
+everything on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from bot.processes import (
     Child,
     EmbeddedRedis,
     http_ok,
+    model_worker_ready,
     redis_reachable,
     secret_from_file,
     start_gateway,
+    start_model_worker,
     start_rasa,
     wait_until,
 )
@@ -123,7 +126,7 @@ def run(
                             "(default: TANDEM_RASA_PROCESSES, else 1)")] = None,
     host: Annotated[str, typer.Option(help="Gateway bind address")] = "127.0.0.1",
 ) -> None:
-    """Start Redis (if needed), Rasa and the gateway; Ctrl-C stops what was started."""
+    """Start Redis (if needed), the model workers, Rasa and the gateway; Ctrl-C stops what was started."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = get_settings()
     state = settings.state_dir
@@ -135,7 +138,12 @@ def run(
     demo_password = settings.demo_password.get_secret_value() or secret_from_file(state / "demo_password")[:12]
     redis_url, embedded = _resolve_redis(settings)
     children: list[Child] = []
+    models_url = settings.models.url or redis_url
     try:
+        # The sentence models' workers first: Rasa and the gateway ask them from their first message.
+        workers = [start_model_worker(url=models_url, settings=settings.models,
+                                      log=logs / f"model-worker-{n}.log") for n in range(settings.models.workers)]
+        children += workers
         model = live_model(settings.retraining.registry_path(state))  # what an admin promoted, if anything
         if model is None:
             logger.info("training the Rasa model if the data changed (log: %s)", logs / "train.log")
@@ -150,11 +158,14 @@ def run(
                 port=each_port, redis_url=redis_url, action_url=f"http://127.0.0.1:{port}/actions/webhook",
                 action_token=action_token, api_token=rasa_token, model=model,
                 log=logs / ("rasa.log" if n == 0 else f"rasa-{n}.log"),
-                tracker_record_exp_s=settings.tracker_record_exp_s))
+                tracker_record_exp_s=settings.tracker_record_exp_s, models_url=models_url,
+                models_timeout_s=settings.models.timeout_s))
+        for worker in workers:
+            wait_until(lambda w=worker: model_worker_ready(models_url, w), worker, timeout_s=300)
         rasa_urls = ",".join(f"http://127.0.0.1:{each_port}" for each_port in rasa_ports)
         children.append(start_gateway(port=port, host=host, log=logs / "gateway.log", env={
             "TANDEM_REDIS_URL": redis_url, "TANDEM_SECRET_KEY": secret, "TANDEM_ACTION_TOKEN": action_token,
-            "TANDEM_RASA_URL": rasa_urls, "TANDEM_RASA_TOKEN": rasa_token}))
+            "TANDEM_RASA_URL": rasa_urls, "TANDEM_RASA_TOKEN": rasa_token, "TANDEM_MODELS__URL": models_url}))
         started = time.monotonic()
         wait_until(lambda: http_ok(f"http://127.0.0.1:{port}/api/health"), children[-1], timeout_s=300)
         _announce(gateway_url, redis_url, demo_password, time.monotonic() - started)

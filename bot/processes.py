@@ -1,4 +1,5 @@
-"""Starting and stopping Tandem's processes: Redis (when none is reachable), Rasa, the gateway.
+"""Starting and stopping Tandem's processes: Redis (when none is reachable), the model workers,
+Rasa, the gateway.
 
 ``make run`` and the integration tests both use these, so the tests start the system exactly the
 way a user does.
@@ -20,7 +21,9 @@ from pathlib import Path
 import httpx
 import redis
 
-from bot.core.config import PROJECT_ROOT
+from bot.core.config import PROJECT_ROOT, ModelSettings
+from encoders import protocol
+from nlu.embeddings import WORKERS_TIMEOUT_S, WORKERS_URL
 from rasa_bridge import endpoints_env, server_command
 
 logger = logging.getLogger(__name__)
@@ -114,13 +117,40 @@ def spawn(name: str, command: list[str], env: dict[str, str], log: Path) -> Chil
 
 
 def start_rasa(*, port: int, redis_url: str, action_url: str, action_token: str, api_token: str,
-               model: Path, log: Path, tracker_record_exp_s: int) -> Child:
+               model: Path, log: Path, tracker_record_exp_s: int, models_url: str, models_timeout_s: float) -> Child:
     """Start a Rasa server with the REST channel and the HTTP API, its stores in Redis (trackers
-    expiring ``tracker_record_exp_s`` after their last save: Settings.tracker_record_exp_s)."""
+    expiring ``tracker_record_exp_s`` after their last save: Settings.tracker_record_exp_s), its
+    featurizer asking the model workers at ``models_url`` (nlu/embeddings.py)."""
     command = server_command(port=port, api_token=api_token, model=model)
     env = endpoints_env(redis_url=redis_url, action_url=action_url, action_token=action_token,
                         tracker_record_exp_s=tracker_record_exp_s)
+    env |= {WORKERS_URL: models_url, WORKERS_TIMEOUT_S: str(models_timeout_s)}
     return spawn("rasa", command, env, log)
+
+
+def start_model_worker(*, url: str, settings: ModelSettings, log: Path) -> Child:
+    """Start one model worker (encoders/worker.py) taking requests from the Redis at ``url``, the
+    knowledge base's models loaded before it says it is ready (:func:`model_worker_ready`)."""
+    from knowledge_base.embedder import packaged_model_folders  # loads nothing: paths only
+
+    name = f"worker-{secrets.token_hex(4)}"  # unique on that Redis, restarts included
+    command = [sys.executable, "-m", "encoders.worker", "--redis-url", url, "--name", name,
+               "--batch-window-ms", str(settings.batch_window_ms), "--max-batch", str(settings.max_batch),
+               "--threads", str(settings.threads), "--cache-ttl-s", str(settings.cache_ttl_s),
+               "--precision", settings.precision.value]
+    for folder in packaged_model_folders():
+        command += ["--preload", str(folder)]
+    return spawn(name, command, {}, log)
+
+
+def model_worker_ready(url: str, child: Child) -> bool:
+    """Whether the worker started as ``child`` has said it is alive on the Redis at ``url``."""
+    try:
+        seen = redis.Redis.from_url(url, socket_connect_timeout=1).zscore(protocol.WORKERS, child.name)
+    except (redis.RedisError, OSError):
+        return False
+    return seen is not None and time.time() - float(seen) < protocol.LIVENESS_S
+
 
 
 def start_gateway(*, port: int, env: dict[str, str], log: Path, host: str = "127.0.0.1") -> Child:

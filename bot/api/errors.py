@@ -6,6 +6,7 @@ from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
 
 from desk import CannedNotFound, DeskError, DuplicateShortcut
+from encoders import EncoderUnavailable
 from handoff import HandoffError, SessionNotFound
 from knowledge_base import ArticleAlreadyExists, ArticleNotFound, DraftNotFound, KnowledgeBaseError, TermNotFound
 from learning import AlreadyDecided, GapNotFound, LearningError, PendingDraft, ProposalNotFound
@@ -40,6 +41,12 @@ def install_error_handlers(app: FastAPI) -> None:
                 else status.HTTP_409_CONFLICT if isinstance(exc, ArticleAlreadyExists)
                 else status.HTTP_400_BAD_REQUEST)
         return JSONResponse({"detail": str(exc), "code": exc.code}, status_code=code)
+
+    @app.exception_handler(EncoderUnavailable)
+    async def models_unavailable(_: Request, exc: EncoderUnavailable) -> JSONResponse:
+        # The model workers are down or too busy (encoders/remote.py): a retry will do.
+        return JSONResponse({"detail": f"{exc}; try again shortly", "code": "models_unavailable"},
+                            status_code=status.HTTP_503_SERVICE_UNAVAILABLE)
 
     @app.exception_handler(WebhookError)
     async def webhook_error(_: Request, exc: WebhookError) -> JSONResponse:

@@ -63,16 +63,30 @@ class RoutingSettings(BaseModel):
 
 
 class ModelSettings(BaseModel):
-    """How the gateway runs the knowledge base's sentence models (docs/capacity.md).
+    """The sentence models and the model workers that serve them (encoders/worker.py, docs/capacity.md).
 
-    Rasa's featurizer has the same two options in config.yml's pipeline, since Rasa reads its own.
+    Rasa's featurizer has its own ``precision`` in config.yml's pipeline, since Rasa reads its own;
+    it reaches the workers at the address ``make run`` gives it (``TANDEM_MODELS_URL``).
     """
 
     #: ``fp32`` gives the models' own vectors; ``int8`` about 1.6x less CPU per query, cosine to fp32
     #: >= 0.99, but the decision thresholds were calibrated on fp32 (re-run kb_answerability first).
     precision: Precision = Precision.FP32
-    #: ONNX Runtime threads per model; 1 leaves the other core to Rasa.
+    #: ONNX Runtime threads per model in each worker (and in offline jobs).
     threads: int = Field(default=1, ge=1, le=64)
+    #: The Redis the workers take requests from; empty: ``redis_url``.
+    url: str = ""
+    #: Worker processes ``make run`` starts (more can run on other machines against the same Redis).
+    workers: int = Field(default=1, ge=1, le=16)
+    #: After a worker reads the first request, how long it waits for more to batch with it.
+    batch_window_ms: float = Field(default=2.0, ge=0, le=1000)
+    #: Requests (of up to 64 texts each) one worker reads at a time.
+    max_batch: int = Field(default=64, ge=1, le=1024)
+    #: How long a client waits for its vectors while a worker is alive (with none alive it stops at once).
+    timeout_s: float = Field(default=20.0, gt=0)
+    #: How long vectors stay in the shared cache: long enough for Rasa and the knowledge base to
+    #: share one message's, short enough to keep Redis small (about 5 KB per message).
+    cache_ttl_s: int = Field(default=120, ge=1)
 
 
 class HandoffSettings(BaseModel):
@@ -249,6 +263,11 @@ class Settings(BaseSettings):
         ``session_idle_timeout_s``, then its live state lives ``closed_session_ttl_s``; the gateway
         shortens it to that when the chat closes."""
         return self.session_idle_timeout_s + self.privacy.closed_session_ttl_s
+
+    @property
+    def models_url(self) -> str:
+        """The Redis of the model workers' queue (``models.url``, else ``redis_url``)."""
+        return self.models.url or self.redis_url
 
     @property
     def rasa_servers(self) -> list[str]:

@@ -1,4 +1,5 @@
-"""Faults on loopback: Rasa killed, Redis restarted. Customers are told, nothing is lost."""
+"""Faults on loopback: Rasa killed, the model worker killed, Redis restarted. Customers are told,
+nothing is lost."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 import contextlib
 import subprocess
 import time
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -47,6 +49,49 @@ async def test_killing_rasa_mid_conversation_holds_and_escalates_then_the_bot_re
     answer = await again.bot_reply_after(await again.say("How do I factory reset my Lumen Hub?"))
     assert answer["role"] == "bot" and answer["article"]["id"] == "hub-reset"
     for client in (customer, again):
+        await client.send({"type": "end"})
+        await client.close()
+    await agent.close()
+
+
+async def test_killing_the_model_worker_mid_load_holds_and_escalates_then_the_bot_returns(
+    system: RunningSystem, agent_token: str
+) -> None:
+    agent = await AgentClient.open(system.gateway.ws_url, agent_token)
+    customers = [await CustomerClient.open(system.gateway.ws_url) for _ in range(6)]
+    first = await customers[0].bot_reply_after(await customers[0].say("How do I cut the Lumen Strip?"))
+    assert first["role"] == "bot"
+
+    # Mid-load: every customer's question is on its way when the worker dies. Words never asked
+    # before, so no cache can answer for the worker.
+    questions = [f"Does the Lumen Hub {uuid.uuid4().hex[:6]} work with a second router?" for _ in customers]
+    sent = [await customer.say(question) for customer, question in zip(customers, questions, strict=True)]
+    system.model_workers[0].kill()  # SIGKILL: its requests are never answered
+    held = []
+    for customer, client_id in zip(customers, sent, strict=True):
+        reply = await customer.bot_reply_after(client_id, timeout_s=60)
+        assert reply["role"] in ("bot", "system")  # answered before the worker died, or held
+        if reply["role"] == "system":
+            assert "kept" in reply["text"]
+            held.append(customer)
+    late = await CustomerClient.open(system.gateway.ws_url)  # while no worker runs: held at once
+    late_question = f"My Lumen Strip {uuid.uuid4().hex[:6]} flickers, what now?"
+    holding = await late.bot_reply_after(await late.say(late_question), timeout_s=60)
+    assert holding["role"] == "system" and "kept" in holding["text"]
+    for customer in [*held, late]:
+        state = await customer.wait_for(lambda f: f["type"] == "state" and f["state"] == "queued")
+        assert state["reason"] == "bot_unavailable"
+        await agent.wait_queued(customer.session_id)
+    await agent.send({"type": "open", "session_id": late.session_id})
+    transcript = await agent.wait_for(lambda f: f["type"] == "transcript" and f["session_id"] == late.session_id)
+    assert late_question in [m["text"] for m in transcript["messages"]]
+
+    await asyncio.to_thread(system.start_model_worker)  # waits until it is ready
+    again = await CustomerClient.open(system.gateway.ws_url)
+    question = f"How do I factory reset my Lumen Hub {uuid.uuid4().hex[:6]}?"  # new words: the worker answers
+    answer = await again.bot_reply_after(await again.say(question), timeout_s=60)
+    assert answer["role"] == "bot" and answer["article"]["id"] == "hub-reset"
+    for client in [*customers, late, again]:
         await client.send({"type": "end"})
         await client.close()
     await agent.close()

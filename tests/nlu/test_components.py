@@ -7,10 +7,16 @@ there and checks what it reports.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
+import redis
+
+from encoders.worker import ModelWorker
+from nlu.embeddings import WORKERS_URL
 
 pytestmark = [pytest.mark.unit]
 
@@ -83,3 +89,45 @@ def test_an_unknown_model_is_refused_when_the_config_is_read(report: dict[str, o
 
 def test_scale_sets_the_length_of_the_sentence_vector(report: dict[str, object]) -> None:
     assert report["scaled_length"] == pytest.approx(10.0, rel=1e-4)
+
+
+WORKER_SCRIPT = """
+import json, os, sys
+import numpy as np
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.shared.nlu.training_data.message import Message
+from encoders import SentenceEncoder
+from nlu import embeddings
+from nlu.components import SentenceEmbeddingFeaturizer
+
+texts = json.loads(sys.argv[1])
+config = {**SentenceEmbeddingFeaturizer.get_default_config(), "alias": "minilm"}
+featurizer = SentenceEmbeddingFeaturizer.create(config, None, None, ExecutionContext(GraphSchema({}), "f"))
+served = np.vstack([featurizer.process([Message.build(text=t)])[0].get_dense_features("text")[1].features
+                    for t in texts])
+alone = SentenceEncoder(embeddings.model_path("all-MiniLM-L6-v2")).encode(texts)
+print(json.dumps({"client": type(embeddings.load("all-MiniLM-L6-v2")).__name__,
+                  "max_difference": float(abs(served - alone).max())}))
+"""
+
+
+@pytest.mark.integration
+def test_a_rasa_server_featurises_through_the_model_worker_with_the_same_vectors(redis_url: str) -> None:
+    """As ``make run`` starts Rasa (TANDEM_MODELS_URL set): the featurizer is a worker client."""
+    redis.Redis.from_url(redis_url).flushdb()
+    worker = ModelWorker(redis_url, "nlu-test")
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    texts = ["how do I reset my hub", "factory reset the bridge", "is it going to rain", "hi"]
+    try:
+        done = subprocess.run([str(RASA_PYTHON), "-c", WORKER_SCRIPT, json.dumps(texts)], cwd=ROOT,
+                              capture_output=True, text=True, timeout=300, check=False,
+                              env={**os.environ, WORKERS_URL: redis_url})
+    finally:
+        worker.stop.set()
+        thread.join(timeout=10)
+    assert done.returncode == 0, done.stderr[-3000:]
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["client"] == "RemoteEncoder"
+    assert worker.batches >= 1  # the worker computed them, not Rasa's process
+    assert result["max_difference"] < 2e-6

@@ -1,4 +1,4 @@
-"""Starts the real system for integration tests: Redis, a trained Rasa server, gateways.
+"""Starts the real system for integration tests: Redis, model workers, a trained Rasa server, gateways.
 
 It uses the same functions as ``make run`` (bot.processes), on free ports, with state in a
 temporary folder, so the tests exercise what a user runs.
@@ -28,8 +28,10 @@ from bot.processes import (
     EmbeddedRedis,
     free_port,
     http_ok,
+    model_worker_ready,
     redis_reachable,
     start_gateway,
+    start_model_worker,
     start_rasa,
     wait_until,
 )
@@ -108,12 +110,13 @@ class Gateway:
 
 @dataclass
 class RunningSystem:
-    """Rasa + one or more gateways over one Redis and one database."""
+    """Model workers, Rasa and one or more gateways over one Redis and one database."""
 
     state_dir: Path
     redis_url: str
     database_url: str
     rasa_url: str  # one server, or several separated by commas
+    model_workers: list[Child] = field(default_factory=list)
     rasas: list[Child] = field(default_factory=list)
     gateways: list[Gateway] = field(default_factory=list)
     settings_env: dict[str, str] = field(default_factory=dict)  # overrides for every gateway
@@ -131,6 +134,7 @@ class RunningSystem:
             "TANDEM_DATABASE_URL": self.database_url,
             "TANDEM_RASA_URL": self.rasa_url,
             "TANDEM_RASA_TOKEN": RASA_TOKEN,
+            "TANDEM_MODELS__URL": self.redis_url,  # this system's model workers, whatever Redis a gateway uses
             "TANDEM_SECRET_KEY": SECRET,
             "TANDEM_ACTION_TOKEN": ACTION_TOKEN,
             "TANDEM_SESSION_IDLE_TIMEOUT_S": "3600",
@@ -152,6 +156,14 @@ class RunningSystem:
             "TANDEM_WEBHOOKS__POLL_INTERVAL_S": "0.25",
             "TANDEM_WEBHOOKS__TIMEOUT_S": "3",
         } | self.settings_env
+
+    def start_model_worker(self) -> Child:
+        """Start one more model worker on this system's Redis and wait until it is ready."""
+        child = start_model_worker(url=self.redis_url, settings=Settings().models,
+                                   log=self.state_dir / "logs" / f"model-worker-{len(self.model_workers)}.log")
+        self.model_workers.append(child)
+        wait_until(partial(model_worker_ready, self.redis_url, child), child, timeout_s=STARTUP_TIMEOUT_S)
+        return child
 
     def tracker_record_exp_s(self) -> int:
         """Rasa's tracker expiry for the gateways' settings, as ``make run`` computes it."""
@@ -192,7 +204,8 @@ class RunningSystem:
                 port=int(url.rsplit(":", 1)[1]), redis_url=self.redis_url,
                 action_url=f"http://127.0.0.1:{action_gateway_port}/actions/webhook", action_token=ACTION_TOKEN,
                 api_token=RASA_TOKEN, model=model, log=self.state_dir / "logs" / f"rasa-{n}.log",
-                tracker_record_exp_s=self.tracker_record_exp_s(),
+                tracker_record_exp_s=self.tracker_record_exp_s(), models_url=self.redis_url,
+                models_timeout_s=Settings().models.timeout_s,
             )
             if n < len(self.rasas):
                 self.rasas[n] = child
@@ -207,6 +220,8 @@ class RunningSystem:
         for gateway in self.gateways:
             gateway.child.stop()
         for child in self.rasas:
+            child.stop()
+        for child in self.model_workers:
             child.stop()
 
 
@@ -226,11 +241,12 @@ def staff_token(gateway_url: str, username: str) -> str:
 
 
 @contextmanager
-def running_system(state_dir: Path, *, with_rasa: bool = True, rasa_processes: int = 1,
+def running_system(state_dir: Path, *, with_rasa: bool = True, rasa_processes: int = 1, model_workers: int = 1,
                    database_url: str | None = None, redis_in_state_dir: bool = False,
                    settings_env: dict[str, str] | None = None) -> Iterator[RunningSystem]:
-    """Redis (this run's own database, emptied), SQL with the staff accounts, Rasa (trained if
-    needed; ``rasa_processes`` servers sharing the Redis stores) and one gateway; all stopped on exit.
+    """Redis (this run's own database, emptied), SQL with the staff accounts, ``model_workers``
+    model workers, Rasa (trained if needed; ``rasa_processes`` servers sharing the Redis stores)
+    and one gateway; all stopped on exit.
 
     ``database_url``: another database than a SQLite file in ``state_dir``; ``redis_in_state_dir``:
     an embedded Redis persisting under ``state_dir/redis``, as ``make run`` starts one;
@@ -248,6 +264,8 @@ def running_system(state_dir: Path, *, with_rasa: bool = True, rasa_processes: i
     seed_accounts(running.database_url)
     gateway_port = free_port()
     try:
+        for _ in range(model_workers):
+            running.start_model_worker()
         if with_rasa:
             running.spawn_rasa(gateway_port)
         running.start_gateway(gateway_port)

@@ -41,6 +41,7 @@ from encoders.sentence import DEFAULT_CACHE_DIR, Precision, SentenceEncoder
 logger = logging.getLogger(__name__)
 
 RECOVER_EVERY_S = 2.0
+REDIS_RETRY_S = 1.0  # how long to wait before trying an unreachable Redis again
 REPLY_TTL_S = 60
 
 
@@ -84,21 +85,37 @@ class ModelWorker:
         self.batches = 0  #: model calls made (for logs and tests)
 
     def run(self) -> None:
-        """Serve until :attr:`stop` is set."""
-        with self.redis.pipeline() as pipe:  # the group, made once for every worker; BUSYGROUP when it exists
-            pipe.xgroup_create(protocol.REQUESTS, protocol.GROUP, id="0", mkstream=True)
-            pipe.execute(raise_on_error=False)
+        """Serve until :attr:`stop` is set.
+
+        Redis going away (a restart, a failover) or losing the request stream (a restart without
+        persistence, a flushed database) must not end the worker: it says so in the log, makes the
+        stream and group again, and goes on serving.
+        """
+        self._create_group()
         self._say_alive()
         heartbeat = threading.Thread(target=self._heartbeat, name="heartbeat", daemon=True)
         heartbeat.start()
         logger.info("model worker ready name=%s", self.name)
         recovered_at = 0.0
         while not self.stop.is_set():
-            if time.monotonic() - recovered_at > RECOVER_EVERY_S:
-                self._recover()
-                recovered_at = time.monotonic()
-            self.serve(self._read())
+            try:
+                if time.monotonic() - recovered_at > RECOVER_EVERY_S:
+                    self._recover()
+                    recovered_at = time.monotonic()
+                self.serve(self._read())
+            except redis.ResponseError as error:  # NOGROUP / "the stream key no longer exists"
+                logger.warning("model worker lost its request stream (%s); making it again", error)
+                self._create_group()
+            except (redis.ConnectionError, redis.TimeoutError) as error:
+                logger.warning("model worker cannot reach Redis (%s); retrying", error)
+                self.stop.wait(REDIS_RETRY_S)
         self.redis.zrem(protocol.WORKERS, self.name)
+
+    def _create_group(self) -> None:
+        """The stream and its group, made once for every worker (BUSYGROUP, ignored, when they exist)."""
+        with self.redis.pipeline() as pipe:
+            pipe.xgroup_create(protocol.REQUESTS, protocol.GROUP, id="0", mkstream=True)
+            pipe.execute(raise_on_error=False)
 
     def _read(self) -> list[tuple[bytes, dict[bytes, bytes]]]:
         """The next requests: whatever is queued, blocking up to a heartbeat for the first."""

@@ -154,3 +154,22 @@ def test_a_malformed_request_is_refused_with_a_reason(url: str, running: Running
     assert popped is not None
     with pytest.raises(ValueError, match="bad request"):
         protocol.decode_reply(popped[1], 1)
+
+
+def test_a_worker_keeps_serving_after_its_request_stream_is_deleted(url: str, running: Running) -> None:
+    """A flushed database or a Redis restart without persistence loses the stream and its group."""
+    running.start("w1")
+    client = WorkerClient(url)
+    folder = _minilm_path()
+    before = client.encoder(folder).encode(["how do I reset my hub?"])
+    redis_sync.Redis.from_url(url).delete(protocol.REQUESTS)  # while the worker is blocked reading it
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            after = client.encoder(folder).encode(["how do I pair a bulb after the stream went away?"])
+            break
+        except WorkerUnavailable:
+            assert time.monotonic() < deadline, "the worker did not serve again after its stream was deleted"
+            time.sleep(0.2)
+    assert after.shape == before.shape
+    assert all(thread.is_alive() for _, thread in running.workers)

@@ -74,10 +74,18 @@ def found_in(haystack: str, values: list[str]) -> list[str]:
 
 def redis_contents(system: RunningSystem) -> dict[str, str]:
     """Every key of the deployment's Redis (Tandem's and Rasa's), read whatever its type."""
-    r = redis_sync.Redis.from_url(system.redis_url, decode_responses=True)
-    readers = {"string": r.get, "hash": r.hgetall, "stream": r.xrange, "list": lambda k: r.lrange(k, 0, -1),
-               "set": r.smembers, "zset": lambda k: r.zrange(k, 0, -1, withscores=True)}
-    return {key: f"{key} {readers[r.type(key)](key)}" for key in r.scan_iter(count=1000) if r.type(key) in readers}
+    # Bytes, read as text with replacement: the model workers' vector cache holds binary values.
+    r = redis_sync.Redis.from_url(system.redis_url, decode_responses=False)
+    readers = {b"string": r.get, b"hash": r.hgetall, b"stream": r.xrange, b"list": lambda k: r.lrange(k, 0, -1),
+               b"set": r.smembers, b"zset": lambda k: r.zrange(k, 0, -1, withscores=True)}
+    return {key.decode(): _as_text(key + b" " + repr(readers[r.type(key)](key)).encode())
+            for key in r.scan_iter(count=1000) if r.type(key) in readers}
+
+
+def _as_text(raw: bytes) -> str:
+    """A value's repr with its escaped UTF-8 read back, so "Chloé" is found as typed."""
+    return raw.decode("unicode_escape", errors="replace").encode("latin-1", errors="replace").decode(
+        "utf-8", errors="replace")
 
 
 def sql_contents(system: RunningSystem) -> str:

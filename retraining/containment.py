@@ -21,7 +21,7 @@ from typing import Any
 
 from rasa_bridge import Logged
 from rasa_bridge import commands as rasa
-from retraining.registry import ARCHIVE, ContainmentFigures, Registry
+from retraining.registry import ARCHIVE, ContainmentFigures, Registry, served_file
 from retraining.review import Redact
 from routing import Policy, Search, route, signals_of
 from routing.evaluation import Case, load_half, observed, score
@@ -55,12 +55,5 @@ def load_cases(folder: Path, halves: Sequence[str]) -> tuple[Case, ...]:
 
 def served_archive(registry: Registry, status: Mapping[str, Any], base_models_dir: Path | None) -> Path | None:
     """The archive of the model a Rasa server reports in its status: the registry's copy, or ``make train``'s."""
-    rasa_model_id = str(status.get("model_id", ""))
-    known = next((r for r in registry.all() if r.rasa_model_id == rasa_model_id), None)
-    if known is not None:
-        return registry.folder(known.id) / ARCHIVE
-    served = Path(str(status.get("model_file", "")))
-    candidates = [served] if served.is_absolute() else []
-    if base_models_dir is not None and served.name:
-        candidates.append(base_models_dir / served.name)
-    return next((path for path in candidates if path.is_file()), None)
+    known = registry.with_rasa_model_id(str(status.get("model_id", "")))
+    return registry.folder(known.id) / ARCHIVE if known is not None else served_file(status, base_models_dir)

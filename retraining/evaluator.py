@@ -151,7 +151,7 @@ async def _compare_with_live(registry: Registry, folder: Path, candidate: Metric
 
 def _examples_seen_by(registry: Registry, rasa_model_id: str, test_split: Path) -> int | None:
     """How many held-out examples the registry model with that fingerprint trained on (None: unknown)."""
-    record = next((r for r in registry.all() if r.rasa_model_id == rasa_model_id), None)
+    record = registry.with_rasa_model_id(rasa_model_id)
     if record is None or record.source != "trained":
         return None
     try:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rasa_bridge import RasaServer, RasaServerError
 from retraining.errors import AlreadyLive, ContainsLess, NotEvaluated, NothingToRollBack, PromotionFailed
-from retraining.registry import ModelRecord, Registry
+from retraining.registry import ModelRecord, Registry, served_file
 
 logger = logging.getLogger(__name__)
 
@@ -103,16 +103,13 @@ async def _adopt_served_model(registry: Registry, server: RasaServer, base_model
                               by: str) -> ModelRecord | None:
     """The model the server runs before the registry's first promotion, copied into the registry."""
     status = await server.status()
-    served = Path(str(status.get("model_file", "")))
     rasa_model_id = str(status.get("model_id", ""))
-    known = next((r for r in registry.all() if r.rasa_model_id == rasa_model_id), None)
+    known = registry.with_rasa_model_id(rasa_model_id)
     if known is not None:
         return known
-    candidates = [served] if served.is_absolute() else []
-    if base_models_dir is not None:
-        candidates.append(base_models_dir / served.name)
-    archive = next((path for path in candidates if path.is_file()), None)
+    archive = served_file(status, base_models_dir)
     if archive is None:
-        logger.warning("the served model %s is not in %s; rollback cannot return to it", served, base_models_dir)
+        logger.warning("the served model %s is not in %s; rollback cannot return to it",
+                       status.get("model_file"), base_models_dir)
         return None
     return registry.adopt(archive, rasa_model_id, by)

@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -245,6 +245,10 @@ class Registry:
         record.events.append(event)
         self.save(record)
 
+    def with_rasa_model_id(self, rasa_model_id: str) -> ModelRecord | None:
+        """The registry's record of the archive Rasa fingerprints as ``rasa_model_id``, if any."""
+        return next((record for record in self.all() if record.rasa_model_id == rasa_model_id), None)
+
     def adopt(self, archive: Path, rasa_model_id: str, by: str) -> ModelRecord:
         """Copy a model made outside the registry (``make train``) in, so rollback can return to it."""
         content_hash = hashlib.sha256(archive.read_bytes()).hexdigest()
@@ -255,6 +259,16 @@ class Registry:
                              data_hash="", rasa_model_id=rasa_model_id)
         self.save(record)
         return record
+
+
+def served_file(status: Mapping[str, Any], base_models_dir: Path | None) -> Path | None:
+    """The archive file a Rasa server reports serving (``model_file`` in its status): an absolute path
+    as given, else the file of that name in ``base_models_dir`` (``make train``'s models); None when absent."""
+    served = Path(str(status.get("model_file", "")))
+    candidates = [served] if served.is_absolute() else []
+    if base_models_dir is not None and served.name:
+        candidates.append(base_models_dir / served.name)
+    return next((path for path in candidates if path.is_file()), None)
 
 
 def live_model(root: Path) -> Path | None:

@@ -53,6 +53,7 @@ from knowledge_base import Action as KbAction
 from knowledge_base import Candidate, Thresholds
 from knowledge_base import Reason as KbReason
 from knowledge_base import decide as kb_decide
+from knowledge_base.decision import lead_of
 from outcomes.models import EscalationReason
 
 FALLBACK_INTENT = "nlu_fallback"
@@ -270,7 +271,7 @@ def _leading_article(signals: Signals, policy: Policy, veto: EscalationReason | 
     ranked = signals.ranked()
     if veto or len(ranked) < 2 or ranked[0].score < policy.lead_answer:
         return None
-    if ranked[0].score - ranked[1].score < policy.thresholds.lead_margin:
+    if lead_of(ranked) < policy.thresholds.lead_margin:
         return None
     return Route(Step.ANSWER, "leading_article", signals, (ranked[0],))
 

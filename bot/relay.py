@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from encoders import EncoderUnavailable
 from handoff import HandoffService, Role, SessionState
@@ -37,10 +37,11 @@ HOLDING_REPLY = (
 class BotRelay:
     """One per process; handles a session's messages one at a time, in order."""
 
-    def __init__(self, handoff: HandoffService, rasa: RasaClient, embed_ahead: Sequence[Embedder] = ()) -> None:
+    def __init__(self, handoff: HandoffService, rasa: RasaClient,
+                 embed_ahead: Callable[[], Sequence[Embedder]] = tuple) -> None:
         self._handoff = handoff
         self._rasa = rasa
-        self._embedders = tuple(embed_ahead)
+        self._embedders = embed_ahead  # asked each time: a promotion may change the small model
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
 
     async def relay(self, session_id: str, text: str) -> None:
@@ -75,7 +76,7 @@ class BotRelay:
     async def _embed_ahead(self, text: str) -> None:
         """Every model's vector of ``text``, into the workers' cache (a button's ``/intent`` payload needs none)."""
         if not text.startswith("/"):
-            await asyncio.gather(*(asyncio.to_thread(embedder.embed, [text]) for embedder in self._embedders))
+            await asyncio.gather(*(asyncio.to_thread(embedder.embed, [text]) for embedder in self._embedders()))
 
     async def _store(self, session_id: str, reply: BotReply) -> None:
         pairs = (("article", reply.article), ("buttons", reply.buttons), ("ask_contact", reply.ask_contact))

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from rasa_sdk.executor import ActionExecutor
@@ -31,12 +32,14 @@ from bot.persistence import PersistenceCompactor
 from bot.ratelimit import RateLimiter
 from bot.relay import BotRelay
 from desk import CannedStore
+from encoders.fitting import FitSettings, FittedEncoder, fit_encoder
 from encoders.remote import WorkerClient
 from handoff import AssignmentMode, HandoffService, LiveBus, PresenceRegistry
 from handoff.hours import offline_note
 from handoff.service import OFFLINE_NOTE
-from knowledge_base import Embedder, KnowledgeBase, build_knowledge_base
-from knowledge_base.embedder import MiniLMEmbedder, MpnetEmbedder
+from knowledge_base import ArticleStatus, Embedder, KnowledgeBase, build_knowledge_base
+from knowledge_base.embedder import MiniLMEmbedder, MpnetEmbedder, minilm_folder, small_embedder
+from knowledge_base.encoder_pairs import encoder_pairs
 from knowledge_base.vocabulary import read_vocabulary
 from learning import Learning
 from nlu.evaluation import read_rasa_nlu
@@ -44,6 +47,9 @@ from outcomes import OutcomeRecorder, erase_conversation, purge_older_than
 from privacy import PresidioRedactor, Redactor
 from rasa_bridge import RasaClient
 from retraining import ContainmentCheck, Retraining, RetrainingSettings, build_retraining, load_cases
+from retraining.containment import SearchWith
+from retraining.live_encoder import LiveEncoder
+from retraining.trainer import EncoderFit
 from routing import Policy
 from webhooks import Deliverer, DeliveryLog, EndpointStore, EventOutbox, PayloadBuilder
 
@@ -173,13 +179,27 @@ def load_knowledge_base(settings: Settings, engine: Engine, embedder: Embedder, 
     return kb
 
 
-def containment_check(settings: RetrainingSettings, knowledge_base: KnowledgeBase, policy: Policy,
-                      redact: Callable[[str], str]) -> ContainmentCheck | None:
+def containment_check(settings: RetrainingSettings, policy: Policy, redact: Callable[[str], str],
+                      search_with: SearchWith) -> ContainmentCheck | None:
     """What an NLU evaluation runs the candidate over: the configured set, decided as the live bot decides."""
     if settings.containment_set is None:
         return None
     cases = load_cases(settings.containment_set, settings.containment_halves)
-    return ContainmentCheck(cases, knowledge_base.search, policy, redact)
+    return ContainmentCheck(cases, search_with, policy, redact)
+
+
+def encoder_fitting(settings: RetrainingSettings, knowledge_base: KnowledgeBase) -> EncoderFit | None:
+    """How a candidate gets its sentence encoder: fitted from the packaged MiniLM to the articles
+    published when it is trained and their vocabulary (None when ``encoder_fit_steps`` is 0)."""
+    if settings.encoder_fit_steps == 0:
+        return None
+    fit_settings = FitSettings(steps=settings.encoder_fit_steps)
+
+    def fit(out_root: Path) -> FittedEncoder:
+        pairs = encoder_pairs(knowledge_base.list_articles(ArticleStatus.PUBLISHED), knowledge_base.vocabulary())
+        return fit_encoder(minilm_folder(), pairs, out_root, fit_settings)
+
+    return fit
 
 
 async def build_services(settings: Settings) -> Services:
@@ -209,12 +229,23 @@ async def build_services(settings: Settings) -> Services:
     )
     # The sentence models run in the model workers (encoders/worker.py), shared by every process.
     models = WorkerClient(settings.models_url, settings.models.timeout_s)
-    embedder = MiniLMEmbedder(precision=settings.models.precision, worker=models)
+    embedder = MiniLMEmbedder(precision=settings.models.precision, worker=models)  # reports' and proposals' grouping
     paraphraser = MpnetEmbedder(precision=settings.models.precision, worker=models)
     redactor = PresidioRedactor(settings.privacy.redaction(lookup_names()))
+    retraining = build_retraining(settings.retraining, engine=engine, redact=redactor.redact, redis=redis,
+                                  rasa_urls=settings.rasa_servers, rasa_token=settings.rasa_token.get_secret_value(),
+                                  state_dir=settings.state_dir)
+
+    def small(fitted: Path | None) -> Embedder:  # the knowledge base's small model: the live model's encoder
+        return small_embedder(fitted, settings.models.precision, models)
+
+    live_encoder = LiveEncoder(retraining.registry, lambda fitted: knowledge_base.use_encoder(small(fitted)))
     knowledge_base, _ = await asyncio.gather(  # both load a model: in parallel
-        asyncio.to_thread(load_knowledge_base, settings, engine, embedder, paraphraser),
+        asyncio.to_thread(load_knowledge_base, settings, engine, small(live_encoder.current()), paraphraser),
         asyncio.to_thread(redactor.warm_up))
+    await asyncio.to_thread(live_encoder.sync)  # started on it: marks the live model as followed
+    retraining.live_encoder = live_encoder
+    retraining.encoder_fit = encoder_fitting(settings.retraining, knowledge_base)
     rasa = RasaClient(settings.rasa_servers, settings.rasa_timeout_s, settings.rasa_token.get_secret_value())
     accounts = AccountStore(engine)
     recorder = OutcomeRecorder(engine, redactor.redact)
@@ -222,9 +253,6 @@ async def build_services(settings: Settings) -> Services:
     await asyncio.to_thread(recorder.create_schema)  # the migrations make the desk's table too
     canned = CannedStore(engine)
     await asyncio.to_thread(canned.seed, settings.handoff.canned_replies)
-    retraining = build_retraining(settings.retraining, engine=engine, redact=redactor.redact, redis=redis,
-                                  rasa_urls=settings.rasa_servers, rasa_token=settings.rasa_token.get_secret_value(),
-                                  state_dir=settings.state_dir)
     await asyncio.to_thread(retraining.review.create_schema)
     endpoints, deliveries = EndpointStore(engine), DeliveryLog(engine)
     await asyncio.to_thread(endpoints.create_schema)
@@ -237,13 +265,14 @@ async def build_services(settings: Settings) -> Services:
 
     executor = ActionExecutor()
     policy = Policy(thresholds=knowledge_base.thresholds, **settings.routing.model_dump())
-    retraining.containment = containment_check(settings.retraining, knowledge_base, policy, redactor.redact)
+    retraining.containment = containment_check(settings.retraining, policy, redactor.redact,
+                                               lambda fitted: knowledge_base.search_with(small(fitted)))
     for action in build_actions(knowledge_base, handoff, review=retraining.recorder, policy=policy):
         executor.register_action(action)
     compactor = PersistenceCompactor(redis, settings.privacy.persistence_rewrite_s)
     services = Services(
         settings=settings, engine=engine, redis=redis, bus=bus, handoff=handoff,
-        knowledge_base=knowledge_base, rasa=rasa, relay=BotRelay(handoff, rasa, embed_ahead=(embedder, paraphraser)),
+        knowledge_base=knowledge_base, rasa=rasa, relay=BotRelay(handoff, rasa, embed_ahead=knowledge_base.embedders),
         closer=ConversationCloser(handoff, recorder, bus, redis, settings.simulated_times, redact=redactor.redact,
                                   closed_ttl_s=settings.privacy.closed_session_ttl_s, events=events,
                                   compactor=compactor, on_closed=learn_from_close),
@@ -256,6 +285,7 @@ async def build_services(settings: Settings) -> Services:
     )
     services.background.append(asyncio.create_task(bus.run()))
     services.background.append(asyncio.create_task(knowledge_base.follow_changes()))  # other processes' edits
+    services.background.append(asyncio.create_task(live_encoder.follow()))  # other gateways' promotions
     handoff_settings = settings.handoff
     if any(handoff_settings.assignment_of(q) == AssignmentMode.AUTO for q in handoff_settings.queues):
         services.background.append(asyncio.create_task(handoff.run_assignment(handoff_settings.heartbeat_s)))

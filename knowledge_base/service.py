@@ -20,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -374,6 +374,37 @@ class KnowledgeBase:
             except Exception:  # a database hiccup must not end the loop; the next poll retries
                 logger.exception("applying knowledge-base changes failed; retrying")
             await asyncio.sleep(interval_s)
+
+    def embedders(self) -> tuple[Embedder, ...]:
+        """The sentence models a question is embedded with (small, large), as in use now."""
+        return self._index.embedders if isinstance(self._index, HybridIndex) else ()
+
+    def search_with(self, small: Embedder) -> Callable[[str], list[Candidate]]:
+        """:meth:`search` as it would be with ``small`` as the small sentence model: over the articles
+        published now, in an index of its own that nothing else sees (the retraining loop measures a
+        candidate's fitted encoder with it before it goes live)."""
+        if not isinstance(self._index, HybridIndex) or small.model_name == self._index.embedders[0].model_name:
+            return self.search
+        index = HybridIndex(small, self._index.embedders[1])
+        index.upsert_many(self._store.list(ArticleStatus.PUBLISHED))
+
+        def search(question: str, k: int = DEFAULT_K) -> list[Candidate]:
+            return self._published(index.search(self._vocabulary.expand(question).query, k)) if question.strip() else []
+
+        return search
+
+    def use_encoder(self, small: Embedder) -> bool:
+        """Search with ``small`` as the small sentence model from now on (a fitted encoder made live by
+        the retraining loop, or the packaged model back after a rollback): the published articles are
+        embedded with it, then it replaces the old one. False when it was already in use."""
+        if not isinstance(self._index, HybridIndex):
+            raise TypeError("only the hybrid index has a small sentence model to replace")
+        with self._lock:
+            changed = self._index.use_small(small, self._store.list(ArticleStatus.PUBLISHED))
+            if changed:
+                self._index.save(self._index_dir)
+                logger.info("switched small sentence model model=%s", small.model_name)
+            return changed
 
     # --- private; callers hold self._lock -------------------------------------------------
 

@@ -9,12 +9,15 @@ Chat is mostly typed in lower case, and spaCy's recogniser leans on capital lett
 message has a lower-case word that English does not know (not in the model's WordNet lemma index,
 not a stop word, not a product word), :class:`RecasedNameRecognizer` runs the recogniser a second
 time on the message with its lower-case words capitalised (same offsets) and keeps the names that
-hold such an unknown word ("thanks a lot chloe dubois"; not "i spoke about the refund").
+hold such an unknown word ("thanks a lot chloe dubois"; not "i spoke about the refund"), less the
+lower-case English words at their edges, and only if two words are left ("factory reset pir" and
+"someone elses order" are jargon or a typo beside everyday words, not names).
 
 :class:`NameRules` then drops what is no name: product words at a finding's edges are trimmed
 (a product word inside drops it), and without an introduction a lone lower-case English word
-("roger that") or a lower-case keyboard mash ("kjhgf dsa", "aaaaaaa": no vowel, or a letter
-three times running) is not a name. Measured by benchmarks/names.py.
+("roger that"), a lower-case keyboard mash ("kjhgf dsa", "aaaaaaa": no vowel, or a letter
+three times running), or a capitalised English word opening a sentence ("Love the lights so far",
+"Unboxed everything") is not a name. Measured by benchmarks/names.py.
 """
 
 from __future__ import annotations
@@ -122,6 +125,7 @@ INFLECTIONS = ("s", "es", "ed", "d")
 # the second pass takes full names only (a lone first name is found after a cue).
 MIN_RECASED_WORDS = 2
 MIN_LONE_LETTERS = 3  # a lone lower-case word shorter than this is chat ("ya", "ok"), not a name
+WORD_PREFIXES = ("un", "re")  # "Unboxed", "Replugged": English words WordNet lists without the prefix
 
 
 class NameRules:
@@ -146,12 +150,17 @@ class NameRules:
         return (token.is_alpha and token.is_lower and len(token) > 1 and token.pos_ in NAME_TAGS
                 and not self.is_english(token) and token.lower_ not in self.product_words)
 
-    def refine(self, span: Span) -> tuple[int, int] | None:
-        """The span's characters to hide, or None if it is no name."""
+    def refine(self, span: Span, trim_english: bool = False) -> tuple[int, int] | None:
+        """The span's characters to hide, or None if it is no name.
+
+        ``trim_english``: also trim lower-case English words at the edges (the second, recased pass:
+        "factory reset pir", "pasword reset", "someone elses order" are a typo or jargon next to
+        everyday words, and what is left is one word, too little for that pass).
+        """
         tokens = list(span)
-        while tokens and self._is_edge(tokens[0]):
+        while tokens and (self._is_edge(tokens[0]) or (trim_english and self._is_lower_english(tokens[0]))):
             tokens.pop(0)
-        while tokens and self._is_edge(tokens[-1]):
+        while tokens and (self._is_edge(tokens[-1]) or (trim_english and self._is_lower_english(tokens[-1]))):
             tokens.pop()
         if not tokens or any(t.lower_ in self.product_words for t in tokens):
             return None
@@ -162,7 +171,27 @@ class NameRules:
             return None
         if len(tokens) == 1 and lower and (self.is_english(tokens[0]) or len(tokens[0]) < MIN_LONE_LETTERS):
             return None  # "roger that", "see ya"
+        if len(tokens) == 1 and self._opens_with_word(tokens[0]):
+            return None  # "Love the lights so far", "Unboxed everything"
         return tokens[0].idx, tokens[-1].idx + len(tokens[-1].text)
+
+    def _is_lower_english(self, token: Any) -> bool:
+        return bool(token.is_lower) and self.is_english(token)
+
+    def _opens_with_word(self, token: Any) -> bool:
+        """A capitalised English word opening a sentence, with a lower-case word after it: capitalised
+        because it comes first, not because it is a name ("Love the lights", "Unboxed everything").
+        Names that open a message come with a cue ("Grace here") or a second name, found elsewhere."""
+        following = token.nbor(1) if token.i + 1 < len(token.doc) else None
+        if not (token.is_sent_start and token.is_title and following is not None and following.is_lower):
+            return False
+        word = token.lower_
+        return self.is_english(token) or any(word.startswith(prefix) and self._knows(word[len(prefix):])
+                                             for prefix in WORD_PREFIXES)
+
+    def _knows(self, word: str) -> bool:
+        """``word`` (or it without a plural or past ending) is in WordNet's index."""
+        return bool({word, *(word[:-len(end)] for end in INFLECTIONS if word.endswith(end))} & self._english)
 
     def _is_edge(self, token: Any) -> bool:
         return token.lower_ in self.product_words or token.is_punct or token.is_space
@@ -221,7 +250,7 @@ class RecasedNameRecognizer(EntityRecognizer):
             if (ent.label_ == "PERSON" and original is not None and any(t.idx in unknown for t in original)
                     and all(t.pos_ in NAME_TAGS or not self._rules.is_english(t)
                             for t in original if t.is_alpha)):  # not "the app stopped working"
-                span = self._rules.refine(original)
+                span = self._rules.refine(original, trim_english=True)
                 if span and len(text[span[0]:span[1]].split()) >= MIN_RECASED_WORDS:
                     spans.append(span)
         return _results(spans, self, SCORE)

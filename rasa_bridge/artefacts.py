@@ -11,6 +11,8 @@ import tarfile
 from pathlib import Path
 from urllib.parse import urlparse
 
+import yaml
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 MODELS_DIR = PROJECT_ROOT / "models"  # where `make train` and the launcher put the model Rasa starts with
@@ -24,6 +26,22 @@ CREDENTIALS = "credentials.yml"
 # vocabulary.yml is generated from the knowledge base's customers' vocabulary (knowledge_base/vocabulary.py).
 TRAINING_FILES = ("training_data/nlu.yml", "training_data/nlu_reviewed.yml", "training_data/vocabulary.yml",
                   "training_data/rules.yml", "training_data/stories.yml")
+
+
+#: The pipeline component that embeds each message with a sentence model (nlu/components.py).
+FEATURIZER = "nlu.components.SentenceEmbeddingFeaturizer"
+
+
+def with_featurizer_model(config: Path, model: Path) -> None:
+    """Point the sentence featurizer of the Rasa config at ``model`` (a fitted encoder's folder),
+    rewriting the file in place: a candidate's snapshot of config.yml, never the project's."""
+    data = yaml.safe_load(config.read_text(encoding="utf-8"))
+    featurizers = [step for step in data.get("pipeline") or [] if step.get("name") == FEATURIZER]
+    if not featurizers:
+        raise ValueError(f"{config} has no {FEATURIZER} to give the fitted encoder to")
+    for step in featurizers:
+        step["model"] = str(model)
+    config.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def latest_model(models_dir: Path = MODELS_DIR) -> Path | None:

@@ -14,7 +14,7 @@ tolerance) is not promoted without force (:func:`retraining.promoter.promote`).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,25 +26,39 @@ from retraining.review import Redact
 from routing import Policy, Search, route, signals_of
 from routing.evaluation import Case, load_half, observed, score
 
+#: The knowledge base's search with a model's sentence encoder (None: the packaged one).
+SearchWith = Callable[[Path | None], Search]
+
+
+@dataclass(frozen=True)
+class ServedModel:
+    """A model a Rasa server runs: its archive, and the sentence encoder fitted for it (None: packaged)."""
+
+    archive: Path
+    encoder: Path | None = None
+
 
 @dataclass(frozen=True)
 class ContainmentCheck:
-    """The set, and what the live bot decides with: the knowledge base's search, the routing policy, the redactor."""
+    """The set, and what the live bot decides with: the knowledge base's search (with a model's
+    own encoder: a fitted one changes what the knowledge base finds, not only what Rasa reads),
+    the routing policy, the redactor."""
 
     cases: tuple[Case, ...]
-    search: Search
+    search_with: SearchWith
     policy: Policy
     redact: Redact
 
-    async def measure(self, logged: Logged, model: Path) -> ContainmentFigures:
+    async def measure(self, logged: Logged, model: ServedModel) -> ContainmentFigures:
         """The containment figures of the bot if ``model`` read the messages."""
         texts = await asyncio.to_thread(lambda: [self.redact(case.text) for case in self.cases])
-        parses = await rasa.parse_texts(logged, model=model, texts=texts,
-                                        step=f"reading {len(texts)} customer messages with {model.name}")
-        return await asyncio.to_thread(self._figures, parses)
+        parses = await rasa.parse_texts(logged, model=model.archive, texts=texts,
+                                        step=f"reading {len(texts)} customer messages with {model.archive.name}")
+        return await asyncio.to_thread(self._figures, parses, model.encoder)
 
-    def _figures(self, parses: Sequence[Mapping[str, Any]]) -> ContainmentFigures:
-        decisions = [observed(route(signals_of(parse, self.search), self.policy)) for parse in parses]
+    def _figures(self, parses: Sequence[Mapping[str, Any]], encoder: Path | None) -> ContainmentFigures:
+        search = self.search_with(encoder)
+        decisions = [observed(route(signals_of(parse, search), self.policy)) for parse in parses]
         return ContainmentFigures.of(score(zip(self.cases, decisions, strict=True)))
 
 
@@ -53,7 +67,10 @@ def load_cases(folder: Path, halves: Sequence[str]) -> tuple[Case, ...]:
     return tuple(case for half in halves for case in load_half(half, folder))
 
 
-def served_archive(registry: Registry, status: Mapping[str, Any], base_models_dir: Path | None) -> Path | None:
-    """The archive of the model a Rasa server reports in its status: the registry's copy, or ``make train``'s."""
+def served_model(registry: Registry, status: Mapping[str, Any], base_models_dir: Path | None) -> ServedModel | None:
+    """The model a Rasa server reports in its status: the registry's copy (with its encoder), or ``make train``'s."""
     known = registry.with_rasa_model_id(str(status.get("model_id", "")))
-    return registry.folder(known.id) / ARCHIVE if known is not None else served_file(status, base_models_dir)
+    if known is not None:
+        return ServedModel(registry.folder(known.id) / ARCHIVE, registry.encoder(known.id))
+    archive = served_file(status, base_models_dir)
+    return ServedModel(archive) if archive is not None else None

@@ -27,7 +27,7 @@ from typing import Any
 from rasa_bridge import Logged, OnProgress, RasaServer
 from rasa_bridge import commands as rasa
 from rasa_bridge.commands import TEST_SPLIT, TRAIN_SPLIT
-from retraining.containment import ContainmentCheck, served_archive
+from retraining.containment import ContainmentCheck, ServedModel, served_model
 from retraining.errors import InvalidTrainingData, UnknownModel
 from retraining.nlu_yaml import normalise, read_examples
 from retraining.registry import (
@@ -122,12 +122,12 @@ async def evaluate(registry: Registry, model_id: str, *, cwd: Path, by: str, fol
 
 async def _containment(registry: Registry, folder: Path, check: ContainmentCheck, logged: Logged,
                        live: RasaServer | None, base_models_dir: Path | None) -> ContainmentComparison:
-    candidate = await check.measure(logged, folder / ARCHIVE)
+    candidate = await check.measure(logged, ServedModel(folder / ARCHIVE, registry.encoder(folder.name)))
     status = await live.status() if live is not None else {}
-    archive = served_archive(registry, status, base_models_dir) if status else None
-    if archive is None:
+    live_model = served_model(registry, status, base_models_dir) if status else None
+    if live_model is None:
         return ContainmentComparison(candidate=candidate)
-    served = await check.measure(logged, archive)
+    served = await check.measure(logged, live_model)
     delta = None if candidate.contained_share is None or served.contained_share is None else round(
         candidate.contained_share - served.contained_share, 4)
     return ContainmentComparison(candidate=candidate, live=served, live_model=str(status.get("model_file", "")),

@@ -139,6 +139,10 @@ class ModelRecord(BaseModel):
     train_seconds: float | None = None
     holdout_fraction: float = 0.0
     heldout_examples: int = 0
+    # The sentence encoder fitted for this model (a folder under the model's, see encoders.fitting);
+    # None: the packaged all-MiniLM-L6-v2. Rasa's featurizer and the knowledge base both use it.
+    encoder: str | None = None
+    encoder_seconds: float | None = None
     evaluation: Evaluation | None = None
     events: list[ModelEvent] = Field(default_factory=list)
 
@@ -181,6 +185,11 @@ class Registry:
     def archive(self, model_id: str) -> Path:
         """The model archive Rasa loads."""
         return self.folder(model_id) / ARCHIVE
+
+    def encoder(self, model_id: str) -> Path | None:
+        """The folder of the sentence encoder fitted for a model, or None (the packaged one)."""
+        record = self.get(model_id)
+        return self.folder(model_id) / record.encoder if record.encoder else None
 
     def log(self, model_id: str, job: str) -> Path:
         """Where a job's Rasa output goes (kept even when the job failed and its folder was removed)."""

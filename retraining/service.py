@@ -6,6 +6,7 @@ a gateway never train, evaluate or promote at the same time.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from contextlib import asynccontextmanager
@@ -20,6 +21,7 @@ from rasa_bridge.artefacts import CONFIG, DOMAIN, TRAINING_FILES
 from retraining import evaluator, promoter, trainer
 from retraining.containment import ContainmentCheck
 from retraining.jobs import Job, JobBoard
+from retraining.live_encoder import LiveEncoder
 from retraining.nlu_yaml import REVIEWED_HEADER, render, write_atomically
 from retraining.recording import ReviewRecorder
 from retraining.registry import ModelRecord, Registry
@@ -56,6 +58,10 @@ class Retraining:
         #: Set once the knowledge base is loaded (it needs the bot's search and routing policy);
         #: until then, and in the CLI, evaluations have no containment figures.
         self.containment: ContainmentCheck | None = None
+        #: Set by the gateway: fits each candidate's sentence encoder to the knowledge base (None: the
+        #: candidate uses the packaged one), and keeps the knowledge base on the live model's encoder.
+        self.encoder_fit: trainer.EncoderFit | None = None
+        self.live_encoder: LiveEncoder | None = None
 
     async def train(self, by: str, holdout_fraction: float | None = None,
                     on_progress: OnProgress | None = None) -> ModelRecord:
@@ -86,19 +92,28 @@ class Retraining:
     async def promote(self, model_id: str, by: str, force: bool = False) -> ModelRecord:
         """Make a model live on every Rasa server (a running job is reported before an unknown id)."""
         async with self._exclusive("promote", by):
-            return await promoter.promote(self.registry, self.setup.servers, model_id, by=by, force=force,
-                                          containment_tolerance=self.setup.containment_tolerance,
-                                          base_models_dir=self.setup.base_models_dir)
+            record = await promoter.promote(self.registry, self.setup.servers, model_id, by=by, force=force,
+                                            containment_tolerance=self.setup.containment_tolerance,
+                                            base_models_dir=self.setup.base_models_dir)
+            await self._follow_live_encoder()
+            return record
 
     async def rollback(self, by: str) -> ModelRecord:
         """Return every Rasa server to the previous live model."""
         async with self._exclusive("rollback", by):
-            return await promoter.rollback(self.registry, self.setup.servers, by=by)
+            record = await promoter.rollback(self.registry, self.setup.servers, by=by)
+            await self._follow_live_encoder()
+            return record
+
+    async def _follow_live_encoder(self) -> None:
+        """This gateway's knowledge base onto the new live model's encoder now (others follow by polling)."""
+        if self.live_encoder is not None:
+            await asyncio.to_thread(self.live_encoder.sync)
 
     async def _train(self, by: str, holdout_fraction: float | None, on_progress: OnProgress | None) -> ModelRecord:
         fraction = self.setup.holdout_fraction if holdout_fraction is None else holdout_fraction
         return await trainer.train(self.setup.sources, self.registry, cwd=self.setup.cwd, by=by,
-                                   holdout_fraction=fraction, on_progress=on_progress)
+                                   holdout_fraction=fraction, on_progress=on_progress, fit=self.encoder_fit)
 
     async def _evaluate(self, model_id: str, by: str, folds: int | None, compare_live: bool,
                         on_progress: OnProgress | None) -> ModelRecord:

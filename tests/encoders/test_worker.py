@@ -20,7 +20,7 @@ import redis as redis_sync
 from encoders import EncoderUnavailable, Precision, SentenceEncoder, protocol
 from encoders.remote import WorkerClient, WorkerUnavailable
 from encoders.worker import ModelWorker
-from knowledge_base.embedder import DEFAULT_MODEL_CACHE, _minilm_path, unpacked_mpnet
+from knowledge_base.embedder import DEFAULT_MODEL_CACHE, minilm_folder, unpacked_mpnet
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -73,7 +73,7 @@ def cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def test_worker_vectors_equal_the_in_process_ones_for_both_models(url: str, running: Running) -> None:
     running.start("w1")
     client = WorkerClient(url)
-    for folder in (_minilm_path(), unpacked_mpnet(DEFAULT_MODEL_CACHE)):
+    for folder in (minilm_folder(), unpacked_mpnet(DEFAULT_MODEL_CACHE)):
         alone = SentenceEncoder(folder).encode(QUESTIONS)
         with ThreadPoolExecutor(max_workers=8) as pool:  # conversations at once: batched by the worker
             served = np.vstack(list(pool.map(lambda text, f=folder: client.encoder(f).encode([text]), QUESTIONS)))
@@ -84,7 +84,7 @@ def test_worker_vectors_equal_the_in_process_ones_for_both_models(url: str, runn
 
 def test_concurrent_requests_share_model_calls(url: str, running: Running) -> None:
     worker = running.start("w1", batch_window_s=0.02)
-    encoder = WorkerClient(url).encoder(_minilm_path())
+    encoder = WorkerClient(url).encoder(minilm_folder())
     encoder.encode(["warm the model up"])
     calls = worker.batches
     with ThreadPoolExecutor(max_workers=12) as pool:
@@ -96,9 +96,9 @@ def test_a_text_is_embedded_once_per_model_whichever_copy_of_the_model_asks(
         url: str, running: Running, tmp_path: Path) -> None:
     worker = running.start("w1")
     copy = tmp_path / "minilm-copy"  # as Rasa's virtualenv holds its own copy of the package
-    shutil.copytree(_minilm_path(), copy)
+    shutil.copytree(minilm_folder(), copy)
     client = WorkerClient(url)
-    first = client.encoder(_minilm_path()).encode(["my hub blinks amber"])
+    first = client.encoder(minilm_folder()).encode(["my hub blinks amber"])
     calls = worker.batches
     second = client.encoder(copy).encode(["my hub blinks amber"])
     assert worker.batches == calls  # from the shared cache, no model call
@@ -107,15 +107,15 @@ def test_a_text_is_embedded_once_per_model_whichever_copy_of_the_model_asks(
 
 def test_a_fine_tuned_folder_is_another_model(tmp_path: Path) -> None:
     copy = tmp_path / "tuned"
-    shutil.copytree(_minilm_path(), copy)
+    shutil.copytree(minilm_folder(), copy)
     (copy / "model.safetensors").write_bytes(b"\0" * 16)  # other weights, same shape of folder
-    assert protocol.model_identity(copy) != protocol.model_identity(_minilm_path())
+    assert protocol.model_identity(copy) != protocol.model_identity(minilm_folder())
 
 
 def test_with_no_worker_alive_a_client_fails_at_once(url: str) -> None:
     started = time.monotonic()
     with pytest.raises(WorkerUnavailable, match="no model worker"):
-        WorkerClient(url).encoder(_minilm_path()).encode(["hello"])
+        WorkerClient(url).encoder(minilm_folder()).encode(["hello"])
     assert time.monotonic() - started < 1
 
 
@@ -128,13 +128,13 @@ def test_a_folder_that_is_not_a_model_gets_a_clear_error(url: str, running: Runn
 
 def test_requests_of_a_worker_that_died_are_served_by_another(url: str, running: Running) -> None:
     client = WorkerClient(url)
-    encoder = client.encoder(_minilm_path())
+    encoder = client.encoder(minilm_folder())
     # A worker that read a request and died before answering: its consumer holds it, unacknowledged.
     dead = redis_sync.Redis.from_url(url)
     dead.xgroup_create(protocol.REQUESTS, protocol.GROUP, id="0", mkstream=True)
     dead.zadd(protocol.WORKERS, {"dead": time.time() - 2 * protocol.LIVENESS_S})
     reply = protocol.reply_key("orphan")
-    dead.xadd(protocol.REQUESTS, {"model": str(_minilm_path()), "identity": encoder.identity,
+    dead.xadd(protocol.REQUESTS, {"model": str(minilm_folder()), "identity": encoder.identity,
                                   "precision": Precision.FP32.value, "texts": '["left behind"]', "reply": reply,
                                   "deadline": repr(time.time() + 30)})
     assert dead.xreadgroup(protocol.GROUP, "dead", {protocol.REQUESTS: ">"}, count=1)
@@ -142,7 +142,7 @@ def test_requests_of_a_worker_that_died_are_served_by_another(url: str, running:
     popped = dead.blpop([reply], timeout=15)
     assert popped is not None
     vector = protocol.decode_reply(popped[1], 1)
-    np.testing.assert_allclose(vector, SentenceEncoder(_minilm_path()).encode(["left behind"]), atol=2e-6)
+    np.testing.assert_allclose(vector, SentenceEncoder(minilm_folder()).encode(["left behind"]), atol=2e-6)
 
 
 def test_a_malformed_request_is_refused_with_a_reason(url: str, running: Running) -> None:
@@ -160,7 +160,7 @@ def test_a_worker_keeps_serving_after_its_request_stream_is_deleted(url: str, ru
     """A flushed database or a Redis restart without persistence loses the stream and its group."""
     running.start("w1")
     client = WorkerClient(url)
-    folder = _minilm_path()
+    folder = minilm_folder()
     before = client.encoder(folder).encode(["how do I reset my hub?"])
     redis_sync.Redis.from_url(url).delete(protocol.REQUESTS)  # while the worker is blocked reading it
     deadline = time.monotonic() + 15

@@ -30,6 +30,7 @@ class LiveEncoder:
         self._registry = registry
         self._use = use
         self._live_id: str | None = None
+        self._synced = False  # the first sync always applies the live model's encoder
 
     def current(self) -> Path | None:
         """The live model's fitted encoder, or None (no live model, or one without its own encoder)."""
@@ -37,13 +38,13 @@ class LiveEncoder:
         return self._registry.encoder(live.id) if live is not None else None
 
     def sync(self) -> bool:
-        """Switch to the live model's encoder if the live model changed since the last call."""
+        """Switch to the live model's encoder on the first call, then whenever the live model changed."""
         live = self._registry.live()
         live_id = live.id if live is not None else None
-        if live_id == self._live_id:
+        if self._synced and live_id == self._live_id:
             return False
         self._use(self._registry.encoder(live_id) if live_id is not None else None)
-        self._live_id = live_id
+        self._live_id, self._synced = live_id, True
         return True
 
     async def follow(self, interval_s: float = FOLLOW_INTERVAL_S) -> None:

@@ -94,6 +94,7 @@ def nlu_gateway(system: RunningSystem, tmp_path_factory: pytest.TempPathFactory)
         # Four customer messages instead of the whole unseen-wording set: the check, not the figures.
         "TANDEM_RETRAINING__CONTAINMENT_SET": str(Path(__file__).parent / "data" / "containment"),
         "TANDEM_RETRAINING__CONTAINMENT_HALVES": '["mini"]',
+        "TANDEM_RETRAINING__ENCODER_FIT_STEPS": "4",  # a fitted encoder end to end, not a good one
     }
     child = start_gateway(port=port, env=env, log=system.state_dir / "logs" / f"gateway-nlu-{port}.log")
     gateway = Gateway(f"http://127.0.0.1:{port}", child)

@@ -88,6 +88,13 @@ async def test_train_evaluate_promote_rollback_against_the_running_rasa(
     assert len(model["data_hash"]) == 64 and model["heldout_examples"] > 0
     snapshot = nlu_gateway.registry_dir / model_id / "data" / "training" / "nlu_reviewed.yml"
     assert QUESTION in snapshot.read_text()  # the label went into this training
+    # The candidate has its own sentence encoder, fitted to the knowledge base; Rasa's featurizer uses it.
+    encoder = nlu_gateway.registry_dir / model_id / model["encoder"]
+    assert model["encoder"].startswith("encoder/") and (encoder / "model.safetensors").is_file()
+    candidate_config = (nlu_gateway.registry_dir / model_id / "data" / "config.yml").read_text()
+    assert f"model: {encoder}" in candidate_config
+    packaged = admin.call("GET", "/models").json()["knowledge_base_encoder"]
+    assert packaged == "sentence-transformers/all-MiniLM-L6-v2"  # not live yet
     assert (await rasa_status(system))["model_id"] == before["model_id"]  # the live model was not touched
 
     # Unevaluated models are not promoted; evaluation compares with the live model.
@@ -128,6 +135,7 @@ async def test_train_evaluate_promote_rollback_against_the_running_rasa(
     assert reply["text"]
     listing = admin.call("GET", "/models").json()
     assert listing["live"] == model_id
+    assert listing["knowledge_base_encoder"] == f"tandem-fitted/{encoder.name}"  # the knowledge base too
     baseline = next(m for m in listing["models"] if m["source"] == "adopted")  # what Rasa ran before
     assert baseline["rasa_model_id"] == before["model_id"]
 
@@ -138,4 +146,5 @@ async def test_train_evaluate_promote_rollback_against_the_running_rasa(
     assert rolled.status_code == 200 and rolled.json()["id"] == baseline["id"]
     assert (await rasa_status(system))["model_id"] == before["model_id"]
     assert admin.call("POST", "/rollback").json()["code"] == "nothing_to_roll_back"
+    assert admin.call("GET", "/models").json()["knowledge_base_encoder"] == packaged  # back with the model
     print("retraining loop timings:", {k: round(v, 1) for k, v in timings.items()})

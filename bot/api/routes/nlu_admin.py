@@ -79,14 +79,17 @@ def _model(record: ModelRecord, live_id: str | None) -> dict[str, Any]:
 async def list_models(services: ServicesDep, _: Admin) -> dict[str, Any]:
     """Every model in the registry, newest first, which one is live, whether a rollback has a model to
     return to, and what Rasa serves now (``served``: also a model made outside the registry, e.g. by
-    ``make train``, which the registry adopts at the first promotion; null when Rasa does not answer)."""
+    ``make train``, which the registry adopts at the first promotion; null when Rasa does not answer),
+    and the small sentence model this gateway's knowledge base searches with (``knowledge_base_encoder``:
+    the live model's fitted encoder, ``tandem-fitted/<identity>``, or the packaged MiniLM)."""
     registry = services.retraining.registry
     live = await asyncio.to_thread(registry.live)
     records = await asyncio.to_thread(registry.all)
     state = await asyncio.to_thread(registry.live_state)
     live_id = live.id if live else None
     return {"live": live_id, "models": [_model(r, live_id) for r in records],
-            "can_roll_back": len(state.stack) >= 2, "served": await _served(services)}
+            "can_roll_back": len(state.stack) >= 2, "served": await _served(services),
+            "knowledge_base_encoder": services.knowledge_base.embedders()[0].model_name}
 
 
 async def _served(services: Services) -> dict[str, Any] | None:

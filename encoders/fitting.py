@@ -84,8 +84,8 @@ def fit_encoder(base: Path, pairs: Sequence[Pair], out_root: Path, settings: Fit
         from datasets import Dataset
         from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer
         from sentence_transformers import SentenceTransformerTrainingArguments as Arguments
-        from sentence_transformers.losses import MultipleNegativesRankingLoss
-        from sentence_transformers.training_args import BatchSamplers
+        from sentence_transformers.base.sampler import BatchSamplers
+        from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
     except ImportError as error:
         raise FitFailed(f"fitting needs the package {error.name} (requirements/main.in)") from error
     started = time.monotonic()

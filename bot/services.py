@@ -94,11 +94,14 @@ class Services:
 
     async def run_retention(self) -> int:
         """Anonymise stored transcripts past the retention period, drop the review queue's unlabelled
-        messages, the report exports and the webhook deliveries of the same age, and compact Redis
-        persistence (closed chats were scrubbed there); how many conversations were anonymised."""
+        messages, the learning loop's texts (proposals, gaps), the report exports and the webhook
+        deliveries of the same age, and compact Redis persistence (closed chats were scrubbed there);
+        how many conversations were anonymised."""
         days = self.settings.privacy.retention_days
+        cutoff = datetime.now(UTC) - timedelta(days=days)
         purged = await asyncio.to_thread(purge_older_than, self.engine, days)
-        await asyncio.to_thread(self.retraining.review.purge_before, datetime.now(UTC) - timedelta(days=days))
+        await asyncio.to_thread(self.retraining.review.purge_before, cutoff)
+        await asyncio.to_thread(self.learning.purge_before, cutoff)
         await asyncio.to_thread(purge_old_exports, self.settings.state_dir, days)
         await asyncio.to_thread(self.deliveries.purge_before, time.time() - days * 86400)
         await self.compactor.compact_now()
@@ -106,8 +109,8 @@ class Services:
 
     async def erase_conversation(self, session_id: str) -> None:
         """An erasure request: everything kept about one conversation, wherever it is kept (SQL record,
-        review queue, webhook deliveries, every Redis key naming it incl. the bot's tracker, report
-        exports). Idempotent."""
+        review queue, webhook deliveries, the learning loop's proposals and gaps, every Redis key naming
+        it incl. the bot's tracker, report exports). Idempotent."""
         await asyncio.to_thread(erase_conversation, self.engine, session_id, datetime.now(UTC))
         await asyncio.to_thread(self.retraining.review.forget_session, session_id)
         await asyncio.to_thread(self.deliveries.forget_session, session_id)
@@ -116,9 +119,11 @@ class Services:
         await self.compactor.compact_now()
 
     async def held_about(self, session_id: str) -> dict[str, Any]:
-        """What each store still holds about one conversation (bot/kept_data.py), webhook deliveries included."""
+        """What each store still holds about one conversation (bot/kept_data.py), webhook deliveries and the
+        learning loop's proposals and gaps included."""
         held = await held_about(self.engine, self.retraining.review, self.redis, self.settings.state_dir, session_id)
         held["sql"]["webhook_deliveries"] = await asyncio.to_thread(self.deliveries.count_for_session, session_id)
+        held["sql"] |= await asyncio.to_thread(self.learning.held_about, session_id)
         return held
 
     async def learn_from_rating(self, session_id: str) -> None:

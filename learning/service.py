@@ -24,6 +24,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -33,7 +34,7 @@ from sqlalchemy.orm import Session as SqlSession
 from handoff import Role, TranscriptEntry
 from knowledge_base import Article, ArticleNotFound, ArticleStatus, KnowledgeBase
 from knowledge_base.articles import MAX_TITLE_LENGTH, slug_for
-from learning import audit
+from learning import audit, kept
 from learning.errors import AlreadyDecided, InvalidDecision, PendingDraft
 from learning.gaps import Gap, GapBook, Signal
 from learning.grouping import THRESHOLD, Embed
@@ -199,10 +200,17 @@ class Learning:
         self.gaps.settle_linked(self._published)
         return self.gaps.list(state)
 
-    def forget_session(self, session_id: str) -> None:
-        """An erasure request reaches the proposals and gaps too."""
-        self.proposals.forget_session(session_id)
-        self.gaps.forget_session(session_id)
+    def forget_session(self, session_id: str) -> int:
+        """An erasure request: the conversation's texts leave the proposals and gaps (learning/kept.py)."""
+        return kept.forget_session(self._engine, session_id, datetime.now(UTC), self._recentre)
+
+    def purge_before(self, cutoff: datetime) -> int:
+        """The retention job: texts of conversations older than ``cutoff`` leave the proposals and gaps."""
+        return kept.forget_before(self._engine, cutoff, datetime.now(UTC), self._recentre)
+
+    def held_about(self, session_id: str) -> dict[str, int]:
+        """How many proposals and gaps name the conversation, and how many of its texts they hold."""
+        return kept.held_about(self._engine, session_id)
 
     def audit(self, limit: int = 100, subject: str | None = None, subject_id: int | None = None) -> list[audit.Step]:
         return audit.trail(self._engine, limit, subject, subject_id)
@@ -272,6 +280,10 @@ class Learning:
 
     def _clean(self, text: str) -> str:
         return " ".join(self._redact(text).split()) if text and text.strip() else ""
+
+    def _recentre(self, texts: Sequence[str]) -> list[float]:
+        """The vector sum of the texts a row keeps, after others were forgotten."""
+        return [round(float(x), 6) for x in np.asarray(self._embed(list(texts)), dtype=np.float32).sum(axis=0)]
 
     def _vector(self, text: str) -> np.ndarray:
         return np.asarray(self._embed([text])[0], dtype=np.float32)

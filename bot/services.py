@@ -43,12 +43,13 @@ from knowledge_base.encoder_pairs import encoder_pairs
 from knowledge_base.vocabulary import read_vocabulary
 from learning import Learning
 from nlu.evaluation import read_rasa_nlu
-from outcomes import OutcomeRecorder, erase_conversation, purge_older_than
+from outcomes import OutcomeRecorder, erase_conversation, migrate, purge_older_than
 from privacy import PresidioRedactor, Redactor
 from rasa_bridge import RasaClient
 from retraining import ContainmentCheck, Retraining, RetrainingSettings, build_retraining, load_cases
 from retraining.containment import SearchWith
 from retraining.live_encoder import LiveEncoder
+from retraining.review import ReviewQueue
 from retraining.trainer import EncoderFit
 from routing import Policy
 from webhooks import Deliverer, DeliveryLog, EndpointStore, EventOutbox, PayloadBuilder
@@ -182,6 +183,19 @@ def load_knowledge_base(settings: Settings, engine: Engine, embedder: Embedder, 
             logger.info("seeded vocabulary with %d terms", len(kb.vocabulary()))
     kb.ensure_index()
     return kb
+
+
+def build_learning(settings: Settings, engine: Engine, review: ReviewQueue) -> Learning:
+    """The learning loop for a command-line process (``python -m bot nlu review gap``): its sentence model runs in
+    this process (a shell needs no running model worker), the article index is not loaded (gaps need only the
+    articles), and the tables are migrated first, as a gateway's start does."""
+    migrate(engine)
+    assert settings.kb_index_dir is not None
+    embedder = MiniLMEmbedder(precision=settings.models.precision)
+    knowledge_base = build_knowledge_base(engine, settings.kb_index_dir, settings.knowledge_base, embedder,
+                                          ensure_index=False)
+    redactor = PresidioRedactor(settings.privacy.redaction(lookup_names()))
+    return Learning(engine, knowledge_base, embedder.embed, redactor.redact, review=review)
 
 
 def containment_check(settings: RetrainingSettings, policy: Policy, redact: Callable[[str], str],

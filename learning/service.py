@@ -35,13 +35,13 @@ from handoff import Role, TranscriptEntry
 from knowledge_base import Article, ArticleNotFound, ArticleStatus, KnowledgeBase
 from knowledge_base.articles import MAX_TITLE_LENGTH, slug_for
 from learning import audit, kept
-from learning.errors import AlreadyDecided, InvalidDecision, PendingDraft
+from learning.errors import AlreadyDecided, InvalidDecision, LearningError, PendingDraft
 from learning.gaps import Gap, GapBook, Signal
 from learning.grouping import THRESHOLD, Embed
 from learning.models import GapSignal, GapState, ProposalKind, ProposalState
 from learning.proposals import Proposal, ProposalBook, Resolution, distinct
 from outcomes.models import ConversationRecord, EscalationReason, Outcome, StoredMessage
-from retraining.review import Observation, ReviewQueue
+from retraining.review import Observation, ReviewItem, ReviewQueue
 
 logger = logging.getLogger(__name__)
 Redact = Callable[[str], str]
@@ -122,6 +122,15 @@ class Learning:
         """An admin marked a review-queue message as a knowledge-base gap: it shows on the content page."""
         question = self._clean(text)
         return self._signal(GapSignal.ADMIN_MARK, question, session_id) if question else None
+
+    def mark_review_item_as_gap(self, item_id: int, by: str) -> ReviewItem:
+        """The admin's "KB gap" on an NLU review-queue message (admin page or ``python -m bot nlu review gap``):
+        marked in the queue, and a gap on the content page, so no entry point can do one without the other."""
+        if self._review is None:
+            raise LearningError("the learning loop was built without the NLU review queue (Learning(review=...))")
+        item = self._review.mark_kb_gap(item_id, by)
+        self.marked_as_gap(item.text, item.session_id)
+        return item
 
     def _signal(self, kind: GapSignal, question: str, session_id: str) -> Gap | None:
         if not question:

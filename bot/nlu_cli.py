@@ -20,7 +20,7 @@ from tqdm import tqdm
 
 from bot.core.config import Settings, get_settings
 from bot.processes import redis_reachable
-from bot.services import make_engine
+from bot.services import build_learning, make_engine
 from rasa_bridge import Progress, RasaError
 from retraining import (
     ModelRecord,
@@ -241,9 +241,12 @@ def review_label(item_id: int, intent: str, by: By = CURRENT_USER) -> None:
 
 @review_app.command("gap")
 def review_gap(item_id: int, by: By = CURRENT_USER) -> None:
-    """Mark a message as a knowledge-base gap (understood, but no article answers it)."""
-    item = _run(lambda loop: asyncio.to_thread(loop.review.mark_kb_gap, item_id, by))
-    typer.echo(f"{item.id} marked as a knowledge-base gap")
+    """Mark a message as a knowledge-base gap (understood, but no article answers it): the content page's Gaps
+    tab shows it, as when the admin page marks it."""
+    settings = get_settings()
+    item = _run(lambda loop: asyncio.to_thread(lambda: build_learning(
+        settings, make_engine(settings.database_url), loop.review).mark_review_item_as_gap(item_id, by)))
+    typer.echo(f"{item.id} marked as a knowledge-base gap; the content page's Gaps tab shows it")
 
 
 @review_app.command("dismiss")

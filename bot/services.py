@@ -43,12 +43,13 @@ from knowledge_base.encoder_pairs import encoder_pairs
 from knowledge_base.vocabulary import read_vocabulary
 from learning import Learning
 from nlu.evaluation import read_rasa_nlu
-from outcomes import OutcomeRecorder, erase_conversation, purge_older_than
+from outcomes import OutcomeRecorder, erase_conversation, migrate, purge_older_than
 from privacy import PresidioRedactor, Redactor
 from rasa_bridge import RasaClient
 from retraining import ContainmentCheck, Retraining, RetrainingSettings, build_retraining, load_cases
 from retraining.containment import SearchWith
 from retraining.live_encoder import LiveEncoder
+from retraining.review import ReviewQueue
 from retraining.trainer import EncoderFit
 from routing import Policy
 from webhooks import Deliverer, DeliveryLog, EndpointStore, EventOutbox, PayloadBuilder
@@ -94,11 +95,14 @@ class Services:
 
     async def run_retention(self) -> int:
         """Anonymise stored transcripts past the retention period, drop the review queue's unlabelled
-        messages, the report exports and the webhook deliveries of the same age, and compact Redis
-        persistence (closed chats were scrubbed there); how many conversations were anonymised."""
+        messages, the learning loop's texts (proposals, gaps), the report exports and the webhook
+        deliveries of the same age, and compact Redis persistence (closed chats were scrubbed there);
+        how many conversations were anonymised."""
         days = self.settings.privacy.retention_days
+        cutoff = datetime.now(UTC) - timedelta(days=days)
         purged = await asyncio.to_thread(purge_older_than, self.engine, days)
-        await asyncio.to_thread(self.retraining.review.purge_before, datetime.now(UTC) - timedelta(days=days))
+        await asyncio.to_thread(self.retraining.review.purge_before, cutoff)
+        await asyncio.to_thread(self.learning.purge_before, cutoff)
         await asyncio.to_thread(purge_old_exports, self.settings.state_dir, days)
         await asyncio.to_thread(self.deliveries.purge_before, time.time() - days * 86400)
         await self.compactor.compact_now()
@@ -106,8 +110,8 @@ class Services:
 
     async def erase_conversation(self, session_id: str) -> None:
         """An erasure request: everything kept about one conversation, wherever it is kept (SQL record,
-        review queue, webhook deliveries, every Redis key naming it incl. the bot's tracker, report
-        exports). Idempotent."""
+        review queue, webhook deliveries, the learning loop's proposals and gaps, every Redis key naming
+        it incl. the bot's tracker, report exports). Idempotent."""
         await asyncio.to_thread(erase_conversation, self.engine, session_id, datetime.now(UTC))
         await asyncio.to_thread(self.retraining.review.forget_session, session_id)
         await asyncio.to_thread(self.deliveries.forget_session, session_id)
@@ -116,9 +120,11 @@ class Services:
         await self.compactor.compact_now()
 
     async def held_about(self, session_id: str) -> dict[str, Any]:
-        """What each store still holds about one conversation (bot/kept_data.py), webhook deliveries included."""
+        """What each store still holds about one conversation (bot/kept_data.py), webhook deliveries and the
+        learning loop's proposals and gaps included."""
         held = await held_about(self.engine, self.retraining.review, self.redis, self.settings.state_dir, session_id)
         held["sql"]["webhook_deliveries"] = await asyncio.to_thread(self.deliveries.count_for_session, session_id)
+        held["sql"] |= await asyncio.to_thread(self.learning.held_about, session_id)
         return held
 
     async def learn_from_rating(self, session_id: str) -> None:
@@ -177,6 +183,19 @@ def load_knowledge_base(settings: Settings, engine: Engine, embedder: Embedder, 
             logger.info("seeded vocabulary with %d terms", len(kb.vocabulary()))
     kb.ensure_index()
     return kb
+
+
+def build_learning(settings: Settings, engine: Engine, review: ReviewQueue) -> Learning:
+    """The learning loop for a command-line process (``python -m bot nlu review gap``): its sentence model runs in
+    this process (a shell needs no running model worker), the article index is not loaded (gaps need only the
+    articles), and the tables are migrated first, as a gateway's start does."""
+    migrate(engine)
+    assert settings.kb_index_dir is not None
+    embedder = MiniLMEmbedder(precision=settings.models.precision)
+    knowledge_base = build_knowledge_base(engine, settings.kb_index_dir, settings.knowledge_base, embedder,
+                                          ensure_index=False)
+    redactor = PresidioRedactor(settings.privacy.redaction(lookup_names()))
+    return Learning(engine, knowledge_base, embedder.embed, redactor.redact, review=review)
 
 
 def containment_check(settings: RetrainingSettings, policy: Policy, redact: Callable[[str], str],

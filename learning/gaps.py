@@ -25,8 +25,8 @@ from sqlalchemy.orm import Session as SqlSession
 from learning import audit
 from learning.errors import GapNotFound
 from learning.grouping import THRESHOLD, added, nearest, similarity
+from learning.kept import contributed
 from learning.models import GapRow, GapSignal, GapState
-from learning.proposals import _forget
 
 EXAMPLES = 8
 
@@ -169,10 +169,6 @@ class GapBook:
                     settled.append(row.id)
         return settled
 
-    def forget_session(self, session_id: str) -> int:
-        """An erasure request: the conversation is no longer named by any gap."""
-        return _forget(self._engine, GapRow, session_id)
-
 
 def _count(row: GapRow, signal: Signal, now: datetime) -> None:
     """One more signal: each conversation counts once as a customer, each kind once per conversation."""
@@ -181,6 +177,7 @@ def _count(row: GapRow, signal: Signal, now: datetime) -> None:
         row.sessions = [*row.sessions, signal.session_id]
         row.customers += 1
         row.centre = added(row.centre, signal.vector)
+    row.sources = contributed(row.sources, signal.session_id, [signal.question], now)
     kind = signal.kind.value
     if not (repeat and kind in row.signals):
         row.signals = {**row.signals, kind: row.signals.get(kind, 0) + 1}

@@ -2,7 +2,8 @@
 
 The schema is owned by the Alembic migrations in ``migrations/`` (revision 0006); a change here
 needs a new revision there (``tests/outcomes/test_schema.py`` compares the two). Every text kept
-here went through the privacy redactor first (learning/service.py).
+here went through the privacy redactor first (learning/service.py); ``sources`` says which conversation
+brought which text, and when, so erasure and retention can take it out again (learning/kept.py).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ class ProposalRow(LearningBase):
     answers: Mapped[list[str]] = mapped_column(JSON)  # the agents' replies, redacted
     customers: Mapped[int] = mapped_column(Integer)  # how many conversations asked
     sessions: Mapped[list[str]] = mapped_column(JSON)  # which (counted once each; erasable)
+    sources: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # learning/kept.py (revision 0007)
     centre: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)  # sum of question vectors
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
@@ -85,6 +87,7 @@ class GapRow(LearningBase):
     signals: Mapped[dict[str, int]] = mapped_column(JSON)  # GapSignal -> how many times
     customers: Mapped[int] = mapped_column(Integer)
     sessions: Mapped[list[str]] = mapped_column(JSON)
+    sources: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # learning/kept.py (revision 0007)
     centre: Mapped[list[float] | None] = mapped_column(JSON, nullable=True)
     article_id: Mapped[str | None] = mapped_column(String(100), nullable=True)  # answered by, or drafted for it
     retired_article_id: Mapped[str | None] = mapped_column(String(100), nullable=True)

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session as SqlSession
 from learning import audit
 from learning.errors import AlreadyDecided, ProposalNotFound
 from learning.grouping import THRESHOLD, added, nearest
+from learning.kept import contributed
 from learning.models import ProposalKind, ProposalRow, ProposalState
 
 MAX_QUESTIONS = 50  # distinct questions kept per proposal (the count goes on)
@@ -94,6 +95,8 @@ class ProposalBook:
             row.questions = [*row.questions, *new_questions][:MAX_QUESTIONS]
             row.answers = [*row.answers, *(a for a in resolution.answers if a not in row.answers)][:MAX_ANSWERS]
             row.sessions = [*row.sessions, resolution.session_id]
+            row.sources = contributed(row.sources, resolution.session_id, [*resolution.questions, *resolution.answers],
+                                      now)
             row.customers += 1
             row.centre = added(row.centre, resolution.vector)
             row.updated_at = now
@@ -153,20 +156,6 @@ class ProposalBook:
                          **details)
         return Proposal.of(row)
 
-    def forget_session(self, session_id: str) -> int:
-        """An erasure request: drop the conversation from the proposals that count it (their texts stay
-        redacted and are not tied to it any more); how many proposals changed."""
-        return _forget(self._engine, ProposalRow, session_id)
-
-
-def _forget(engine: Engine, table: type[Any], session_id: str) -> int:
-    changed = 0
-    with SqlSession(engine) as db, db.begin():
-        for row in db.scalars(select(table)):
-            if session_id in row.sessions:
-                row.sessions = [s for s in row.sessions if s != session_id]
-                changed += 1
-    return changed
 
 
 def distinct(texts: Sequence[str]) -> builtins.list[str]:

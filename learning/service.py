@@ -24,6 +24,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -33,14 +34,14 @@ from sqlalchemy.orm import Session as SqlSession
 from handoff import Role, TranscriptEntry
 from knowledge_base import Article, ArticleNotFound, ArticleStatus, KnowledgeBase
 from knowledge_base.articles import MAX_TITLE_LENGTH, slug_for
-from learning import audit
-from learning.errors import AlreadyDecided, InvalidDecision, PendingDraft
+from learning import audit, kept
+from learning.errors import AlreadyDecided, InvalidDecision, LearningError, PendingDraft
 from learning.gaps import Gap, GapBook, Signal
 from learning.grouping import THRESHOLD, Embed
 from learning.models import GapSignal, GapState, ProposalKind, ProposalState
 from learning.proposals import Proposal, ProposalBook, Resolution, distinct
 from outcomes.models import ConversationRecord, EscalationReason, Outcome, StoredMessage
-from retraining.review import Observation, ReviewQueue
+from retraining.review import Observation, ReviewItem, ReviewQueue
 
 logger = logging.getLogger(__name__)
 Redact = Callable[[str], str]
@@ -122,6 +123,15 @@ class Learning:
         question = self._clean(text)
         return self._signal(GapSignal.ADMIN_MARK, question, session_id) if question else None
 
+    def mark_review_item_as_gap(self, item_id: int, by: str) -> ReviewItem:
+        """The admin's "KB gap" on an NLU review-queue message (admin page or ``python -m bot nlu review gap``):
+        marked in the queue, and a gap on the content page, so no entry point can do one without the other."""
+        if self._review is None:
+            raise LearningError("the learning loop was built without the NLU review queue (Learning(review=...))")
+        item = self._review.mark_kb_gap(item_id, by)
+        self.marked_as_gap(item.text, item.session_id)
+        return item
+
     def _signal(self, kind: GapSignal, question: str, session_id: str) -> Gap | None:
         if not question:
             return None
@@ -199,10 +209,17 @@ class Learning:
         self.gaps.settle_linked(self._published)
         return self.gaps.list(state)
 
-    def forget_session(self, session_id: str) -> None:
-        """An erasure request reaches the proposals and gaps too."""
-        self.proposals.forget_session(session_id)
-        self.gaps.forget_session(session_id)
+    def forget_session(self, session_id: str) -> int:
+        """An erasure request: the conversation's texts leave the proposals and gaps (learning/kept.py)."""
+        return kept.forget_session(self._engine, session_id, datetime.now(UTC), self._recentre)
+
+    def purge_before(self, cutoff: datetime) -> int:
+        """The retention job: texts of conversations older than ``cutoff`` leave the proposals and gaps."""
+        return kept.forget_before(self._engine, cutoff, datetime.now(UTC), self._recentre)
+
+    def held_about(self, session_id: str) -> dict[str, int]:
+        """How many proposals and gaps name the conversation, and how many of its texts they hold."""
+        return kept.held_about(self._engine, session_id)
 
     def audit(self, limit: int = 100, subject: str | None = None, subject_id: int | None = None) -> list[audit.Step]:
         return audit.trail(self._engine, limit, subject, subject_id)
@@ -272,6 +289,10 @@ class Learning:
 
     def _clean(self, text: str) -> str:
         return " ".join(self._redact(text).split()) if text and text.strip() else ""
+
+    def _recentre(self, texts: Sequence[str]) -> list[float]:
+        """The vector sum of the texts a row keeps, after others were forgotten."""
+        return [round(float(x), 6) for x in np.asarray(self._embed(list(texts)), dtype=np.float32).sum(axis=0)]
 
     def _vector(self, text: str) -> np.ndarray:
         return np.asarray(self._embed([text])[0], dtype=np.float32)

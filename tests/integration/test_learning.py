@@ -113,3 +113,25 @@ async def test_the_admins_kb_gap_mark_shows_as_a_gap_with_a_state(
     assert (steps[0]["subject"], steps[0]["subject_id"], steps[0]["action"], steps[0]["actor"]) == (
         "gap", gap["id"], "dismissed", "content")
     admin.close()
+
+
+async def test_an_admin_sees_and_erases_what_proposals_and_gaps_hold_about_a_conversation(
+    system: RunningSystem, agent_token: str, content: httpx.Client
+) -> None:
+    question = "Can my Lumen order be delivered to a parcel locker instead of my home address?"
+    answer = "Yes: choose Parcel locker at checkout and pick the locker on the map."
+    session_id = await answered_by_an_agent(system.gateway.ws_url, agent_token, question, answer)
+    open_proposal_with(content, question)
+    admin = httpx.Client(base_url=system.gateway.url, timeout=60,
+                         headers={"Authorization": f"Bearer {staff_token(system.gateway.url, 'admin')}"})
+    held = admin.get(f"/api/admin/conversations/{session_id}").json()["stores"]["sql"]
+    assert (held["learning_proposals"], held["learning_gaps"]) == (1, 1) and held["learning_texts"] >= 3
+
+    assert admin.delete(f"/api/admin/conversations/{session_id}").status_code == 204
+    held = admin.get(f"/api/admin/conversations/{session_id}").json()["stores"]["sql"]
+    assert (held["learning_proposals"], held["learning_gaps"], held["learning_texts"]) == (0, 0, 0)
+    shown = [content.get("/api/learning/proposals", params={"state": "all"}).text,
+             content.get("/api/learning/gaps", params={"state": "all"}).text,
+             content.get("/api/learning/audit", params={"limit": 1000}).text]
+    assert not [page for page in shown if question in page or answer in page]
+    admin.close()

@@ -118,11 +118,3 @@ def test_no_proposal_or_gap_holds_a_card_iban_email_or_phone(learning: Learning,
     texts = [*proposal.questions, *proposal.answers, *[e for g in real.list_gaps(None) for e in g.examples],
              article.title, article.body, *article.questions]
     assert texts and not [t for t in texts if PERSONAL.search(t) or "4111" in t or "example.com" in t]
-
-
-def test_erasing_a_conversation_unnames_it(learning: Learning) -> None:
-    record, transcript = conversation(ZIGBEE, outcome=Outcome.AGENT_RESOLVED)
-    learning.conversation_closed(record, transcript)
-    learning.forget_session(record.session_id)
-    learning.conversation_closed(record, transcript)  # filed again: it is not known any more
-    assert learning.proposals.list()[0].customers == 2

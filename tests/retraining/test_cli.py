@@ -10,9 +10,10 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from bot.core.config import get_settings
-from bot.services import make_engine
+from bot.services import build_learning, make_engine
+from learning import GapState
 from retraining.nlu_yaml import read_examples
-from retraining.review import Observation, ReviewFiles, ReviewQueue
+from retraining.review import Observation, ReviewFiles, ReviewQueue, ReviewStatus
 from retraining.settings import PROJECT_ROOT
 from tests.retraining.conftest import mark_redacted
 
@@ -48,3 +49,20 @@ def test_models_review_and_labelling_from_the_command_line(state: Path) -> None:
     assert read_examples(state / "nlu_reviewed.yml") == {"product_question": ["can the strip go outdoors"]}
     unknown = runner.invoke(app, ["nlu", "promote", "20990101-000000-deadbeef"])
     assert unknown.exit_code == 1 and "no model has id" in unknown.output
+
+
+def test_a_kb_gap_marked_from_the_command_line_shows_on_the_content_page(state: Path) -> None:
+    """``nlu review gap`` does what the admin page's "KB gap" does: the content team's Gaps view lists it."""
+    engine = make_engine(f"sqlite:///{state / 'tandem.db'}")
+    queue = ReviewQueue(engine, mark_redacted, ReviewFiles(
+        state / "nlu_reviewed.yml", PROJECT_ROOT / "domain.yml", (PROJECT_ROOT / "training_data" / "nlu.yml",)))
+    queue.create_schema()
+    question = "does the lumen strip come in a version for outdoor balconies"
+    queue.add(Observation("s2", "s2:m1", question, "product_question", 0.41, "low_confidence"))
+
+    marked = CliRunner().invoke(app, ["nlu", "review", "gap", "1", "--by", "ada"])
+    assert marked.exit_code == 0, marked.output
+    assert "Gaps tab" in marked.output
+    [gap] = build_learning(get_settings(), engine, queue).list_gaps(GapState.OPEN)  # what GET /api/learning/gaps lists
+    assert (gap.label, gap.signals, gap.customers) == (question, {"admin_mark": 1}, 1)
+    assert [i.text for i in queue.items(ReviewStatus.KB_GAP, 10)] == [question]

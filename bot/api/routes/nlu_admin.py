@@ -211,8 +211,7 @@ async def decide(item_id: Annotated[int, Path(ge=1, le=2**62)], decision: Review
             raise HTTPException(status.HTTP_400_BAD_REQUEST, f"action label needs an intent, one of: {known}")
         item = await asyncio.to_thread(queue.label, item_id, decision.intent, by)
     elif decision.action == ReviewAction.KB_GAP:
-        item = await asyncio.to_thread(queue.mark_kb_gap, item_id, by)
-        await asyncio.to_thread(services.learning.marked_as_gap, item.text, item.session_id)  # the content page
+        item = await asyncio.to_thread(services.learning.mark_review_item_as_gap, item_id, by)  # and the content page
     else:
         item = await asyncio.to_thread(queue.dismiss, item_id, by)
     return item.as_dict()

@@ -50,7 +50,7 @@ class FitSettings:
     batch_size: int = 32
     learning_rate: float = 3e-5
     max_seq_length: int = 64  # the pairs are questions and the start of a body: longer costs time, not quality
-    warmup_ratio: float = 0.1
+    warmup_ratio: float = 0.1  # a share of the steps (transformers 5 takes it as a float warmup_steps)
     seed: int = 0
     threads: int = 2
 
@@ -99,7 +99,7 @@ def fit_encoder(base: Path, pairs: Sequence[Pair], out_root: Path, settings: Fit
         arguments = Arguments(
             output_dir=str(Path(scratch) / "trainer"), max_steps=settings.steps,
             per_device_train_batch_size=settings.batch_size, learning_rate=settings.learning_rate,
-            warmup_ratio=settings.warmup_ratio, batch_sampler=BatchSamplers.NO_DUPLICATES, seed=settings.seed,
+            warmup_steps=settings.warmup_ratio, batch_sampler=BatchSamplers.NO_DUPLICATES, seed=settings.seed,
             save_strategy="no", report_to=[], use_cpu=True, dataloader_num_workers=0, disable_tqdm=True,
             logging_steps=max(settings.steps // 4, 1))
         SentenceTransformerTrainer(model=model, args=arguments, train_dataset=data,

@@ -106,9 +106,16 @@ class Retraining:
             return record
 
     async def _follow_live_encoder(self) -> None:
-        """This gateway's knowledge base onto the new live model's encoder now (others follow by polling)."""
-        if self.live_encoder is not None:
+        """This gateway's knowledge base onto the new live model's encoder now (others follow by polling).
+
+        The models already answer with the new model, so a failure here (a model worker slow to load
+        a new encoder) does not undo the change: the gateway's follower tries again every second."""
+        if self.live_encoder is None:
+            return
+        try:
             await asyncio.to_thread(self.live_encoder.sync)
+        except Exception:
+            logger.exception("the knowledge base will follow the new live model on its next poll")
 
     async def _train(self, by: str, holdout_fraction: float | None, on_progress: OnProgress | None) -> ModelRecord:
         fraction = self.setup.holdout_fraction if holdout_fraction is None else holdout_fraction

@@ -100,11 +100,14 @@ class Period:
 
     def previous(self) -> Period | None:
         """The period of the same length (in local clock time) just before this one, for comparisons;
-        None when an end is open."""
+        None when an end is open or it would begin before the calendar does."""
         if self.since is None or self.until is None:
             return None
         since, until = self.local(self.since).replace(tzinfo=None), self.local(self.until).replace(tzinfo=None)
-        start = since - (until - since)
+        try:
+            start = since - (until - since)
+        except OverflowError:  # it would start before the year 1: there is nothing before to compare with
+            return None
         return Period(start.replace(tzinfo=self.zone), since.replace(tzinfo=self.zone), self.timezone)
 
     def as_dict(self) -> dict[str, str | None]:

@@ -130,3 +130,12 @@ def test_a_label_selects_the_conversations_agents_tagged_with_it(engine: Engine,
     assert refunds.period["conversation_label"] == "refund"
     assert summarize(engine, Period(at(0), at(24), conversation_label="nobody-uses-this")).conversations == 0
     assert labels_used(engine, Period(at(0), at(24), conversation_label="vip")) == {"refund": 2, "vip": 1}
+
+
+def test_a_period_reaching_back_to_the_first_centuries_has_no_previous_period() -> None:
+    """Found by the API fuzz test: since the year 79, until 2924 (a 500 from the dashboard before)."""
+    period = Period(datetime(79, 11, 14, tzinfo=UTC), datetime(2924, 6, 9, tzinfo=UTC))
+
+    assert period.previous() is None
+    assert Period(datetime(2026, 12, 2, tzinfo=UTC), datetime(2026, 12, 5, tzinfo=UTC)).previous() == Period(
+        datetime(2026, 11, 29, tzinfo=ZoneInfo("UTC")), datetime(2026, 12, 2, tzinfo=ZoneInfo("UTC")))

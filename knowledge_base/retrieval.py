@@ -31,13 +31,12 @@ from pathlib import Path
 import numpy as np
 
 from knowledge_base.articles import Article
-from knowledge_base.embedder import Embedder
+from knowledge_base.embedder import FITTED_PREFIX, Embedder
 from knowledge_base.errors import IndexNotFound
 from knowledge_base.index import Hit, Progress, Query, VectorIndex, body_texts, question_texts
 from knowledge_base.lexical import LexicalIndex
 
 POOL = 20
-PACKAGED_PREFIX = "sentence-transformers/"  # the packaged models' names (knowledge_base.embedder)
 LEXICAL_SATURATION = 5.0
 
 
@@ -189,4 +188,4 @@ def _part_folder(name: str, index: VectorIndex) -> str:
     """Where a part is saved: by its signal's name for the packaged models, and by the model too for a
     fitted one (``question-<identity>``), so each encoder keeps its own saved vectors."""
     model = index.embedder.model_name
-    return name if model.startswith(PACKAGED_PREFIX) else f"{name}-{model.rsplit('/', 1)[-1]}"
+    return f"{name}-{model.removeprefix(FITTED_PREFIX)}" if model.startswith(FITTED_PREFIX) else name

@@ -81,6 +81,16 @@ class HybridIndex:
         """The small and the large model (a message is embedded by both, ahead of Rasa: bot/relay.py)."""
         return self._question.embedder, self._paraphrase.embedder
 
+    def with_small(self, small: Embedder, articles: Sequence[Article]) -> HybridIndex:
+        """This index as it would be with ``small`` for the question and body signals: those two parts
+        are built from ``articles``; the paraphrase and lexical parts are this index's own, shared (the
+        large model's vectors are not computed again)."""
+        other = HybridIndex(small, self._paraphrase.embedder, self._weights)
+        other._paraphrase, other._lexical = self._paraphrase, self._lexical
+        other._question.upsert_many(articles)
+        other._body.upsert_many(articles)
+        return other
+
     def use_small(self, small: Embedder, articles: Sequence[Article]) -> bool:
         """Make ``small`` the model of the question and body signals (a fitted encoder made live).
 
@@ -89,10 +99,8 @@ class HybridIndex:
         """
         if small.model_name == self._question.embedder.model_name:
             return False
-        question, body = VectorIndex(small, question_texts), VectorIndex(small, body_texts, batch_size=16)
-        question.upsert_many(articles)
-        body.upsert_many(articles)
-        self._question, self._body = question, body
+        built = self.with_small(small, articles)
+        self._question, self._body = built._question, built._body
         return True
 
     def article_hashes(self) -> dict[str, str]:

@@ -381,12 +381,11 @@ class KnowledgeBase:
 
     def search_with(self, small: Embedder) -> Callable[[str], list[Candidate]]:
         """:meth:`search` as it would be with ``small`` as the small sentence model: over the articles
-        published now, in an index of its own that nothing else sees (the retraining loop measures a
-        candidate's fitted encoder with it before it goes live)."""
+        published now, in an index of its own that nothing else searches (the retraining loop measures
+        a candidate's fitted encoder with it before it goes live; the large model's vectors are shared)."""
         if not isinstance(self._index, HybridIndex) or small.model_name == self._index.embedders[0].model_name:
             return self.search
-        index = HybridIndex(small, self._index.embedders[1])
-        index.upsert_many(self._store.list(ArticleStatus.PUBLISHED))
+        index = self._index.with_small(small, self._store.list(ArticleStatus.PUBLISHED))
 
         def search(question: str, k: int = DEFAULT_K) -> list[Candidate]:
             return self._published(index.search(self._vocabulary.expand(question).query, k)) if question.strip() else []

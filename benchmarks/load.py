@@ -3,7 +3,9 @@
 Starts Redis (the machine's or an embedded one), the trained Rasa server and a gateway on
 loopback, ramps to ``--concurrency`` conversations that each send realistic messages with think
 time, then sends the same messages straight to Rasa's REST webhook. Prints one JSON line:
-concurrency, msgs_per_s, rasa_msgs_per_s, latency_ms_p50/p95/p99, lost, duplicated,
+concurrency, msgs_per_s, rasa_msgs_per_s, latency_ms_p50/p95/p99, lost (no reply within 300 s),
+sent_after_queued (a message that crossed its chat's escalation: the bot rightly stays quiet and it
+waits for a person, so it is not lost), duplicated,
 rss_growth_pct (gateway, Rasa and model workers, start vs end), cpu_ms_per_msg (CPU seconds the
 gateway, Rasa and the model workers spent per answered message: the figure that stays meaningful
 on a shared machine) and the load average. ``--model-workers`` and ``--rasa-processes`` say how
@@ -91,9 +93,14 @@ def pids_by_role(system: RunningSystem) -> dict[str, tuple[int, ...]]:
             "model_workers": tuple(child.process.pid for child in system.model_workers if child.process.poll() is None)}
 
 
+def queued(client: CustomerClient) -> bool:
+    """Whether the chat went to the queue: the customer now waits for a person, not the bot."""
+    return any(f["type"] == "state" and f["state"] == "queued" for f in client.frames)
+
+
 async def customer(url: str, until: float, think_s: float, latencies: list[float], counts: dict[str, int]) -> None:
     client = await CustomerClient.open(url)
-    while time.monotonic() < until:
+    while time.monotonic() < until and not queued(client):  # the queued state may follow the bot's reply
         text = random.choice(MESSAGES)
         started = time.perf_counter()
         sent = await client.say(text)
@@ -105,8 +112,9 @@ async def customer(url: str, until: float, think_s: float, latencies: list[float
             if reply["role"] == "system":
                 counts["held"] += 1  # Rasa too slow or down: the holding reply, and the chat goes to a person
         except AssertionError:
-            counts["lost"] += 1
-        if any(f["type"] == "state" and f["state"] == "queued" for f in client.frames):
+            # Queued while the message was on its way: it waits for a person (kept, not lost), and the bot stays quiet.
+            counts["to_a_person" if queued(client) else "lost"] += 1
+        if queued(client):
             break  # escalated: a real customer now waits for a person
         await asyncio.sleep(random.uniform(0.5, 1.5) * think_s)
     ids = [m["id"] for m in client.frames if m.get("type") == "message"]
@@ -116,7 +124,7 @@ async def customer(url: str, until: float, think_s: float, latencies: list[float
 
 async def gateway_load(system: RunningSystem, concurrency: int, seconds: float, think_s: float) -> dict[str, float]:
     latencies: list[float] = []
-    counts = {"sent": 0, "lost": 0, "duplicated": 0, "held": 0}
+    counts = {"sent": 0, "lost": 0, "duplicated": 0, "held": 0, "to_a_person": 0}
     until = time.monotonic() + seconds
     started = time.monotonic()
     tasks = []
@@ -128,7 +136,7 @@ async def gateway_load(system: RunningSystem, concurrency: int, seconds: float, 
     return {"msgs_per_s": round(len(latencies) / elapsed, 1), "latency_ms_p50": percentile(latencies, 50) or 0.0,
             "latency_ms_p95": percentile(latencies, 95) or 0.0, "latency_ms_p99": percentile(latencies, 99) or 0.0,
             "sent": counts["sent"], "answered": len(latencies), "held_for_a_person": counts["held"],
-            "lost": counts["lost"],
+            "lost": counts["lost"], "sent_after_queued": counts["to_a_person"],
             "duplicated": counts["duplicated"]}
 
 

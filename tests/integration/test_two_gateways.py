@@ -85,8 +85,9 @@ async def test_a_killed_gateway_loses_no_message_when_the_customer_reconnects_el
 ) -> None:
     doomed = system.start_gateway()
     agent = await AgentClient.open(system.gateway.ws_url, agent_token)
-    customer = await escalated_customer(doomed.ws_url, agent, "connect me with support staff")
-    await agent.send({"type": "claim", "session_id": customer.session_id})
+    # Claimed before the customer speaks: words said while the claim is still being answered come
+    # in the ``claimed`` frame's transcript instead of as live messages (counted below).
+    customer = await claimed_chat(doomed.ws_url, agent, "connect me with support staff")
     await customer.wait_for(lambda f: f["type"] == "state" and f["state"] == "assigned")
     for text in ("one", "two", "three"):
         await customer.say(text)

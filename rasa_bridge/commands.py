@@ -41,6 +41,7 @@ _LINE_BREAK = re.compile(rb"[\r\n]")  # tqdm redraws its bar with \r
 _QUIET_TENSORFLOW = {"TF_CPP_MIN_LOG_LEVEL": "2"}
 RASA_PYTHON = RASA_BIN.parent / "python"
 PARSE_SCRIPT = Path(__file__).with_name("parse_batch.py")
+SERVER_SCRIPT = Path(__file__).with_name("rasa_server.py")
 
 
 @dataclass(frozen=True)
@@ -191,6 +192,7 @@ async def cross_validate(logged: Logged, *, nlu: Path, config: Path, folds: int,
 
 
 def server_command(*, port: int, api_token: str, model: Path, host: str = "127.0.0.1") -> list[str]:
-    """``rasa run`` with the REST channel and the HTTP API (its environment: artefacts.endpoints_env)."""
-    return [str(RASA_BIN), "run", "--enable-api", "--auth-token", api_token, "-i", host, "-p", str(port),
+    """``rasa run`` with the REST channel and the HTTP API (its environment: artefacts.endpoints_env),
+    through :mod:`rasa_bridge.rasa_server` (the action server's answers validated without re-checking the schema)."""
+    return [str(RASA_PYTHON), str(SERVER_SCRIPT), "run", "--enable-api", "--auth-token", api_token, "-i", host, "-p", str(port),
             "-m", str(model), "--endpoints", ENDPOINTS, "--credentials", CREDENTIALS]

@@ -8,8 +8,9 @@ sent_after_queued (a message that crossed its chat's escalation: the bot rightly
 waits for a person, so it is not lost), duplicated,
 rss_growth_pct (gateway, Rasa and model workers, start vs end), cpu_ms_per_msg (CPU seconds the
 gateway, Rasa and the model workers spent per answered message: the figure that stays meaningful
-on a shared machine) and the load average. ``--model-workers`` and ``--rasa-processes`` say how
-many of each to start (the scaling runs of docs/capacity.md). ``--quick`` is a short run (60 s;
+on a shared machine) and the load average. ``--model-workers``, ``--rasa-processes`` and
+``--gateway-processes`` say how many of each to start (the scaling runs of docs/capacity.md; the
+gateway's default is ``make run``'s). ``--quick`` is a short run (60 s;
 50 conversations unless ``--concurrency`` says); the default soaks for ``--seconds`` (600).
 
 ``--capacity`` instead raises the offered rate step by step (``--step-rate`` messages per second
@@ -35,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import psutil
 
+from bot.core.config import Settings
 from knowledge_base.folder import read_folder
 from outcomes.metrics import percentile
 from rasa_bridge import RasaClient, RasaUnavailable
@@ -203,11 +205,12 @@ async def capacity(system: RunningSystem, think_s: float, step_seconds: float, s
 
 async def main(args: argparse.Namespace) -> dict[str, object]:
     with running_system(Path(tempfile.mkdtemp(prefix="tandem-load-")), rasa_processes=args.rasa_processes,
-                        model_workers=args.model_workers) as system:
+                        model_workers=args.model_workers, gateway_processes=args.gateway_processes) as system:
         await gateway_load(system, min(10, args.concurrency), 10, args.think)  # warm-up
         if args.capacity:
             found = await capacity(system, args.think, args.step_seconds, args.step_rate, args.max_rate)
             return {"think_s": args.think, "rasa_processes": args.rasa_processes,
+                    "gateway_processes": args.gateway_processes,
                     "model_workers": args.model_workers, **found}
         pids = system_pids(system)
         rss_start = rss_mb(*pids)
@@ -217,6 +220,7 @@ async def main(args: argparse.Namespace) -> dict[str, object]:
         rasa_rate = await rasa_load(system, args.concurrency, min(args.seconds, 60), args.think)
     return {"concurrency": args.concurrency, "seconds": args.seconds, "think_s": args.think,
             "rasa_processes": args.rasa_processes, "model_workers": args.model_workers,
+            "gateway_processes": args.gateway_processes,
             "distinct_messages": len(set(MESSAGES)), **figures,
             "rasa_msgs_per_s": rasa_rate,
             "ratio_to_rasa": round(figures["msgs_per_s"] / rasa_rate, 2) if rasa_rate else None,
@@ -232,6 +236,8 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true", help="60 s, 50 conversations unless --concurrency says")
     parser.add_argument("--rasa-processes", type=int, default=1, help="Rasa servers sharing the Redis stores")
     parser.add_argument("--model-workers", type=int, default=1, help="model worker processes (encoders/worker.py)")
+    parser.add_argument("--gateway-processes", type=int, default=Settings.model_fields["gateway_processes"].default,
+                        help="gateway processes on the one port (default: as make run starts them)")
     parser.add_argument("--capacity", action="store_true", help="find the highest rate with p95 <= 1 s")
     parser.add_argument("--step-rate", type=float, default=5.0, help="capacity: msgs/s added per step")
     parser.add_argument("--step-seconds", type=float, default=40.0, help="capacity: length of each step")

@@ -124,6 +124,8 @@ def run(
     rasa_processes: Annotated[int | None, typer.Option(
         min=1, max=16, help="Rasa servers to start, sharing the Redis tracker and lock stores "
                             "(default: TANDEM_RASA_PROCESSES, else 1)")] = None,
+    gateway_processes: Annotated[int | None, typer.Option(
+        min=1, max=32, help="Gateway processes sharing the port (default: TANDEM_GATEWAY_PROCESSES, else 2)")] = None,
     host: Annotated[str, typer.Option(help="Gateway bind address")] = "127.0.0.1",
 ) -> None:
     """Start Redis (if needed), the model workers, Rasa and the gateway; Ctrl-C stops what was started."""
@@ -163,7 +165,8 @@ def run(
         for worker in workers:
             wait_until(lambda w=worker: model_worker_ready(models_url, w), worker, timeout_s=300)
         rasa_urls = ",".join(f"http://127.0.0.1:{each_port}" for each_port in rasa_ports)
-        children.append(start_gateway(port=port, host=host, log=logs / "gateway.log", env={
+        children.append(start_gateway(port=port, host=host, log=logs / "gateway.log",
+                                      processes=gateway_processes or settings.gateway_processes, env={
             "TANDEM_REDIS_URL": redis_url, "TANDEM_SECRET_KEY": secret, "TANDEM_ACTION_TOKEN": action_token,
             "TANDEM_RASA_URL": rasa_urls, "TANDEM_RASA_TOKEN": rasa_token, "TANDEM_MODELS__URL": models_url}))
         started = time.monotonic()

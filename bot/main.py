@@ -28,7 +28,7 @@ from bot.api.routes import (
 )
 from bot.api.routes.pages import STATIC_DIR
 from bot.core.config import Settings, get_settings
-from bot.services import build_services
+from bot.services import build_services, startup_turn
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -37,7 +37,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = await build_services(settings)
+        async with startup_turn(settings.redis_url):
+            app.state.services = await build_services(settings)
         try:
             yield
         finally:

@@ -153,8 +153,13 @@ def model_worker_ready(url: str, child: Child) -> bool:
 
 
 
-def start_gateway(*, port: int, env: dict[str, str], log: Path, host: str = "127.0.0.1") -> Child:
+def start_gateway(*, port: int, env: dict[str, str], log: Path, host: str = "127.0.0.1", processes: int = 1) -> Child:
     """Start the gateway under uvicorn; ``env`` carries its TANDEM_* settings.
+
+    ``processes`` > 1 starts that many gateway processes sharing the port (uvicorn's workers): each
+    is a whole gateway against the same Redis and SQL, as on separate hosts, so a gateway's Python
+    work (one event loop, one interpreter lock) spreads over the cores (docs/capacity.md); they
+    start one at a time (:func:`bot.services.startup_turn`).
 
     Per-message compression is off: chat frames are a few hundred bytes, and deflating them cost
     2-7 % of the gateway's CPU in benchmarks/handoff_latency.py for next to no saved bytes.
@@ -162,6 +167,8 @@ def start_gateway(*, port: int, env: dict[str, str], log: Path, host: str = "127
     command = [sys.executable, "-m", "uvicorn", "--factory", "bot.main:create_app", "--host", host,
                "--port", str(port), "--ws-max-size", str(2 * 1024 * 1024), "--ws-per-message-deflate", "false",
                "--no-access-log"]
+    if processes > 1:
+        command += ["--workers", str(processes)]
     return spawn("gateway", command, env, log)
 
 

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -56,6 +56,8 @@ from webhooks import Deliverer, DeliveryLog, EndpointStore, EventOutbox, Payload
 
 logger = logging.getLogger(__name__)
 RETENTION_LOCK = "tandem:retention-lock"
+STARTUP_LOCK = "tandem:gateway-startup"
+STARTUP_TURN_S = 600  # longer than a first start that embeds every article
 #: Threads for ``asyncio.to_thread``: most of their time is now spent waiting for the model workers,
 #: not computing, and Python's default (CPU count + 4: six on 2 cores) capped the conversations
 #: whose vectors could be on their way at once, and with it what the workers can batch.
@@ -219,6 +221,19 @@ def encoder_fitting(settings: RetrainingSettings, knowledge_base: KnowledgeBase)
         return fit_encoder(minilm_folder(), pairs, out_root, fit_settings)
 
     return fit
+
+
+@contextlib.asynccontextmanager
+async def startup_turn(redis_url: str) -> AsyncIterator[None]:
+    """Gateways start one at a time: several started together (``uvicorn --workers``, or hosts at a
+    deploy) would otherwise migrate the same tables, seed the same demo articles and write the same
+    saved index at once. The next one then finds everything ready. The turn expires if its holder dies."""
+    client = Redis.from_url(redis_url)
+    try:
+        async with client.lock(STARTUP_LOCK, timeout=STARTUP_TURN_S, blocking_timeout=STARTUP_TURN_S):
+            yield
+    finally:
+        await client.aclose()
 
 
 async def build_services(settings: Settings) -> Services:

@@ -194,5 +194,5 @@ async def cross_validate(logged: Logged, *, nlu: Path, config: Path, folds: int,
 def server_command(*, port: int, api_token: str, model: Path, host: str = "127.0.0.1") -> list[str]:
     """``rasa run`` with the REST channel and the HTTP API (its environment: artefacts.endpoints_env),
     through :mod:`rasa_bridge.rasa_server` (the action server's answers validated without re-checking the schema)."""
-    return [str(RASA_PYTHON), str(SERVER_SCRIPT), "run", "--enable-api", "--auth-token", api_token, "-i", host, "-p", str(port),
-            "-m", str(model), "--endpoints", ENDPOINTS, "--credentials", CREDENTIALS]
+    return [str(RASA_PYTHON), str(SERVER_SCRIPT), "run", "--enable-api", "--auth-token", api_token, "-i", host,
+            "-p", str(port), "-m", str(model), "--endpoints", ENDPOINTS, "--credentials", CREDENTIALS]

@@ -220,9 +220,11 @@ class Settings(BaseSettings):
     rasa_timeout_s: float = 20.0
     secret_key: SecretStr = SecretStr("")
     action_token: SecretStr = SecretStr("")
-    #: ``make run`` only: the demo staff accounts' password, and how many Rasa servers to start.
+    #: ``make run`` only: the demo staff accounts' password, and how many Rasa servers and gateway
+    #: processes to start (two gateway processes use both cores of a 2-core machine: docs/capacity.md).
     demo_password: SecretStr = SecretStr("")
     rasa_processes: int = Field(default=1, ge=1, le=16)
+    gateway_processes: int = Field(default=2, ge=1, le=32)
     token_ttl_s: int = 12 * 3600
     allowed_origins: list[str] = Field(default_factory=lambda: ["*"])
     #: The widget's first words (the ``session`` frame's ``greeting``): what the assistant can do,

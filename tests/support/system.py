@@ -170,11 +170,13 @@ class RunningSystem:
         idle_s = int(self.gateway_env()["TANDEM_SESSION_IDLE_TIMEOUT_S"])
         return Settings(session_idle_timeout_s=idle_s).tracker_record_exp_s
 
-    def start_gateway(self, port: int | None = None, extra_env: dict[str, str] | None = None) -> Gateway:
-        """Start one more gateway process (``extra_env`` overrides settings for it alone)."""
+    def start_gateway(self, port: int | None = None, extra_env: dict[str, str] | None = None,
+                      processes: int = 1) -> Gateway:
+        """Start one more gateway (``extra_env`` overrides settings for it alone; ``processes``: uvicorn
+        workers sharing its port, as ``make run`` starts them)."""
         port = port or free_port()
         log = self.state_dir / "logs" / f"gateway-{port}.log"
-        child = start_gateway(port=port, env=self.gateway_env() | (extra_env or {}), log=log)
+        child = start_gateway(port=port, env=self.gateway_env() | (extra_env or {}), log=log, processes=processes)
         gateway = Gateway(f"http://127.0.0.1:{port}", child)
         try:
             wait_until(lambda: http_ok(f"{gateway.url}/openapi.json"), child, timeout_s=STARTUP_TIMEOUT_S)
@@ -243,10 +245,10 @@ def staff_token(gateway_url: str, username: str) -> str:
 @contextmanager
 def running_system(state_dir: Path, *, with_rasa: bool = True, rasa_processes: int = 1, model_workers: int = 1,
                    database_url: str | None = None, redis_in_state_dir: bool = False,
-                   settings_env: dict[str, str] | None = None) -> Iterator[RunningSystem]:
+                   settings_env: dict[str, str] | None = None, gateway_processes: int = 1) -> Iterator[RunningSystem]:
     """Redis (this run's own database, emptied), SQL with the staff accounts, ``model_workers``
     model workers, Rasa (trained if needed; ``rasa_processes`` servers sharing the Redis stores)
-    and one gateway; all stopped on exit.
+    and one gateway (``gateway_processes`` processes on its port); all stopped on exit.
 
     ``database_url``: another database than a SQLite file in ``state_dir``; ``redis_in_state_dir``:
     an embedded Redis persisting under ``state_dir/redis``, as ``make run`` starts one;
@@ -268,7 +270,7 @@ def running_system(state_dir: Path, *, with_rasa: bool = True, rasa_processes: i
             running.start_model_worker()
         if with_rasa:
             running.spawn_rasa(gateway_port)
-        running.start_gateway(gateway_port)
+        running.start_gateway(gateway_port, processes=gateway_processes)
         if with_rasa:
             running.wait_for_rasa()
         yield running

@@ -61,7 +61,7 @@ $(CHROMIUM):  ## Debian's Chromium for the browser tests (Playwright drives it; 
 $(PDFTOPPM):  ## Debian's poppler-utils: the report test renders the PDF to images and reads its text back.
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq poppler-utils
 
-train: setup  ## Train the Rasa model into models/ (skipped by Rasa when nothing changed).
+train: setup  ## Train the Rasa model into models/ (skipped when nothing it is made from changed).
 	$(PY) -m rasa_bridge train
 
 lock:  ## Regenerate the locks on purpose (see ../shared/notes/rasa-on-py311.md for the Rasa one).

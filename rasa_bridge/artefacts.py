@@ -6,6 +6,7 @@ drives it through its command line and its HTTP API, never by importing it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tarfile
 from pathlib import Path
@@ -28,6 +29,12 @@ TRAINING_FILES = ("training_data/nlu.yml", "training_data/nlu_reviewed.yml", "tr
                   "training_data/rules.yml", "training_data/stories.yml")
 
 
+#: What a trained model is made from besides its data: the custom components' code (and the encoders they
+#: call) and Rasa's pinned release. A model trained from the same contents of all these is the same model.
+MODEL_CODE = ("nlu", "encoders", "requirements/rasa.lock")
+INPUTS_SUFFIX = ".inputs"  # beside an archive: the digest of what it was trained from
+
+
 #: The pipeline component that embeds each message with a sentence model (nlu/components.py).
 FEATURIZER = "nlu.components.SentenceEmbeddingFeaturizer"
 
@@ -42,6 +49,36 @@ def with_featurizer_model(config: Path, model: Path) -> None:
     for step in featurizers:
         step["model"] = str(model)
     config.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def inputs_digest(root: Path = PROJECT_ROOT,
+                  names: tuple[str, ...] = (CONFIG, DOMAIN, *TRAINING_FILES, *MODEL_CODE)) -> str:
+    """A digest of every file a model is trained from (folders: their Python files; a missing file counts too)."""
+    digest = hashlib.sha256()
+    for name in names:
+        path = root / name
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for each in files:
+            digest.update(str(each.relative_to(root)).encode() + b"\0")
+            digest.update(each.read_bytes() if each.is_file() else b"<absent>")
+    return digest.hexdigest()
+
+
+def record_inputs(archive: Path, digest: str) -> None:
+    """Note beside ``archive`` what it was trained from (:func:`inputs_digest`)."""
+    archive.with_name(archive.name + INPUTS_SUFFIX).write_text(digest, encoding="utf-8")
+
+
+def up_to_date_model(digest: str, models_dir: Path = MODELS_DIR) -> Path | None:
+    """The newest archive in ``models_dir`` when it was trained from exactly these inputs, else None.
+
+    Rasa 3 writes a new archive on every ``rasa train``, changed or not (about 20 s here); the
+    launcher and every test system asked for one at each start."""
+    archive = latest_model(models_dir)
+    if archive is None:
+        return None
+    noted = archive.with_name(archive.name + INPUTS_SUFFIX)
+    return archive if noted.is_file() and noted.read_text(encoding="utf-8").strip() == digest else None
 
 
 def latest_model(models_dir: Path = MODELS_DIR) -> Path | None:

@@ -29,7 +29,10 @@ from rasa_bridge.artefacts import (
     PROJECT_ROOT,
     RASA_BIN,
     TRAINING_FILES,
+    inputs_digest,
     latest_model,
+    record_inputs,
+    up_to_date_model,
 )
 from rasa_bridge.errors import RasaCommandFailed
 
@@ -152,10 +155,15 @@ async def train(logged: Logged, *, out: Path, config: Path, domain: Path, data: 
 
 
 def train_project(log: Path | None = None, out_dir: Path = MODELS_DIR) -> Path:
-    """Train the project's model (config.yml, domain.yml, the training files) unless an up-to-date
-    one is in ``out_dir``, and return the newest archive there. Blocking: for ``make train`` and the
-    launcher; without ``log`` Rasa's output goes to this process's."""
+    """Train the project's model (config.yml, domain.yml, the training files) unless the newest one in
+    ``out_dir`` was trained from the same files (:func:`rasa_bridge.artefacts.up_to_date_model`), and
+    return the newest archive there. Blocking: for ``make train`` and the launcher; without ``log``
+    Rasa's output goes to this process's."""
     out_dir.mkdir(parents=True, exist_ok=True)
+    digest = inputs_digest()
+    current = up_to_date_model(digest, out_dir)
+    if current is not None:
+        return current
     command = [str(RASA_BIN), *train_args(out=out_dir, config=CONFIG, domain=DOMAIN, data=TRAINING_FILES)]
     env = {**os.environ, **_QUIET_TENSORFLOW}
     if log is None:
@@ -168,6 +176,7 @@ def train_project(log: Path | None = None, out_dir: Path = MODELS_DIR) -> Path:
     archive = latest_model(out_dir)
     if returncode != 0 or archive is None:
         raise RasaCommandFailed("train", returncode, log)
+    record_inputs(archive, digest)
     return archive
 
 

@@ -7,21 +7,17 @@ there and checks what it reports.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import threading
-from pathlib import Path
 
 import pytest
 import redis
 
 from encoders.worker import ModelWorker
 from nlu.embeddings import WORKERS_URL
+from tests.support.rasa_venv import rasa_script_result
 
 pytestmark = [pytest.mark.unit]
 
-ROOT = Path(__file__).resolve().parents[2]
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
 
 SCRIPT = """
 import json
@@ -59,10 +55,7 @@ print(json.dumps({
 
 @pytest.fixture(scope="module")
 def report() -> dict[str, object]:
-    done = subprocess.run([str(RASA_PYTHON), "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return rasa_script_result(SCRIPT)
 
 
 def test_each_message_gets_one_sentence_vector_and_no_sequence_features(report: dict[str, object]) -> None:
@@ -120,14 +113,10 @@ def test_a_rasa_server_featurises_through_the_model_worker_with_the_same_vectors
     thread.start()
     texts = ["how do I reset my hub", "factory reset the bridge", "is it going to rain", "hi"]
     try:
-        done = subprocess.run([str(RASA_PYTHON), "-c", WORKER_SCRIPT, json.dumps(texts)], cwd=ROOT,
-                              capture_output=True, text=True, timeout=300, check=False,
-                              env={**os.environ, WORKERS_URL: redis_url})
+        result = rasa_script_result(WORKER_SCRIPT, json.dumps(texts), env={WORKERS_URL: redis_url})
     finally:
         worker.stop.set()
         thread.join(timeout=10)
-    assert done.returncode == 0, done.stderr[-3000:]
-    result = json.loads(done.stdout.strip().splitlines()[-1])
     assert result["client"] == "RemoteEncoder"
     assert worker.batches >= 1  # the worker computed them, not Rasa's process
     assert result["max_difference"] < 2e-6

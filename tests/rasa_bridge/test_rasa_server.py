@@ -6,16 +6,11 @@ exactly what Rasa's ``jsonschema.validate`` call does, with Rasa's error, and be
 
 from __future__ import annotations
 
-import json
-import subprocess
-from pathlib import Path
-
 import pytest
 
-pytestmark = [pytest.mark.unit]
+from tests.support.rasa_venv import rasa_script_result
 
-ROOT = Path(__file__).resolve().parents[2]
-RASA_PYTHON = ROOT / ".venv-rasa" / "bin" / "python"
+pytestmark = [pytest.mark.unit]
 
 SCRIPT = """
 import json, runpy, time
@@ -56,10 +51,7 @@ print(json.dumps({"rasa": rasa_own, "ours": ours, "rasa_s": rasa_s, "ours_s": ou
 
 @pytest.fixture(scope="module")
 def report() -> dict[str, object]:
-    done = subprocess.run([str(RASA_PYTHON), "-c", SCRIPT], cwd=ROOT, capture_output=True, text=True,
-                          timeout=300, check=False)
-    assert done.returncode == 0, done.stderr[-3000:]
-    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+    return rasa_script_result(SCRIPT)
 
 
 def test_the_same_answers_pass_and_the_same_are_refused_with_rasas_error(report: dict[str, object]) -> None:

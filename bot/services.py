@@ -18,6 +18,7 @@ from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff, NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import LockError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from sqlalchemy import Engine, create_engine
 
@@ -227,12 +228,16 @@ def encoder_fitting(settings: RetrainingSettings, knowledge_base: KnowledgeBase)
 async def startup_turn(redis_url: str) -> AsyncIterator[None]:
     """Gateways start one at a time: several started together (``uvicorn --workers``, or hosts at a
     deploy) would otherwise migrate the same tables, seed the same demo articles and write the same
-    saved index at once. The next one then finds everything ready. The turn expires if its holder dies."""
+    saved index at once. The next one then finds everything ready. The turn expires if its holder dies
+    (or takes longer than ``STARTUP_TURN_S``: the next one then goes ahead, and this one still starts)."""
     client = Redis.from_url(redis_url)
+    turn = client.lock(STARTUP_LOCK, timeout=STARTUP_TURN_S, blocking_timeout=STARTUP_TURN_S)
     try:
-        async with client.lock(STARTUP_LOCK, timeout=STARTUP_TURN_S, blocking_timeout=STARTUP_TURN_S):
-            yield
+        await turn.acquire()
+        yield
     finally:
+        with contextlib.suppress(LockError):  # expired: someone else's turn already
+            await turn.release()
         await client.aclose()
 
 

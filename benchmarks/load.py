@@ -115,7 +115,7 @@ async def customer(url: str, until: float, think_s: float, latencies: list[float
                 counts["held"] += 1  # Rasa too slow or down: the holding reply, and the chat goes to a person
         except AssertionError:
             # Queued while the message was on its way: it waits for a person (kept, not lost), and the bot stays quiet.
-            counts["to_a_person" if queued(client) else "lost"] += 1
+            counts["sent_after_queued" if queued(client) else "lost"] += 1
         if queued(client):
             break  # escalated: a real customer now waits for a person
         await asyncio.sleep(random.uniform(0.5, 1.5) * think_s)
@@ -126,7 +126,7 @@ async def customer(url: str, until: float, think_s: float, latencies: list[float
 
 async def gateway_load(system: RunningSystem, concurrency: int, seconds: float, think_s: float) -> dict[str, float]:
     latencies: list[float] = []
-    counts = {"sent": 0, "lost": 0, "duplicated": 0, "held": 0, "to_a_person": 0}
+    counts = {"sent": 0, "lost": 0, "duplicated": 0, "held": 0, "sent_after_queued": 0}
     until = time.monotonic() + seconds
     started = time.monotonic()
     tasks = []
@@ -138,7 +138,7 @@ async def gateway_load(system: RunningSystem, concurrency: int, seconds: float, 
     return {"msgs_per_s": round(len(latencies) / elapsed, 1), "latency_ms_p50": percentile(latencies, 50) or 0.0,
             "latency_ms_p95": percentile(latencies, 95) or 0.0, "latency_ms_p99": percentile(latencies, 99) or 0.0,
             "sent": counts["sent"], "answered": len(latencies), "held_for_a_person": counts["held"],
-            "lost": counts["lost"], "sent_after_queued": counts["to_a_person"],
+            "lost": counts["lost"], "sent_after_queued": counts["sent_after_queued"],
             "duplicated": counts["duplicated"]}
 
 

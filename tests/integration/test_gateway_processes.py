@@ -29,16 +29,11 @@ def shared_port(system: RunningSystem) -> Iterator[Gateway]:
     """One more gateway with two processes on its port (Rasa's actions still go to the first gateway)."""
     gateway = system.start_gateway(processes=PROCESSES)  # returns once the first process answers
     deadline = time.monotonic() + STARTUP_TIMEOUT_S
-    while gateway_log(system, gateway).count(STARTED) < PROCESSES and time.monotonic() < deadline:
+    while gateway.child.log.read_text(errors="replace").count(STARTED) < PROCESSES and time.monotonic() < deadline:
         time.sleep(0.5)  # the next one takes its turn after the first
     yield gateway
     gateway.child.stop()
     system.gateways.remove(gateway)
-
-
-def gateway_log(system: RunningSystem, gateway: Gateway) -> str:
-    port = gateway.url.rsplit(":", 1)[1]
-    return (system.state_dir / "logs" / f"gateway-{port}.log").read_text(errors="replace")
 
 
 async def answered(ws_url: str) -> dict[str, object]:
@@ -48,12 +43,10 @@ async def answered(ws_url: str) -> dict[str, object]:
     return reply
 
 
-async def test_both_processes_start_one_at_a_time_and_every_customer_is_served(
-    system: RunningSystem, shared_port: Gateway
-) -> None:
+async def test_both_processes_start_one_at_a_time_and_every_customer_is_served(shared_port: Gateway) -> None:
     replies = await asyncio.gather(*(answered(shared_port.ws_url) for _ in range(CUSTOMERS)))
     assert all(reply["role"] == "bot" and reply.get("article", {}).get("id") == "hub-reset" for reply in replies)
-    log = gateway_log(system, shared_port)
+    log = shared_port.child.log.read_text(errors="replace")
     assert len(re.findall(r"Started server process \[\d+\]", log)) == PROCESSES
     assert log.count(STARTED) == PROCESSES
     assert "Traceback" not in log

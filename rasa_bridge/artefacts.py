@@ -35,17 +35,21 @@ MODEL_CODE = ("nlu", "encoders", "requirements/rasa.lock")
 INPUTS_SUFFIX = ".inputs"  # beside an archive: the digest of what it was trained from
 
 
-#: The pipeline component that embeds each message with a sentence model (nlu/components.py).
+#: The pipeline component that embeds each message with a sentence model (nlu/components.py), and the
+#: packaged small model a fitted encoder replaces (the large one, if the pipeline has it too, stays).
 FEATURIZER = "nlu.components.SentenceEmbeddingFeaturizer"
+FITTED_BASE = "all-MiniLM-L6-v2"
 
 
 def with_featurizer_model(config: Path, model: Path) -> None:
-    """Point the sentence featurizer of the Rasa config at ``model`` (a fitted encoder's folder),
-    rewriting the file in place: a candidate's snapshot of config.yml, never the project's."""
+    """Point the small model's sentence featurizer of the Rasa config at ``model`` (a fitted encoder's
+    folder, fitted from :data:`FITTED_BASE`), rewriting the file in place: a candidate's snapshot of
+    config.yml, never the project's. A featurizer of another model (all-mpnet-base-v2) keeps it."""
     data = yaml.safe_load(config.read_text(encoding="utf-8"))
-    featurizers = [step for step in data.get("pipeline") or [] if step.get("name") == FEATURIZER]
+    featurizers = [step for step in data.get("pipeline") or []
+                   if step.get("name") == FEATURIZER and step.get("model", FITTED_BASE) == FITTED_BASE]
     if not featurizers:
-        raise ValueError(f"{config} has no {FEATURIZER} to give the fitted encoder to")
+        raise ValueError(f"{config} has no {FEATURIZER} of {FITTED_BASE} to give the fitted encoder to")
     for step in featurizers:
         step["model"] = str(model)
     config.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")

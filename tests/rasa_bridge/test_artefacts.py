@@ -29,15 +29,20 @@ def test_a_candidates_config_points_the_featurizer_at_its_fitted_encoder(tmp_pat
     with_featurizer_model(config, tmp_path / "encoder" / "abc")
 
     data = yaml.safe_load(config.read_text())
-    featurizer = next(step for step in data["pipeline"] if step["name"] == FEATURIZER)
-    assert featurizer["model"] == str(tmp_path / "encoder" / "abc") and featurizer["scale"] == 10.0
+    featurizers = [step for step in data["pipeline"] if step["name"] == FEATURIZER]
+    assert [step["model"] for step in featurizers] == [str(tmp_path / "encoder" / "abc"), "all-mpnet-base-v2"]
+    assert featurizers[0]["scale"] == 10.0  # the small model's settings kept; the large model is not fitted
     assert data["tandem"] == yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())["tandem"]  # the rest kept
 
 
-def test_a_config_without_the_featurizer_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize("pipeline", [
+    "  - name: WhitespaceTokenizer\n",
+    f"  - name: {FEATURIZER}\n    model: all-mpnet-base-v2\n",  # only the large model: nothing to fit
+])
+def test_a_config_without_the_small_models_featurizer_is_refused(tmp_path: Path, pipeline: str) -> None:
     config = tmp_path / "config.yml"
-    config.write_text("pipeline:\n  - name: WhitespaceTokenizer\n")
-    with pytest.raises(ValueError, match="SentenceEmbeddingFeaturizer"):
+    config.write_text("pipeline:\n" + pipeline)
+    with pytest.raises(ValueError, match="SentenceEmbeddingFeaturizer of all-MiniLM-L6-v2"):
         with_featurizer_model(config, tmp_path)
 
 

@@ -64,6 +64,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from limits import parse as parse_limit
+
 from benchmarks.containment import (
     CHOOSE_PREFIX,
     HALVES,
@@ -77,7 +79,8 @@ from benchmarks.containment import (
     queued_reason,
     verdict,
 )
-from bot.core.config import PROJECT_ROOT
+from bot.core.config import PROJECT_ROOT, RateLimitSettings
+from bot.ratelimit import FrameBudget, RateLimited
 from tests.support.clients import AgentClient, CustomerClient
 from tests.support.system import RunningSystem, running_system, staff_token
 
@@ -91,6 +94,28 @@ PERSONAL = re.compile(r"[\w.+-]+@[\w-]+\.\w+"  # e-mail
                       r"|\+?\d[\d ()-]{7,}\d"  # phone, card
                       r"|\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){3,}")  # IBAN
 DID_NOT_HELP = "no, that didn't help"
+#: The scripted agent keeps this far under the gateway's frames-per-connection limit (its window starts
+#: when a frame arrives, ours when it leaves).
+PACE_MARGIN = 4
+
+
+class Pace:
+    """Keeps the scripted agent within the socket's frame limit. It serves a week's chats in seconds,
+    as no person does, and the gateway refuses (``rate_limited``) what goes over: a refused claim or
+    resolve would drop a chat from the loop."""
+
+    def __init__(self, limit: str = RateLimitSettings().frames_per_connection) -> None:
+        item = parse_limit(limit)
+        self._budget = FrameBudget(type(item)(max(item.amount - PACE_MARGIN, 1), item.multiples))
+
+    async def __call__(self) -> None:
+        """Wait until one more frame fits in the window, and count it."""
+        while True:
+            try:
+                self._budget.hit()
+                return
+            except RateLimited:
+                await asyncio.sleep(0.1)
 
 
 @dataclass(frozen=True)
@@ -233,12 +258,14 @@ async def serve(agent: AgentClient, visits: list[Visit], demos: dict[str, Demo],
                 counter: Counter[str]) -> None:
     """The scripted agent: claim, answer (inserting the article when it is live, else typing the held-back
     article's text), resolve."""
+    pace = Pace()
     for v in visits:
         if v.customer is None:
             continue
         sid = v.customer.session_id
         article = v.case.answer[0]
         start = len(agent.frames)
+        await pace()
         await agent.send({"type": "claim", "session_id": sid})
         claimed = await agent.wait_for(claim_answer(sid), REPLY_TIMEOUT_S, start=start)
         if claimed["type"] == "error":
@@ -250,11 +277,14 @@ async def serve(agent: AgentClient, visits: list[Visit], demos: dict[str, Demo],
         if article in live:
             frame["article_id"] = article  # the console's "Use" on the suggested article
         start = len(agent.frames)
+        await pace()
         await agent.send(frame)
         await agent.wait_for(lambda f: f["type"] in ("ack", "error"), REPLY_TIMEOUT_S, start=start)
         counter["answers"] += 1
         if counter["answers"] % 4 == 0:
+            await pace()
             await agent.reply(sid, CONTACT)
+        await pace()
         await agent.send({"type": "resolve", "session_id": sid,
                           "ours": v.handed_over in ("third_party", "out_of_scope")})
         with contextlib.suppress(AssertionError):

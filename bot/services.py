@@ -139,6 +139,7 @@ class Services:
 
     async def aclose(self) -> None:
         """Stop background tasks and close connections."""
+        self.deliverer.stop()  # before the cancel, which it may not see (Deliverer.stop)
         for task in self.background:
             task.cancel()
         for task in self.background:

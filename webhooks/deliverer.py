@@ -46,17 +46,27 @@ class Deliverer:
         self._client = client or httpx.AsyncClient(timeout=settings.timeout_s, follow_redirects=False)
         self._clock = clock
         self._consumer = consumer_name()
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Make :meth:`run` return after the round it is in. Call it before cancelling the task: a cancel
+        that lands inside the HTTP client's or Redis's own timeout can come out as that timeout's error,
+        which the loop logs and survives, so a cancel alone once left a test (and would leave a gateway's
+        shutdown) waiting for ever."""
+        self._stopping = True
 
     async def aclose(self) -> None:
         """Close the HTTP client."""
         await self._client.aclose()
 
     async def run(self) -> None:
-        """Deliver until cancelled; a failure (Redis or SQL away) is logged and the loop goes on."""
-        while True:
+        """Deliver until stopped (or cancelled); a failure (Redis or SQL away) is logged and the loop goes on."""
+        while not self._stopping:
             try:
                 await self.step()
             except Exception:
+                if self._stopping:
+                    return
                 logger.exception("webhook delivery round failed")
                 await asyncio.sleep(self._settings.poll_interval_s)
 

@@ -24,6 +24,7 @@ from webhooks import outbox as outbox_module
 pytestmark = pytest.mark.integration
 SETTINGS = WebhookSettings(poll_interval_s=0.1, backoff_base_s=0.2, max_attempts=3, timeout_s=2)
 CONTACT = "someone@example.org"
+STOP_TIMEOUT_S = 10.0  # a deliverer that has not stopped by then fails the test instead of hanging it
 
 
 @pytest.fixture
@@ -48,9 +49,11 @@ async def deliverers(redis: Redis, engine: Engine, handoff: HandoffService, coun
     try:
         yield
     finally:
+        for deliverer in running:
+            deliverer.stop()  # as a gateway's shutdown does: a cancel alone can be lost (Deliverer.stop)
         for task in tasks:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), STOP_TIMEOUT_S)
         for deliverer in running:
             await deliverer.aclose()
 
@@ -135,3 +138,18 @@ async def test_an_event_whose_text_cannot_be_redacted_is_never_sent_and_is_dropp
         await deliverer.aclose()
     assert await redis.xlen(outbox_module.STREAM) == 0  # dropped after the third take
     assert DeliveryLog(engine).deliveries() == [] and receiver.received == []
+
+
+async def test_a_stopped_deliverer_returns_after_its_round_without_a_cancel(
+    redis: Redis, engine: Engine, endpoints: EndpointStore, handoff: HandoffService,
+) -> None:
+    deliverer = Deliverer(EventOutbox(redis), endpoints, DeliveryLog(engine), PayloadBuilder(handoff, engine, str),
+                          SETTINGS)
+    task = asyncio.create_task(deliverer.run())
+    await asyncio.sleep(0.3)  # a few rounds
+    deliverer.stop()
+    try:
+        await asyncio.wait_for(task, STOP_TIMEOUT_S)  # no cancel: a gateway's shutdown must not depend on one
+    finally:
+        await deliverer.aclose()
+    assert task.done() and task.exception() is None

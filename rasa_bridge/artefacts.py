@@ -14,6 +14,8 @@ from urllib.parse import urlparse
 
 import yaml
 
+from encoders import packaged
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 RASA_BIN = PROJECT_ROOT / ".venv-rasa" / "bin" / "rasa"
 MODELS_DIR = PROJECT_ROOT / "models"  # where `make train` and the launcher put the model Rasa starts with
@@ -30,15 +32,16 @@ TRAINING_FILES = ("training_data/nlu.yml", "training_data/nlu_reviewed.yml", "tr
 
 
 #: What a trained model is made from besides its data: the custom components' code (and the encoders they
-#: call) and Rasa's pinned release. A model trained from the same contents of all these is the same model.
-MODEL_CODE = ("nlu", "encoders", "requirements/rasa.lock")
+#: call), Rasa's pinned release (with MiniLM's package) and mpnet's pinned parts. A model trained from the
+#: same contents of all these is the same model.
+MODEL_CODE = ("nlu", "encoders", "requirements/rasa.lock", "requirements/mpnet.txt")
 INPUTS_SUFFIX = ".inputs"  # beside an archive: the digest of what it was trained from
 
 
 #: The pipeline component that embeds each message with a sentence model (nlu/components.py), and the
 #: packaged small model a fitted encoder replaces (the large one, if the pipeline has it too, stays).
 FEATURIZER = "nlu.components.SentenceEmbeddingFeaturizer"
-FITTED_BASE = "all-MiniLM-L6-v2"
+FITTED_BASE = packaged.MINILM
 
 
 def with_featurizer_model(config: Path, model: Path) -> None:

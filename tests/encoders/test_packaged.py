@@ -21,7 +21,6 @@ SENTENCE = "my hub blinks amber after the router changed"
 
 RASA_SIDE = """
 import json, sys
-from pathlib import Path
 from encoders import SentenceEncoder
 from nlu.embeddings import model_path
 folder = model_path("all-mpnet-base-v2")

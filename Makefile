@@ -17,7 +17,7 @@ test: setup $(CHROMIUM) $(PDFTOPPM) lint  ## Lint, then the whole test suite aga
 	$(PY) -m pytest
 
 lint: setup  ## ruff and mypy.
-	.venv/bin/ruff check bot encoders knowledge_base handoff outcomes desk privacy retraining nlu migrations actions rasa_bridge routing webhooks learning tests benchmarks
+	.venv/bin/ruff check background bot encoders knowledge_base handoff outcomes desk privacy retraining nlu migrations actions rasa_bridge routing webhooks learning tests benchmarks
 	.venv/bin/mypy
 	node_modules/.bin/eslint bot eslint.config.js
 

@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 
 from redis.asyncio import Redis
 
+from background import raise_if_cancelled
+
 logger = logging.getLogger(__name__)
 
 
@@ -22,4 +24,5 @@ async def run_every(redis: Redis, lock: str, interval_s: float, job: Callable[[]
             if await redis.set(lock, "1", nx=True, ex=max(1, int(interval_s))):
                 await job()
         except Exception:
+            raise_if_cancelled()
             logger.exception("%s failed", name)

@@ -28,6 +28,7 @@ from typing import Any
 
 from redis.asyncio import Redis
 
+from background import raise_if_cancelled
 from handoff import keys
 from handoff.errors import SessionNotFound
 from handoff.live import RESYNC, Event, LiveBus
@@ -156,6 +157,7 @@ class AutoAssigner:
                 try:
                     await self.assign_waiting()
                 except Exception:  # e.g. Redis away: the next event or interval tries again
+                    raise_if_cancelled()
                     logger.warning("assignment pass failed", exc_info=True)
                     await asyncio.sleep(0.5)
         finally:

@@ -23,6 +23,7 @@ from redis.asyncio import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from background import raise_if_cancelled
 from handoff import keys
 from handoff.models import TranscriptEntry
 
@@ -99,6 +100,7 @@ class LiveBus:
             try:
                 await self._receive()
             except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+                raise_if_cancelled()
                 self.connected.clear()
                 self._missed_events = True
                 logger.warning("live bus lost redis: %s; retrying in %.1fs", exc, delay)

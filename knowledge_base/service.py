@@ -27,6 +27,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from background import raise_if_cancelled
 from knowledge_base.articles import Article, ArticleRepository, ArticleStatus, Change, Draft, Revision
 from knowledge_base.decision import Candidate, Decision, Thresholds, ThresholdSettings, decide
 from knowledge_base.embedder import Embedder, MiniLMEmbedder, MpnetEmbedder
@@ -372,6 +373,7 @@ class KnowledgeBase:
                 if applied:
                     logger.info("applied knowledge-base changes articles=%d", len(applied))
             except Exception:  # a database hiccup must not end the loop; the next poll retries
+                raise_if_cancelled()
                 logger.exception("applying knowledge-base changes failed; retrying")
             await asyncio.sleep(interval_s)
 

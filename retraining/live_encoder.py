@@ -15,6 +15,7 @@ import logging
 from collections.abc import Callable
 from pathlib import Path
 
+from background import raise_if_cancelled
 from retraining.registry import Registry
 
 logger = logging.getLogger(__name__)
@@ -54,5 +55,6 @@ class LiveEncoder:
                 if await asyncio.to_thread(self.sync):
                     logger.info("knowledge base follows the live model=%s", self._live_id)
             except Exception:  # an unreadable registry or a worker hiccup: the next poll retries
+                raise_if_cancelled()
                 logger.exception("following the live model's encoder failed; retrying")
             await asyncio.sleep(interval_s)

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import httpx
 
+from background import raise_if_cancelled
 from webhooks.endpoints import EndpointStore
 from webhooks.log import DeliveryLog, DueDelivery
 from webhooks.outbox import MAX_TAKES, EventOutbox, QueuedEvent, consumer_name
@@ -49,10 +50,9 @@ class Deliverer:
         self._stopping = False
 
     def stop(self) -> None:
-        """Make :meth:`run` return after the round it is in. Call it before cancelling the task: a cancel
-        that lands inside the HTTP client's or Redis's own timeout can come out as that timeout's error,
-        which the loop logs and survives, so a cancel alone once left a test (and would leave a gateway's
-        shutdown) waiting for ever."""
+        """Make :meth:`run` return after the round it is in (the gateway's shutdown calls it before the
+        cancel). A cancel alone ends the loop too, even one that comes out of the HTTP client's or Redis's
+        own timeout as that timeout's error (:func:`background.raise_if_cancelled`)."""
         self._stopping = True
 
     async def aclose(self) -> None:
@@ -65,6 +65,7 @@ class Deliverer:
             try:
                 await self.step()
             except Exception:
+                raise_if_cancelled()
                 if self._stopping:
                     return
                 logger.exception("webhook delivery round failed")

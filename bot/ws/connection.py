@@ -13,6 +13,7 @@ from pydantic import TypeAdapter
 from redis.exceptions import RedisError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from background import raise_if_cancelled
 from bot.markdown import markdown_to_html
 from bot.ratelimit import RateLimited, RateLimiter
 from bot.ws.frames import FrameError, parse_frame
@@ -170,6 +171,7 @@ class SessionFeed:
                 for entry in await self._handoff.transcript(self.session_id, after=self.last_sent):
                     self._send(entry)
             except Exception:  # Redis away: retry (a resync pokes too, once the bus is back)
+                raise_if_cancelled()
                 logger.warning("feed for a session failed; will retry", exc_info=True)
                 await asyncio.sleep(0.5)
                 self._wake.set()

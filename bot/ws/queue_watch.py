@@ -14,6 +14,7 @@ import logging
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from background import raise_if_cancelled
 from bot.services import Services
 from bot.ws.connection import Outbox
 from handoff import RESYNC, HandoffService, LiveBus
@@ -71,6 +72,7 @@ class QueueWatch:
             try:
                 text = await self._snapshot()
             except Exception:  # e.g. Redis away: try again shortly, for the same consoles
+                raise_if_cancelled()
                 logger.warning("queue snapshot failed", exc_info=True)
                 self._changed = self._changed or everyone
                 self._joined |= targets

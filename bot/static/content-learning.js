@@ -87,7 +87,12 @@
 
   async function refreshProposals() {
     const data = await api('/api/learning/proposals');
-    ui.proposals.replaceChildren(...data.proposals.map(proposalItem));
+    // A proposal whose form the curator has open keeps its item (and what was typed in it): a refresh
+    // landing after another decision must not close the form under their cursor.
+    const open = new Map([...ui.proposals.children]
+      .filter((item) => item.querySelector('form:not([hidden])'))
+      .map((item) => [item.dataset.proposalId, item]));
+    ui.proposals.replaceChildren(...data.proposals.map((proposal) => open.get(String(proposal.id)) || proposalItem(proposal)));
     ui.proposalCount.textContent = `(${data.proposals.length})`;
     ui.proposalEmpty.hidden = data.proposals.length > 0;
     showTodays(data.proposals.slice(0, TODAY_CHECKED), ++listing);
@@ -222,8 +227,11 @@
     const result = await api(`/api/learning/proposals/${proposal.id}/${verb}`, { method: 'POST', json });
     const article = result.article ? ` ${result.article.id} (version ${result.article.version}) is live.` : '';
     const nlu = result.nlu_examples ? ` ${result.nlu_examples} question(s) went to the NLU review.` : '';
-    say(`Proposal ${proposal.id} ${result.proposal.state}.${article}${nlu}`);
-    await Promise.all([refreshProposals(), refreshGaps(), content().refreshList()]);
+    try {
+      await Promise.all([refreshProposals(), refreshGaps(), content().refreshList()]);
+    } finally {
+      say(`Proposal ${proposal.id} ${result.proposal.state}.${article}${nlu}`); // once the lists show it
+    }
   }
 
   // --- gaps --------------------------------------------------------------------------------

@@ -81,6 +81,9 @@ def test_a_curator_accepts_edits_merges_and_rejects_proposals(
     rejected.get_by_role("button", name="Reject", exact=True).click()  # no reason: the form asks for one
     expect(rejected).to_be_visible()
     rejected.get_by_label("Reason").fill("we do not offer instalments")
+    with page.expect_response("**/api/learning/proposals"):  # the lists refresh (as after another decision)...
+        page.evaluate("document.dispatchEvent(new CustomEvent('tandem:content-enter'))")
+    expect(rejected.get_by_label("Reason")).to_have_value("we do not offer instalments")  # ...the open form stays
     rejected.get_by_role("button", name="Reject", exact=True).click()
     expect(page.locator("#learning-message")).to_contain_text("rejected")
     expect(rejected).to_have_count(0)

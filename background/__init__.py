@@ -1,7 +1,8 @@
 """What every long-running background loop of a gateway needs to know about its own cancellation.
 
 The gateway's background loops (the assignment sweep, the webhook deliverer, the live bus, the
-timers, a socket's feed, the knowledge base's and the encoder's followers) log a failure and go on:
+timers, the persistence compactor, each socket's feed, bot relay, state refresh and heartbeat, the
+knowledge base's and the encoder's followers) log a failure and go on:
 Redis or SQL away for a moment must not end them. But a cancel that lands inside a client's own
 timeout (redis-py's, httpx's, ``asyncio.wait_for``'s) can come out of the awaited call as that
 client's error instead of :class:`asyncio.CancelledError`. A loop that swallows it then runs for

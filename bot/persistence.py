@@ -21,6 +21,8 @@ import time
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from background import raise_if_cancelled
+
 logger = logging.getLogger(__name__)
 BUSY_FIELDS = ("aof_rewrite_in_progress", "rdb_bgsave_in_progress")
 POLL_S = 0.2
@@ -59,6 +61,7 @@ class PersistenceCompactor:
                 await self._redis.bgsave(schedule=True)
             self.rewrites += 1
         except RedisError as error:  # ACLs, or another gateway's rewrite began after ours was due (it covers ours)
+            raise_if_cancelled()
             logger.info("redis persistence not compacted: %s", error)
 
     async def _until_idle(self) -> None:

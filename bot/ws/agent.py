@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
+from background import raise_if_cancelled
 from bot.core.security import InvalidToken, Principal, StaffRole
 from bot.core.session import SESSION_COOKIE, same_origin
 from bot.services import Services
@@ -132,6 +133,7 @@ class AgentConnection:
             try:
                 await self._beat()
             except Exception:
+                raise_if_cancelled()
                 logger.warning("presence heartbeat failed", exc_info=True)
 
     async def _dispatch(self, frame: Any, agent: Agent) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket
 
+from background import raise_if_cancelled
 from bot.core.security import InvalidToken
 from bot.services import Services
 from bot.ws.connection import Outbox, SessionFeed, error_frame, serve_frames
@@ -192,6 +193,7 @@ class CustomerConnection:
             try:
                 await self._services.relay.relay(self._session_id, text)
             except Exception:
+                raise_if_cancelled()
                 logger.exception("relaying a message to the bot failed")
             finally:
                 self._to_bot.task_done()
@@ -248,6 +250,7 @@ class CustomerConnection:
             except HandoffError:
                 continue
             except Exception:  # e.g. Redis away: try again on the next change or refresh
+                raise_if_cancelled()
                 logger.warning("state refresh failed", exc_info=True)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._state_urgent.wait(), timeout=POSITION_REFRESH_S)

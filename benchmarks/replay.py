@@ -1,0 +1,177 @@
+"""The unseen-wording set replayed offline, and its questions asked again with their article missing.
+
+benchmarks/containment.py sends every message through the running system; this replays the same
+decisions without one (as the retraining loop's containment check does): Rasa's parse of each
+redacted message with the trained model (in a Rasa process of its own), the knowledge base in
+this process (the demo articles and vocabulary, SQLite in a scratch folder), and
+:func:`routing.route`, scored by :mod:`routing.evaluation`. The figures match the live run's
+(``contained_share``, ``wrong_share``, ``boundary_accuracy``, ...), minus latency and Rasa's
+dialogue policies, in about a minute.
+
+Then the part the live run cannot show: each answerable question asked **with its article
+missing** (its article ids taken out of the candidates; the other articles keep the scores they
+had, BM25's term weights aside). That is the customer of a knowledge base that lacks the answer
+(an article not written yet, or held back as in benchmarks/kb_learning.py): the bot should not
+answer with the nearest article it has. Figures, over the half's answerable questions:
+``missing_wrong_share`` (answered with another article: the wrong answer this measures),
+``missing_offered_share`` ("Did you mean…?" with other articles: the customer's "None of these"
+hands over), ``missing_handed_over_share`` (handed over, or asked to rephrase), and
+``missing_wrong_by_rule`` (which routing rule answered).
+
+Tune on ``--half tuning`` only; report ``--half reporting`` (never tuned on). ``--details FILE``
+writes one JSON line per message (both runs) for studying misses: tuning half only.
+
+Run: ``.venv/bin/python benchmarks/replay.py [--half reporting|tuning] [--model ARCHIVE] [--details FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Collection, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bot.core.config import PROJECT_ROOT, Settings
+from bot.services import lookup_names
+from knowledge_base import Candidate, build_knowledge_base
+from knowledge_base.service import DEFAULT_K
+from knowledge_base.vocabulary import read_vocabulary
+from privacy import PresidioRedactor
+from rasa_bridge import Logged
+from rasa_bridge import commands as rasa
+from rasa_bridge.artefacts import latest_model
+from routing import Policy, Route, Search, route, signals_of
+from routing.decision import Step
+from routing.evaluation import HALVES, Case, InvalidSet, load_half, observed, score, verdict
+
+#: The knowledge base's search with its number of candidates (``KnowledgeBase.search``).
+SearchK = Callable[[str, int], Sequence[Candidate]]
+DEMO = PROJECT_ROOT / "knowledge_base" / "demo"
+SET_DIR = Path(__file__).resolve().parent / "data" / "unseen_wording"
+LIVE_ONLY = {"answer_ms_p50", "answer_ms_p95", "reply_ms_p50", "no_reply", "bot_unavailable"}  # no latency offline
+SPARE_K = 30  # candidates fetched per text: enough that leaving some out still leaves DEFAULT_K
+
+
+class CachedSearch:
+    """The knowledge base's search, run once per text with room to spare, served as the live bot's
+    (``DEFAULT_K`` candidates) with any articles left out: the knowledge base as it would be
+    without them (each article keeps its dense scores; BM25's term weights still count them)."""
+
+    def __init__(self, search: SearchK) -> None:
+        self._search = search
+        self._found: dict[str, list[Candidate]] = {}
+
+    def without(self, article_ids: Collection[str] = ()) -> Search:
+        def search(text: str) -> list[Candidate]:
+            if text not in self._found:
+                self._found[text] = list(self._search(text, SPARE_K))
+            return [c for c in self._found[text] if c.article_id not in article_ids][:DEFAULT_K]
+
+        return search
+
+
+def missing_outcome(decision: Route) -> str:
+    """What a customer whose article is missing got: ``wrong``, ``offered`` or ``handed_over``."""
+    if decision.step is Step.ANSWER:
+        return "wrong"
+    if decision.step is Step.CLARIFY:
+        return "offered"
+    return "handed_over"
+
+
+def missing_figures(cases: Sequence[Case], parsed: Sequence[dict[str, Any]], search: CachedSearch,
+                    policy: Policy) -> tuple[dict[str, Any], list[str]]:
+    """The figures of the answerable questions asked with their article missing, and each one's outcome."""
+    outcomes, wrong_rules = [], Counter[str]()
+    for case, parse in zip(cases, parsed, strict=True):
+        if case.kind != "answerable":
+            outcomes.append("")
+            continue
+        decision = route(signals_of(parse, search.without(case.answer)), policy)
+        outcomes.append(missing_outcome(decision))
+        if decision.step is Step.ANSWER:
+            wrong_rules[decision.rule] += 1
+    counted = Counter(o for o in outcomes if o)
+    total = max(sum(counted.values()), 1)
+    return ({"missing_wrong_share": round(counted["wrong"] / total, 4),
+             "missing_offered_share": round(counted["offered"] / total, 4),
+             "missing_handed_over_share": round(counted["handed_over"] / total, 4),
+             "missing_wrong_by_rule": dict(wrong_rules)}, outcomes)
+
+
+async def parses(cases: Sequence[Case], model: Path, scratch: Path) -> tuple[list[str], list[dict[str, Any]]]:
+    """The redacted text of each message (what the gateway sends Rasa) and Rasa's parse of it."""
+    redactor = PresidioRedactor(Settings().privacy.redaction(lookup_names()))
+    texts = [redactor.screen(case.text).bot for case in cases]
+    return texts, await rasa.parse_texts(Logged(scratch / "rasa.log"), model=model, texts=texts)
+
+
+def demo_search(scratch: Path) -> tuple[SearchK, Policy]:
+    """The knowledge base's search over the demo articles and vocabulary, built in ``scratch``."""
+    settings = Settings()
+    engine = create_engine(f"sqlite:///{scratch / 'kb.sqlite'}")
+    kb = build_knowledge_base(engine, scratch / "index", settings.knowledge_base, ensure_index=False)
+    kb.import_folder(DEMO / "articles")
+    kb.replace_vocabulary(read_vocabulary((DEMO / "vocabulary.yml").read_text()))
+    kb.ensure_index()
+    return kb.search, Policy(thresholds=kb.thresholds, **settings.routing.model_dump())
+
+
+def detail_line(case: Case, text: str, decision: Route, missing: str) -> str:
+    seen = observed(decision)
+    return json.dumps({"id": case.id, "text": case.text, "bot_text": text, "kind": case.kind, "pattern": case.pattern,
+                       "expected": list(case.answer) or list(case.escalate or ()), "rule": decision.rule,
+                       "seen": {"outcome": seen.outcome, "article": seen.article, "options": seen.options,
+                                "reason": seen.reason},
+                       "verdict": verdict(case, seen), "why": decision.why(), "missing": missing},
+                      ensure_ascii=False)
+
+
+async def main(half: str, model: Path | None, details: Path | None) -> dict[str, Any]:
+    archive = model or latest_model()
+    if archive is None:
+        sys.exit("replay: no trained model (run `make train`)")
+    cases = load_half(half, SET_DIR)
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="tandem-replay-") as scratch:
+        texts, parsed = await parses(cases, archive, Path(scratch))
+        kb_search, policy = await asyncio.to_thread(demo_search, Path(scratch))
+        return await asyncio.to_thread(replayed, half, cases, texts, parsed, kb_search, policy, details) | {
+            "model": archive.name, "elapsed_s": round(time.monotonic() - started, 1),
+            "load_average": [round(x, 2) for x in os.getloadavg()]}
+
+
+def replayed(half: str, cases: Sequence[Case], texts: Sequence[str], parsed: Sequence[dict[str, Any]],
+             kb_search: SearchK, policy: Policy, details: Path | None) -> dict[str, Any]:
+    """The figures of every message with the whole knowledge base, then of the answerable ones without their article."""
+    search = CachedSearch(kb_search)
+    decisions = [route(signals_of(parse, search.without()), policy) for parse in parsed]
+    figures = score(zip(cases, [observed(d) for d in decisions], strict=True))
+    missing, outcomes = missing_figures(cases, parsed, search, policy)
+    if details:
+        details.write_text("".join(detail_line(c, t, d, m) + "\n"
+                                   for c, t, d, m in zip(cases, texts, decisions, outcomes, strict=True)))
+    return {"half": half, **{k: v for k, v in figures.items() if k not in LIVE_ONLY}, **missing}
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--half", choices=HALVES, default="reporting")
+    parser.add_argument("--model", type=Path, help="a Rasa model archive (default: the latest in models/)")
+    parser.add_argument("--details", type=Path, help="write one JSON line per message here (tuning half only)")
+    args = parser.parse_args()
+    try:
+        print(json.dumps(asyncio.run(main(args.half, args.model, args.details))))
+    except InvalidSet as error:
+        sys.exit(f"replay: invalid set: {error}")

@@ -19,6 +19,9 @@ The rules, in the order they are tried (each is one small function below, named 
 6. ``confident_article`` — the knowledge base is confident (:func:`knowledge_base.decide`
    answers): answer, *whatever the classifier said*; a confident match to one of our own
    articles is not thrown away because the classifier said third party or out of scope.
+   ``uncorroborated`` — unless the answer scores below ``corroborate_below`` and another article
+   beats it on both of what the articles *say* (their bodies and their words, :func:`corroborated`):
+   then "Did you mean...?" with the closest articles (also for rule 8).
 7. ``classifier_veto`` — the classifier is sure it is third party / out of scope (at least
    ``veto_confidence``) and the best article is not even close (below ``veto_clarify``): hand
    over with the classifier's reason — unless one article is far ahead of every other (the
@@ -63,6 +66,9 @@ SMALL_TALK_INTENTS = frozenset({"greet", "thanks", "goodbye"})
 VETO_REASONS = {"third_party_question": EscalationReason.THIRD_PARTY, "out_of_scope": EscalationReason.OUT_OF_SCOPE}
 SHOWN_INTENTS = 3
 SHOWN_CANDIDATES = 3
+#: The retrieval signals that read what an article says, not how its questions are worded
+#: (:mod:`knowledge_base.retrieval`): MiniLM over the body, BM25 over every word.
+CONTENT_SIGNALS = ("body", "lexical")
 
 
 class Step(StrEnum):
@@ -132,6 +138,7 @@ class Policy:
     product_confidence: float = 0.50  # the classifier thinks it is a question about our products...
     product_clarify: float = 0.42  # ...so the closest articles are offered from this score
     lead_answer: float = 0.38  # an article this close and ``thresholds.lead_margin`` ahead of every other is answered
+    corroborate_below: float = 0.80  # an answer scoring less must be the best on its body or its words
 
 
 @dataclass(frozen=True)
@@ -166,7 +173,7 @@ def route(signals: Signals, policy: Policy) -> Route:
     if decided is not None:
         return decided
     if confident:
-        return Route(Step.ANSWER, "confident_article", signals, kb.candidates)
+        return _unless_uncorroborated(Route(Step.ANSWER, "confident_article", signals, kb.candidates), policy)
     veto = VETO_REASONS.get(signals.top.name) if not signals.unsure else None
     best = signals.ranked()[0].score if signals.candidates else 0.0
     far_ahead = kb.reason is KbReason.CLEAR_LEAD  # one article far ahead of the rest outweighs the veto
@@ -174,7 +181,7 @@ def route(signals: Signals, policy: Policy) -> Route:
         return Route(Step.HAND_OVER, "classifier_veto", signals, reason=veto, brand=_first(signals.brands))
     leading = _leading_article(signals, policy, veto)
     if leading is not None:
-        return leading
+        return _unless_uncorroborated(leading, policy)
     if kb.action is KbAction.CLARIFY:
         return Route(Step.CLARIFY, "close_articles", signals, kb.candidates)
     return _product_question(signals, policy) or _nothing_to_offer(signals, veto)
@@ -274,6 +281,32 @@ def _leading_article(signals: Signals, policy: Policy, veto: EscalationReason | 
     if lead_of(ranked) < policy.thresholds.lead_margin:
         return None
     return Route(Step.ANSWER, "leading_article", signals, (ranked[0],))
+
+
+def _unless_uncorroborated(answer: Route, policy: Policy) -> Route:
+    """An answer below ``corroborate_below`` that another article beats on its body and its words: offer the
+    closest articles instead.
+
+    The fused score is mostly how alike the *questions* are (the article's title and phrasings), and
+    a sibling article's phrasings look alike: with the right article missing, "how do I set up the
+    motion sensor" finds the sensor's reset article at a score right answers get. What the article
+    says (its body to MiniLM, its words to BM25) then often favours another article; when neither
+    favours the answer, "Did you mean...?" costs a right answer one click and spares a wrong one
+    (benchmarks/replay.py: missing-article wrong answers 38 -> 28 of 162 on the tuning half, two
+    right answers became menus).
+    """
+    best = answer.candidates[0]
+    if best.score >= policy.corroborate_below or corroborated(best, answer.signals.candidates):
+        return answer
+    return Route(Step.CLARIFY, "uncorroborated", answer.signals,
+                 tuple(answer.signals.ranked()[: policy.thresholds.clarify_max_options]))
+
+
+def corroborated(best: Candidate, candidates: Iterable[Candidate]) -> bool:
+    """Whether ``best`` is at least as good as every other candidate on one of :data:`CONTENT_SIGNALS`."""
+    others = [c for c in candidates if c.article_id != best.article_id]
+    return not others or any(best.signals.get(name, 0.0) >= max(c.signals.get(name, 0.0) for c in others)
+                             for name in CONTENT_SIGNALS)
 
 
 def _nothing_to_offer(signals: Signals, veto: EscalationReason | None) -> Route:

@@ -60,6 +60,7 @@ class RoutingSettings(BaseModel):
     product_confidence: float = Field(default=0.50, ge=0, le=1)
     product_clarify: float = Field(default=0.42, ge=0, le=1)
     lead_answer: float = Field(default=0.38, ge=0, le=1)
+    corroborate_below: float = Field(default=0.80, ge=0, le=1.5)
 
 
 class ModelSettings(BaseModel):

@@ -199,3 +199,36 @@ def test_a_short_lead_is_offered_not_answered() -> None:
     close = (article("hub-capacity", 0.44), article("hub-required", 0.40))
     decided = route(Signals(said(("product_question", 0.95)), candidates=close), POLICY)
     assert (decided.step, decided.rule) == (Step.CLARIFY, "product_question")
+
+
+def with_signals(candidate: Candidate, **signals: float) -> Candidate:
+    return Candidate(candidate.article_id, candidate.title, candidate.body, candidate.product, candidate.score, signals)
+
+
+def test_an_answer_another_article_beats_on_its_body_and_its_words_is_offered_instead() -> None:
+    """The sensor's reset article's questions look like "how do I set up the sensor"; what it says does not."""
+    reset = with_signals(article("motion-sensor-reset", 0.74), paraphrase=0.8, body=0.45, lexical=2.0)
+    setup_like = with_signals(article("motion-sensor-placement", 0.66), paraphrase=0.6, body=0.52, lexical=3.1)
+    decided = route(Signals(said(("product_question", 0.96)), candidates=(reset, setup_like)), POLICY)
+    assert (decided.step, decided.rule) == (Step.CLARIFY, "uncorroborated")
+    assert [c.article_id for c in decided.candidates] == ["motion-sensor-reset", "motion-sensor-placement"]
+
+
+@pytest.mark.parametrize(("body", "lexical", "score"), [
+    (0.50, 2.0, 0.74),  # the best on its body
+    (0.45, 3.5, 0.74),  # the best on its words
+    (0.45, 2.0, 0.85),  # beaten on both, but scoring above corroborate_below
+])
+def test_an_answer_corroborated_by_its_body_or_its_words_or_far_above_the_bar_is_given(
+        body: float, lexical: float, score: float) -> None:
+    best = with_signals(article("motion-sensor-setup", score), body=body, lexical=lexical)
+    other = with_signals(article("motion-sensor-reset", 0.62), body=0.48, lexical=3.1)
+    decided = route(Signals(said(("product_question", 0.96)), candidates=(best, other)), POLICY)
+    assert (decided.step, decided.rule) == (Step.ANSWER, "confident_article")
+
+
+def test_a_leading_article_needs_corroborating_too() -> None:
+    leading = with_signals(article("plus-price-trial", 0.42), body=0.2, lexical=0.1)
+    other = with_signals(article("app-energy-use", 0.28), body=0.3, lexical=1.0)
+    decided = route(Signals(said(("product_question", 0.6)), candidates=(leading, other)), POLICY)
+    assert (decided.step, decided.rule) == (Step.CLARIFY, "uncorroborated")

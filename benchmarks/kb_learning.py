@@ -27,7 +27,10 @@ Each week:
 
 One JSON line: ``containment_by_week`` and ``wrong_share_by_week`` (over the week's answerable
 questions), ``wrong_article_missing_by_week`` (the part of the wrong answers whose right article was
-held back and not learned yet: the bot answered with the nearest article it had), ``proposals``
+held back and not learned yet: the bot answered with the nearest article it had),
+``wrong_answers_by_week`` (the counts: with about 80 questions a week, 1 % is less than one),
+``reporting_half_wrong_answers_by_week`` and ``reporting_half_questions_by_week`` (the same over the
+questions of the set's reporting half alone: routing rules are tuned on the other half), ``proposals``
 (made), ``accepted``, ``merged``, ``rejected``, ``open_at_end``,
 ``median_customers_per_proposal`` (over decided proposals), ``questions_by_week``,
 ``handed_over_by_week``, ``proposals_with_personal_data`` (card, IBAN, e-mail or phone found in any
@@ -386,6 +389,8 @@ async def main(concurrency: int, limit: int | None, details: Path | None = None)
     sizes: list[int] = []
     live = set(demos) - held  # the articles agents can insert (held-back ones once published)
     containment, wrong, missing, handed = [], [], [], []
+    reporting_ids = {c.id for c in load_half("reporting", SET_DIR)}
+    wrong_counts: dict[str, list[int]] = {"all": [], "reporting": []}
     lines: list[str] = []
     with running_system(Path(tempfile.mkdtemp(prefix="tandem-kb-learning-")),
                         settings_env={"TANDEM_KB_SEED_DIR": str(seed)}) as system:
@@ -404,6 +409,9 @@ async def main(concurrency: int, limit: int | None, details: Path | None = None)
                 wrong.append(wrong_rate)
                 missing.append(missing_rate)
                 handed.append(sum(1 for v in visits if v.handed_over))
+                wrong_counts["all"].append(sum(verdict(v.case, v.seen) == "wrong" for v in visits))
+                wrong_counts["reporting"].append(sum(verdict(v.case, v.seen) == "wrong" and v.case.id in reporting_ids
+                                                     for v in visits))
                 await asyncio.sleep(1.0)  # the last closes are filed
                 review(content, asked, demos, held, tally, sizes, live)
             gaps = {state: len(content.get("/api/learning/gaps", params={"state": state}).json()["gaps"])
@@ -415,7 +423,9 @@ async def main(concurrency: int, limit: int | None, details: Path | None = None)
         details.write_text("".join(line + "\n" for line in lines))
     return {
         "containment_by_week": containment, "wrong_share_by_week": wrong,
-        "wrong_article_missing_by_week": missing,
+        "wrong_article_missing_by_week": missing, "wrong_answers_by_week": wrong_counts["all"],
+        "reporting_half_wrong_answers_by_week": wrong_counts["reporting"],
+        "reporting_half_questions_by_week": [sum(c.id in reporting_ids for c in w) for w in weeks],
         "proposals": made, "accepted": tally["accepted"], "merged": tally["merged"], "rejected": tally["rejected"],
         "open_at_end": still_open,
         "median_customers_per_proposal": statistics.median(sizes) if sizes else None,

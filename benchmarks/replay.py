@@ -38,26 +38,23 @@ from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.core.config import PROJECT_ROOT, Settings
-from bot.services import lookup_names
-from knowledge_base import Candidate, build_knowledge_base
+from bot.core.config import Settings
+from bot.services import load_knowledge_base, lookup_names, make_engine
+from knowledge_base import Candidate
+from knowledge_base.embedder import MiniLMEmbedder, MpnetEmbedder
 from knowledge_base.service import DEFAULT_K
-from knowledge_base.vocabulary import read_vocabulary
 from privacy import PresidioRedactor
 from rasa_bridge import Logged
-from rasa_bridge import commands as rasa
 from rasa_bridge.artefacts import latest_model
+from retraining.containment import read_cases
 from routing import Policy, Route, Search, route, signals_of
 from routing.decision import Step
 from routing.evaluation import HALVES, Case, InvalidSet, load_half, observed, score, verdict
 
 #: The knowledge base's search with its number of candidates (``KnowledgeBase.search``).
 SearchK = Callable[[str, int], Sequence[Candidate]]
-DEMO = PROJECT_ROOT / "knowledge_base" / "demo"
 SET_DIR = Path(__file__).resolve().parent / "data" / "unseen_wording"
 LIVE_ONLY = {"answer_ms_p50", "answer_ms_p95", "reply_ms_p50", "no_reply", "bot_unavailable"}  # no latency offline
 SPARE_K = 30  # candidates fetched per text: enough that leaving some out still leaves DEFAULT_K
@@ -110,27 +107,18 @@ def missing_figures(cases: Sequence[Case], parsed: Sequence[dict[str, Any]], sea
              "missing_wrong_by_rule": dict(wrong_rules)}, outcomes)
 
 
-async def parses(cases: Sequence[Case], model: Path, scratch: Path) -> tuple[list[str], list[dict[str, Any]]]:
-    """The redacted text of each message (what the gateway sends Rasa) and Rasa's parse of it."""
-    redactor = PresidioRedactor(Settings().privacy.redaction(lookup_names()))
-    texts = [redactor.screen(case.text).bot for case in cases]
-    return texts, await rasa.parse_texts(Logged(scratch / "rasa.log"), model=model, texts=texts)
-
-
 def demo_search(scratch: Path) -> tuple[SearchK, Policy]:
-    """The knowledge base's search over the demo articles and vocabulary, built in ``scratch``."""
-    settings = Settings()
-    engine = create_engine(f"sqlite:///{scratch / 'kb.sqlite'}")
-    kb = build_knowledge_base(engine, scratch / "index", settings.knowledge_base, ensure_index=False)
-    kb.import_folder(DEMO / "articles")
-    kb.replace_vocabulary(read_vocabulary((DEMO / "vocabulary.yml").read_text()))
-    kb.ensure_index()
+    """The knowledge base's search as a fresh gateway's (the demo articles and vocabulary seeded), in ``scratch``."""
+    settings = Settings(kb_index_dir=scratch / "index")
+    engine = make_engine(f"sqlite:///{scratch / 'kb.sqlite'}")
+    kb = load_knowledge_base(settings, engine, MiniLMEmbedder(), MpnetEmbedder())
     return kb.search, Policy(thresholds=kb.thresholds, **settings.routing.model_dump())
 
 
-def detail_line(case: Case, text: str, decision: Route, missing: str) -> str:
+def detail_line(case: Case, parse: dict[str, Any], decision: Route, missing: str) -> str:
     seen = observed(decision)
-    return json.dumps({"id": case.id, "text": case.text, "bot_text": text, "kind": case.kind, "pattern": case.pattern,
+    return json.dumps({"id": case.id, "text": case.text, "bot_text": parse.get("text"), "kind": case.kind,
+                       "pattern": case.pattern,
                        "expected": list(case.answer) or list(case.escalate or ()), "rule": decision.rule,
                        "seen": {"outcome": seen.outcome, "article": seen.article, "options": seen.options,
                                 "reason": seen.reason},
@@ -145,23 +133,24 @@ async def main(half: str, model: Path | None, details: Path | None) -> dict[str,
     cases = load_half(half, SET_DIR)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="tandem-replay-") as scratch:
-        texts, parsed = await parses(cases, archive, Path(scratch))
+        redactor = PresidioRedactor(Settings().privacy.redaction(lookup_names()))
+        parsed = await read_cases(Logged(Path(scratch) / "rasa.log"), archive, cases, redactor.redact)
         kb_search, policy = await asyncio.to_thread(demo_search, Path(scratch))
-        return await asyncio.to_thread(replayed, half, cases, texts, parsed, kb_search, policy, details) | {
+        return await asyncio.to_thread(replayed, half, cases, parsed, kb_search, policy, details) | {
             "model": archive.name, "elapsed_s": round(time.monotonic() - started, 1),
             "load_average": [round(x, 2) for x in os.getloadavg()]}
 
 
-def replayed(half: str, cases: Sequence[Case], texts: Sequence[str], parsed: Sequence[dict[str, Any]],
-             kb_search: SearchK, policy: Policy, details: Path | None) -> dict[str, Any]:
+def replayed(half: str, cases: Sequence[Case], parsed: Sequence[dict[str, Any]], kb_search: SearchK, policy: Policy,
+             details: Path | None) -> dict[str, Any]:
     """The figures of every message with the whole knowledge base, then of the answerable ones without their article."""
     search = CachedSearch(kb_search)
     decisions = [route(signals_of(parse, search.without()), policy) for parse in parsed]
     figures = score(zip(cases, [observed(d) for d in decisions], strict=True))
     missing, outcomes = missing_figures(cases, parsed, search, policy)
     if details:
-        details.write_text("".join(detail_line(c, t, d, m) + "\n"
-                                   for c, t, d, m in zip(cases, texts, decisions, outcomes, strict=True)))
+        details.write_text("".join(detail_line(c, p, d, m) + "\n"
+                                   for c, p, d, m in zip(cases, parsed, decisions, outcomes, strict=True)))
     return {"half": half, **{k: v for k, v in figures.items() if k not in LIVE_ONLY}, **missing}
 
 

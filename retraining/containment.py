@@ -51,15 +51,21 @@ class ContainmentCheck:
 
     async def measure(self, logged: Logged, model: ServedModel) -> ContainmentFigures:
         """The containment figures of the bot if ``model`` read the messages."""
-        texts = await asyncio.to_thread(lambda: [self.redact(case.text) for case in self.cases])
-        parses = await rasa.parse_texts(logged, model=model.archive, texts=texts,
-                                        step=f"reading {len(texts)} customer messages with {model.archive.name}")
+        parses = await read_cases(logged, model.archive, self.cases, self.redact)
         return await asyncio.to_thread(self._figures, parses, model.encoder)
 
     def _figures(self, parses: Sequence[Mapping[str, Any]], encoder: Path | None) -> ContainmentFigures:
         search = self.search_with(encoder)
         decisions = [observed(route(signals_of(parse, search), self.policy)) for parse in parses]
         return ContainmentFigures.of(score(zip(self.cases, decisions, strict=True)))
+
+
+async def read_cases(logged: Logged, archive: Path, cases: Sequence[Case], redact: Redact) -> list[dict[str, Any]]:
+    """Rasa's parse of each case's message with ``archive``, redacted first as the gateway hands it to Rasa
+    (a Rasa process of its own: the serving servers are not touched); each parse's ``text`` is what Rasa read."""
+    texts = await asyncio.to_thread(lambda: [redact(case.text) for case in cases])
+    return await rasa.parse_texts(logged, model=archive, texts=texts,
+                                  step=f"reading {len(texts)} customer messages with {archive.name}")
 
 
 def load_cases(folder: Path, halves: Sequence[str]) -> tuple[Case, ...]:

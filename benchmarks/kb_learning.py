@@ -341,14 +341,26 @@ def review(content: httpx.Client, asked: dict[str, str], demos: dict[str, Demo],
         sizes.append(int(proposal["customers"]))
 
 
-def week_figures(visits: list[Visit], live: set[str]) -> tuple[float, float, float]:
+@dataclass(frozen=True)
+class WeekFigures:
+    """One week's figures: shares over its questions, and the wrong answers counted."""
+
+    containment: float
+    wrong_share: float
+    missing_share: float  # wrong answers whose article was not live (held back and not learned yet)
+    wrong: int
+    wrong_reporting: int  # of those, questions of the set's reporting half
+
+
+def week_figures(visits: list[Visit], live: set[str], reporting_ids: set[str]) -> WeekFigures:
     """Containment, wrong answers, and the wrong answers to questions whose article was not live (held back
     and not learned yet: the bot answered with the nearest article it had)."""
     verdicts = Counter(verdict(v.case, v.seen) for v in visits)
-    missing = sum(1 for v in visits if verdict(v.case, v.seen) == "wrong" and v.case.answer[0] not in live)
+    wrong = [v for v in visits if verdict(v.case, v.seen) == "wrong"]
     n = len(visits) or 1
-    return (round((verdicts["answered_right"] + verdicts["clarified_right"]) / n, 4),
-            round(verdicts["wrong"] / n, 4), round(missing / n, 4))
+    return WeekFigures(round((verdicts["answered_right"] + verdicts["clarified_right"]) / n, 4),
+                       round(len(wrong) / n, 4), round(sum(v.case.answer[0] not in live for v in wrong) / n, 4),
+                       len(wrong), sum(v.case.id in reporting_ids for v in wrong))
 
 
 def detail_lines(week: int, visits: list[Visit], live: set[str]) -> list[str]:
@@ -388,9 +400,9 @@ async def main(concurrency: int, limit: int | None, details: Path | None = None)
     counter: Counter[str] = Counter()
     sizes: list[int] = []
     live = set(demos) - held  # the articles agents can insert (held-back ones once published)
-    containment, wrong, missing, handed = [], [], [], []
+    figures: list[WeekFigures] = []
+    handed: list[int] = []
     reporting_ids = {c.id for c in load_half("reporting", SET_DIR)}
-    wrong_counts: dict[str, list[int]] = {"all": [], "reporting": []}
     lines: list[str] = []
     with running_system(Path(tempfile.mkdtemp(prefix="tandem-kb-learning-")),
                         settings_env={"TANDEM_KB_SEED_DIR": str(seed)}) as system:
@@ -403,15 +415,9 @@ async def main(concurrency: int, limit: int | None, details: Path | None = None)
             for n, week in enumerate(weeks, 1):
                 live_then = set(live)
                 visits = await run_week(system, week, concurrency, agent_token, demos, live, counter)
-                rate, wrong_rate, missing_rate = week_figures(visits, live_then)
+                figures.append(week_figures(visits, live_then, reporting_ids))
                 lines += detail_lines(n, visits, live_then)
-                containment.append(rate)
-                wrong.append(wrong_rate)
-                missing.append(missing_rate)
                 handed.append(sum(1 for v in visits if v.handed_over))
-                wrong_counts["all"].append(sum(verdict(v.case, v.seen) == "wrong" for v in visits))
-                wrong_counts["reporting"].append(sum(verdict(v.case, v.seen) == "wrong" and v.case.id in reporting_ids
-                                                     for v in visits))
                 await asyncio.sleep(1.0)  # the last closes are filed
                 review(content, asked, demos, held, tally, sizes, live)
             gaps = {state: len(content.get("/api/learning/gaps", params={"state": state}).json()["gaps"])
@@ -422,9 +428,11 @@ async def main(concurrency: int, limit: int | None, details: Path | None = None)
     if details:
         details.write_text("".join(line + "\n" for line in lines))
     return {
-        "containment_by_week": containment, "wrong_share_by_week": wrong,
-        "wrong_article_missing_by_week": missing, "wrong_answers_by_week": wrong_counts["all"],
-        "reporting_half_wrong_answers_by_week": wrong_counts["reporting"],
+        "containment_by_week": [f.containment for f in figures],
+        "wrong_share_by_week": [f.wrong_share for f in figures],
+        "wrong_article_missing_by_week": [f.missing_share for f in figures],
+        "wrong_answers_by_week": [f.wrong for f in figures],
+        "reporting_half_wrong_answers_by_week": [f.wrong_reporting for f in figures],
         "reporting_half_questions_by_week": [sum(c.id in reporting_ids for c in w) for w in weeks],
         "proposals": made, "accepted": tally["accepted"], "merged": tally["merged"], "rejected": tally["rejected"],
         "open_at_end": still_open,
@@ -432,7 +440,8 @@ async def main(concurrency: int, limit: int | None, details: Path | None = None)
         "questions_by_week": [len(w) for w in weeks], "handed_over_by_week": handed,
         "proposals_with_personal_data": tally["personal_data"], "nlu_examples": tally["nlu_examples"],
         "gaps_open_at_end": gaps["open"], "gaps_answered_at_end": gaps["answered"],
-        "containment_gain_points": round((containment[-1] - containment[0]) * 100, 1) if containment else None,
+        "containment_gain_points": (round((figures[-1].containment - figures[0].containment) * 100, 1)
+                                    if figures else None),
         "claim_errors": counter["claim_errors"], "retried_bot_unavailable": counter["bot_unavailable"],
         "held_back": sorted(held), "concurrency": concurrency,
         "elapsed_s": round(time.monotonic() - started, 1),

@@ -38,7 +38,13 @@ proposal text; must be 0), ``nlu_examples`` (questions the classifier kept from 
 queued for the NLU review), ``gaps_open_at_end``, ``gaps_answered_at_end``, the held-back ids, the
 elapsed time and the load average.
 
-Run: ``.venv/bin/python benchmarks/kb_learning.py [--concurrency 3] [--limit-per-week N] [--details FILE]``.
+``--save-states DIR`` writes the published knowledge base each week's customers met (``DIR/week-N``,
+Markdown files as ``python -m bot kb export`` writes them) and the week each question was asked in
+(``DIR/weeks.json``): ``benchmarks/replay.py --states DIR --week N`` then decides that week's questions
+against that knowledge base in a minute, without running the weeks again.
+
+Run: ``.venv/bin/python benchmarks/kb_learning.py [--concurrency 3] [--limit-per-week N] [--details FILE]
+[--save-states DIR]``.
 """
 
 from __future__ import annotations
@@ -84,6 +90,10 @@ from benchmarks.containment import (
 )
 from bot.core.config import PROJECT_ROOT, RateLimitSettings
 from bot.ratelimit import FrameBudget, RateLimited
+from bot.services import make_engine
+from knowledge_base import ArticleStatus
+from knowledge_base.exchange import write_articles
+from knowledge_base.store import ArticleStore
 from tests.support.clients import AgentClient, CustomerClient
 from tests.support.system import RunningSystem, running_system, staff_token
 
@@ -388,7 +398,17 @@ async def run_week(system: RunningSystem, cases: list[Case], concurrency: int, a
     return visits
 
 
-async def main(concurrency: int, limit: int | None, details: Path | None = None) -> dict[str, Any]:
+def save_state(database_url: str, folder: Path) -> None:
+    """The published knowledge base as it is now, as a folder of Markdown files (``--save-states``)."""
+    engine = make_engine(database_url)
+    try:
+        write_articles(folder, ArticleStore(engine).list(ArticleStatus.PUBLISHED))
+    finally:
+        engine.dispose()
+
+
+async def main(concurrency: int, limit: int | None, details: Path | None = None,
+               states: Path | None = None) -> dict[str, Any]:
     started = time.monotonic()
     cases = answerable_cases()
     held = set(held_back_ids(cases))
@@ -414,6 +434,8 @@ async def main(concurrency: int, limit: int | None, details: Path | None = None)
                 await visit(system.gateway.ws_url, Case("warm", warm_up, "answerable", answer=("hub-reset",)))
             for n, week in enumerate(weeks, 1):
                 live_then = set(live)
+                if states:
+                    save_state(system.database_url, states / f"week-{n}")
                 visits = await run_week(system, week, concurrency, agent_token, demos, live, counter)
                 figures.append(week_figures(visits, live_then, reporting_ids))
                 lines += detail_lines(n, visits, live_then)
@@ -427,6 +449,8 @@ async def main(concurrency: int, limit: int | None, details: Path | None = None)
     shutil.rmtree(seed, ignore_errors=True)
     if details:
         details.write_text("".join(line + "\n" for line in lines))
+    if states:
+        (states / "weeks.json").write_text(json.dumps({c.id: n for n, week in enumerate(weeks, 1) for c in week}))
     return {
         "containment_by_week": [f.containment for f in figures],
         "wrong_share_by_week": [f.wrong_share for f in figures],
@@ -454,5 +478,7 @@ if __name__ == "__main__":
     parser.add_argument("--concurrency", type=int, default=3, help="customers in flight at once")
     parser.add_argument("--limit-per-week", type=int, help="only the first N questions of each week (a smoke run)")
     parser.add_argument("--details", type=Path, help="write one JSON line per customer here")
+    parser.add_argument("--save-states", type=Path,
+                        help="write the knowledge base each week met and the weeks' questions here")
     args = parser.parse_args()
-    print(json.dumps(asyncio.run(main(args.concurrency, args.limit_per_week, args.details))))
+    print(json.dumps(asyncio.run(main(args.concurrency, args.limit_per_week, args.details, args.save_states))))

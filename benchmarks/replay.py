@@ -21,7 +21,13 @@ hands over), ``missing_handed_over_share`` (handed over, or asked to rephrase), 
 Tune on ``--half tuning`` only; report ``--half reporting`` (never tuned on). ``--details FILE``
 writes one JSON line per message (both runs) for studying misses: tuning half only.
 
-Run: ``.venv/bin/python benchmarks/replay.py [--half reporting|tuning] [--model ARCHIVE] [--details FILE]``.
+``--states DIR --week N``: the knowledge base one week of benchmarks/kb_learning.py met instead of the
+demo's (``kb_learning.py --save-states DIR`` writes them), and only that week's questions of the half:
+a routing change tried on a learning week in a minute (the customers' follow-ups, the agents and the
+review are not replayed: what the next weeks would learn stays as it was).
+
+Run: ``.venv/bin/python benchmarks/replay.py [--half reporting|tuning] [--model ARCHIVE] [--details FILE]
+[--states DIR --week N]``.
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -107,9 +114,27 @@ def missing_figures(cases: Sequence[Case], parsed: Sequence[dict[str, Any]], sea
              "missing_wrong_by_rule": dict(wrong_rules)}, outcomes)
 
 
-def demo_search(scratch: Path) -> tuple[SearchK, Policy]:
-    """The knowledge base's search as a fresh gateway's (the demo articles and vocabulary seeded), in ``scratch``."""
-    settings = Settings(kb_index_dir=scratch / "index")
+@dataclass(frozen=True)
+class Week:
+    """One week of benchmarks/kb_learning.py as ``--save-states`` wrote it: the knowledge base its customers met
+    and the ids of the questions they asked."""
+
+    articles: Path
+    case_ids: frozenset[str]
+
+    @classmethod
+    def read(cls, states: Path, week: int) -> Week:
+        weeks = json.loads((states / "weeks.json").read_text())
+        articles = states / f"week-{week}"
+        if not articles.is_dir():
+            raise FileNotFoundError(f"no knowledge base saved for week {week} in {states}")
+        return cls(articles, frozenset(case_id for case_id, n in weeks.items() if n == week))
+
+
+def demo_search(scratch: Path, articles: Path | None = None) -> tuple[SearchK, Policy]:
+    """The knowledge base's search as a fresh gateway's (the demo articles and vocabulary seeded, or the articles
+    in the folder ``articles``), in ``scratch``."""
+    settings = Settings(kb_index_dir=scratch / "index", **({"kb_seed_dir": articles} if articles else {}))
     engine = make_engine(f"sqlite:///{scratch / 'kb.sqlite'}")
     kb = load_knowledge_base(settings, engine, MiniLMEmbedder(), MpnetEmbedder())
     return kb.search, Policy(thresholds=kb.thresholds, **settings.routing.model_dump())
@@ -126,16 +151,16 @@ def detail_line(case: Case, parse: dict[str, Any], decision: Route, missing: str
                       ensure_ascii=False)
 
 
-async def main(half: str, model: Path | None, details: Path | None) -> dict[str, Any]:
+async def main(half: str, model: Path | None, details: Path | None, week: Week | None = None) -> dict[str, Any]:
     archive = model or latest_model()
     if archive is None:
         sys.exit("replay: no trained model (run `make train`)")
-    cases = load_half(half, SET_DIR)
+    cases = [c for c in load_half(half, SET_DIR) if week is None or c.id in week.case_ids]
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="tandem-replay-") as scratch:
         redactor = PresidioRedactor(Settings().privacy.redaction(lookup_names()))
         parsed = await read_cases(Logged(Path(scratch) / "rasa.log"), archive, cases, redactor.redact)
-        kb_search, policy = await asyncio.to_thread(demo_search, Path(scratch))
+        kb_search, policy = await asyncio.to_thread(demo_search, Path(scratch), week and week.articles)
         return await asyncio.to_thread(replayed, half, cases, parsed, kb_search, policy, details) | {
             "model": archive.name, "elapsed_s": round(time.monotonic() - started, 1),
             "load_average": [round(x, 2) for x in os.getloadavg()]}
@@ -159,8 +184,16 @@ if __name__ == "__main__":
     parser.add_argument("--half", choices=HALVES, default="reporting")
     parser.add_argument("--model", type=Path, help="a Rasa model archive (default: the latest in models/)")
     parser.add_argument("--details", type=Path, help="write one JSON line per message here (tuning half only)")
+    parser.add_argument("--states", type=Path, help="the folder benchmarks/kb_learning.py --save-states wrote")
+    parser.add_argument("--week", type=int, help="with --states: that week's knowledge base and questions")
     args = parser.parse_args()
+    if (args.states is None) != (args.week is None):
+        parser.error("--states and --week go together")
     try:
-        print(json.dumps(asyncio.run(main(args.half, args.model, args.details))))
+        week = Week.read(args.states, args.week) if args.states else None
+        print(json.dumps(asyncio.run(main(args.half, args.model, args.details, week)) | (
+            {"week": args.week} if week else {})))
     except InvalidSet as error:
         sys.exit(f"replay: invalid set: {error}")
+    except (OSError, ValueError) as error:
+        sys.exit(f"replay: cannot read the saved weeks: {error}")

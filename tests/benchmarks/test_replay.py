@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
-from benchmarks.replay import CachedSearch, missing_figures
+from benchmarks.replay import CachedSearch, Week, missing_figures
 from knowledge_base import Candidate, Thresholds
 from knowledge_base.service import DEFAULT_K
 from routing import Policy
@@ -44,3 +47,17 @@ def test_a_question_whose_article_is_missing_counts_as_wrong_only_when_answered_
     assert outcomes == ["wrong", ""]  # a1 leads a2 by far: answered, and a1 is not the customer's article
     assert figures["missing_wrong_share"] == 1.0
     assert figures["missing_wrong_by_rule"] == {"confident_article": 1}
+
+
+def test_a_saved_learning_week_gives_its_knowledge_base_and_only_its_questions(tmp_path: Path) -> None:
+    (tmp_path / "week-2").mkdir()
+    (tmp_path / "weeks.json").write_text(json.dumps({"ans-001": 1, "ans-002": 2, "bnd-003": 2}))
+    week = Week.read(tmp_path, 2)
+    assert week.articles == tmp_path / "week-2"
+    assert week.case_ids == {"ans-002", "bnd-003"}
+
+
+def test_a_week_with_no_saved_knowledge_base_is_refused_by_name(tmp_path: Path) -> None:
+    (tmp_path / "weeks.json").write_text(json.dumps({"ans-001": 1}))
+    with pytest.raises(FileNotFoundError, match="week 3"):
+        Week.read(tmp_path, 3)

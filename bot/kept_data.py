@@ -40,12 +40,30 @@ def files_naming(state_dir: Path, session_id: str) -> list[str]:
     """Files under the state directory (reports, logs, Redis persistence) that contain the session id."""
     needle = session_id.encode()
     return sorted(str(path.relative_to(state_dir)) for path in _scanned_files(state_dir)
-                  if needle in path.read_bytes())
+                  if needle in _contents(path))
 
 
 def _scanned_files(state_dir: Path) -> list[Path]:
     return [path for path in state_dir.rglob("*") if path.is_file() and not path.name.endswith(UNSCANNED_SUFFIXES)
-            and path.stat().st_size <= MAX_SCANNED_BYTES]
+            and _size(path) <= MAX_SCANNED_BYTES]
+
+
+def _size(path: Path) -> int:
+    """The file's size; 0 when it went away since it was listed."""
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _contents(path: Path) -> bytes:
+    """The file's bytes; none when it went away since it was listed. Files come and go under the state
+    directory while a gateway runs (SQLite's ``-journal`` with each write, Redis's rewrites), and one
+    that is gone holds nothing: an access request must not fail on it (it did, with HTTP 500)."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return b""
 
 
 async def held_about(engine: Engine, review: ReviewQueue, redis: Redis, state_dir: Path,

@@ -399,7 +399,9 @@ async def run_week(system: RunningSystem, cases: list[Case], concurrency: int, a
 
 
 def save_state(database_url: str, folder: Path) -> None:
-    """The published knowledge base as it is now, as a folder of Markdown files (``--save-states``)."""
+    """The published knowledge base as it is now, as a folder of Markdown files (``--save-states``). The folder is
+    replaced: an earlier run's articles left in it would be seeded with this week's."""
+    shutil.rmtree(folder, ignore_errors=True)
     engine = make_engine(database_url)
     try:
         write_articles(folder, ArticleStore(engine).list(ArticleStatus.PUBLISHED))
@@ -424,6 +426,9 @@ async def main(concurrency: int, limit: int | None, details: Path | None = None,
     handed: list[int] = []
     reporting_ids = {c.id for c in load_half("reporting", SET_DIR)}
     lines: list[str] = []
+    if states:  # known before the run: the weeks saved so far can be replayed even if it stops early
+        states.mkdir(parents=True, exist_ok=True)
+        (states / "weeks.json").write_text(json.dumps({c.id: n for n, week in enumerate(weeks, 1) for c in week}))
     with running_system(Path(tempfile.mkdtemp(prefix="tandem-kb-learning-")),
                         settings_env={"TANDEM_KB_SEED_DIR": str(seed)}) as system:
         url = system.gateway.url
@@ -449,8 +454,6 @@ async def main(concurrency: int, limit: int | None, details: Path | None = None,
     shutil.rmtree(seed, ignore_errors=True)
     if details:
         details.write_text("".join(line + "\n" for line in lines))
-    if states:
-        (states / "weeks.json").write_text(json.dumps({c.id: n for n, week in enumerate(weeks, 1) for c in week}))
     return {
         "containment_by_week": [f.containment for f in figures],
         "wrong_share_by_week": [f.wrong_share for f in figures],

@@ -191,9 +191,10 @@ if __name__ == "__main__":
         parser.error("--states and --week go together")
     try:
         week = Week.read(args.states, args.week) if args.states else None
+    except (OSError, ValueError) as error:
+        sys.exit(f"replay: cannot read the saved weeks: {error}")
+    try:
         print(json.dumps(asyncio.run(main(args.half, args.model, args.details, week)) | (
             {"week": args.week} if week else {})))
     except InvalidSet as error:
         sys.exit(f"replay: invalid set: {error}")
-    except (OSError, ValueError) as error:
-        sys.exit(f"replay: cannot read the saved weeks: {error}")

@@ -39,31 +39,21 @@ async def redis_keys_naming(redis: Redis, session_id: str) -> list[dict[str, Any
 def files_naming(state_dir: Path, session_id: str) -> list[str]:
     """Files under the state directory (reports, logs, Redis persistence) that contain the session id."""
     needle = session_id.encode()
-    return sorted(str(path.relative_to(state_dir)) for path in _scanned_files(state_dir)
-                  if needle in _contents(path))
+    return sorted(str(path.relative_to(state_dir)) for path in _scanned_files(state_dir) if _holds(path, needle))
 
 
 def _scanned_files(state_dir: Path) -> list[Path]:
-    return [path for path in state_dir.rglob("*") if path.is_file() and not path.name.endswith(UNSCANNED_SUFFIXES)
-            and _size(path) <= MAX_SCANNED_BYTES]
+    return [path for path in state_dir.rglob("*") if path.is_file() and not path.name.endswith(UNSCANNED_SUFFIXES)]
 
 
-def _size(path: Path) -> int:
-    """The file's size; 0 when it went away since it was listed."""
+def _holds(path: Path, needle: bytes) -> bool:
+    """Whether the file (up to MAX_SCANNED_BYTES) contains ``needle``. Files come and go under the state directory
+    while a gateway runs (SQLite's ``-journal`` with each write, Redis's rewrites); one gone since it was listed
+    holds nothing, and an access request must not fail on it (it did, with HTTP 500)."""
     try:
-        return path.stat().st_size
+        return path.stat().st_size <= MAX_SCANNED_BYTES and needle in path.read_bytes()
     except FileNotFoundError:
-        return 0
-
-
-def _contents(path: Path) -> bytes:
-    """The file's bytes; none when it went away since it was listed. Files come and go under the state
-    directory while a gateway runs (SQLite's ``-journal`` with each write, Redis's rewrites), and one
-    that is gone holds nothing: an access request must not fail on it (it did, with HTTP 500)."""
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        return b""
+        return False
 
 
 async def held_about(engine: Engine, review: ReviewQueue, redis: Redis, state_dir: Path,
